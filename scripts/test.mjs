@@ -1,0 +1,120 @@
+#!/usr/bin/env node
+// The one test command (`npm test`): type-check, lint, format check, then every
+// test file under Bun and under Deno. Prints one plain `N passed, N failed`
+// line per runtime and a total, and exits non-zero on any failure.
+//
+// Usage: npm test [-- [--only bun|deno] [--no-checks] [paths...]]
+// Paths default to test/. Counting comes from each runtime's JUnit report so
+// both runtimes count the same unit: one `it()` (a leaf test).
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+
+const root = new URL("..", import.meta.url).pathname;
+const bin = (name) => join(root, "node_modules", ".bin", name);
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    only: { type: "string" },
+    "no-checks": { type: "boolean", default: false },
+  },
+});
+const paths = positionals.length ? positionals : ["test/"];
+const tmp = join(root, ".tmp");
+mkdirSync(tmp, { recursive: true });
+
+let failedSteps = 0;
+function step(title, argv, env = {}) {
+  console.log(`\n=== ${title}: ${argv.join(" ")}`);
+  const started = Date.now();
+  const r = spawnSync(argv[0], argv.slice(1), {
+    cwd: root,
+    stdio: "inherit",
+    env: { ...process.env, NO_COLOR: "1", ...env },
+  });
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  const ok = r.status === 0;
+  console.log(`=== ${title}: ${ok ? "ok" : `FAILED (exit ${r.status ?? r.signal})`} in ${secs} s`);
+  if (!ok) failedSteps++;
+  return ok;
+}
+
+function unescapeXml(s) {
+  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(
+    /&apos;/g,
+    "'",
+  ).replace(/&amp;/g, "&");
+}
+
+// A JUnit testcase is a leaf unless another testcase is nested under its name
+// (Deno reports a describe() as a testcase too, with its it()s as "a > b").
+function countJunit(file) {
+  if (!existsSync(file)) return null;
+  const xml = readFileSync(file, "utf8");
+  const cases = [];
+  const re = /<testcase\b([^>]*?)(\/>|>([\s\S]*?)<\/testcase>)/g;
+  for (let m; (m = re.exec(xml));) {
+    const name = unescapeXml(/\bname="([^"]*)"/.exec(m[1])?.[1] ?? "");
+    const file = unescapeXml(/\bclassname="([^"]*)"/.exec(m[1])?.[1] ?? "");
+    const body = m[3] ?? "";
+    cases.push({
+      name,
+      file,
+      failed: /<failure|<error/.test(body),
+      skipped: /<skipped/.test(body),
+    });
+  }
+  const names = new Set(cases.map((c) => c.name));
+  const parents = new Set();
+  for (const n of names) {
+    const parts = n.split(" > ");
+    for (let i = 1; i < parts.length; i++) parents.add(parts.slice(0, i).join(" > "));
+  }
+  const leaves = cases.filter((c) => !parents.has(c.name));
+  return {
+    passed: leaves.filter((c) => !c.failed && !c.skipped).length,
+    failed: leaves.filter((c) => c.failed).length,
+    skipped: leaves.filter((c) => c.skipped).length,
+    failures: leaves.filter((c) => c.failed).map((c) => c.name),
+  };
+}
+
+const results = {};
+function runtime(name, argv, junit) {
+  rmSync(junit, { force: true });
+  const ok = step(`${name} test`, argv);
+  const counts = countJunit(junit) ?? { passed: 0, failed: 1, skipped: 0, failures: ["(no report)"] };
+  // A runtime that failed without a failing test (a load error) still fails.
+  if (!ok && counts.failed === 0) counts.failed = 1, counts.failures.push("(runner exited non-zero)");
+  results[name] = counts;
+}
+
+if (!values["no-checks"]) {
+  step("tsc", [bin("tsc"), "--noEmit", "-p", "."]);
+  step("deno check", [bin("deno"), "check", "src/", "simulator/", "bench/", "examples/"]);
+  step("deno lint", [bin("deno"), "lint"]);
+  step("deno fmt", [bin("deno"), "fmt", "--check"]);
+}
+
+if (values.only !== "deno") {
+  const junit = join(tmp, "bun.junit.xml");
+  runtime("bun", [bin("bun"), "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${junit}`, ...paths], junit);
+}
+if (values.only !== "bun") {
+  const junit = join(tmp, "deno.junit.xml");
+  runtime("deno", [bin("deno"), "test", "-A", "--no-prompt", `--junit-path=${junit}`, ...paths], junit);
+}
+
+console.log("\n=== summary");
+if (failedSteps && Object.keys(results).length === 0) console.log(`checks: ${failedSteps} step(s) failed`);
+let p = 0, f = 0, s = 0;
+for (const [name, c] of Object.entries(results)) {
+  for (const n of c.failures) console.log(`  ${name} FAILED: ${n}`);
+  console.log(`${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
+  p += c.passed, f += c.failed, s += c.skipped;
+}
+const checkFailures = failedSteps - Object.values(results).filter((c) => c.failed > 0).length;
+if (checkFailures > 0) console.log(`checks: ${checkFailures} check step(s) failed (see above)`);
+console.log(`total: ${p} passed, ${f} failed, ${s} skipped`);
+process.exit(f > 0 || failedSteps > 0 ? 1 : 0);
