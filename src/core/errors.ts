@@ -1,0 +1,46 @@
+/**
+ * The PSI/J errors. Each carries what a caller needs to act: the field at
+ * fault, whether a retry may help, the scheduler's own words.
+ * @module
+ */
+
+import type { CommandResult } from "./command-runner.ts";
+
+export class PsijError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A JobSpec (or a job) that cannot be submitted as it is. */
+export class InvalidJobException extends PsijError {
+  /** Dotted path of the offending field, e.g. `resources.processCount`. */
+  readonly field?: string;
+  constructor(message: string, options?: { field?: string; cause?: unknown }) {
+    super(message, options);
+    this.field = options?.field;
+  }
+}
+
+/** The scheduler refused the job, or its answer could not be obtained. */
+export class SubmitException extends PsijError {
+  /** True when the same submission may succeed later (connection refused, timeout). */
+  readonly transient: boolean;
+  /** The command's result, when a command was run. */
+  readonly output?: CommandResult;
+  constructor(
+    message: string,
+    options?: { transient?: boolean; output?: CommandResult; cause?: unknown },
+  ) {
+    super(message, options);
+    this.transient = options?.transient ?? false;
+    this.output = options?.output;
+  }
+}
+
+/** An operation that the job's current state does not allow. */
+export class InvalidStateException extends PsijError {}
+
+/** An executor name or version the registry cannot satisfy. */
+export class UnknownExecutorException extends PsijError {}

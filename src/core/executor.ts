@@ -1,0 +1,113 @@
+/**
+ * The JobExecutor contract, and the bookkeeping every executor shares:
+ * submit/cancel preconditions, executor-level callbacks, health.
+ * @module
+ */
+
+import { invokeCallback, type JobStatusCallback } from "./callbacks.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { InvalidJobException, InvalidStateException } from "./errors.ts";
+import { validateJobSpec } from "./job-spec.ts";
+import { isFinal, JobState } from "./job-state.ts";
+import type { JobStatus } from "./job-status.ts";
+import type { Job } from "./job.ts";
+
+/** How a backend is doing, as callers (the agent's /health) see it. */
+export interface ExecutorHealth {
+  status: "ok" | "degraded";
+  /** The last scheduler error, while degraded (and kept for reference after). */
+  lastError?: string;
+  lastErrorAt?: number;
+  /** Backend-specific counters (status commands issued, failures, ...). */
+  stats?: Record<string, number>;
+}
+
+export interface ExecutorOptions {
+  clock?: Clock;
+}
+
+export abstract class JobExecutor {
+  /** Registry name, e.g. `pbs`. */
+  abstract readonly name: string;
+  abstract readonly version: string;
+  readonly clock: Clock;
+  #callbacks: JobStatusCallback[] = [];
+
+  constructor(options: ExecutorOptions = {}) {
+    this.clock = options.clock ?? realClock;
+  }
+
+  /** Submits a NEW job; it is QUEUED (or further) when this resolves. */
+  abstract submit(job: Job): Promise<void>;
+  /** Cancels a submitted job. Idempotent; a job already final is left as it is. */
+  abstract cancel(job: Job): Promise<void>;
+  /** Native ids the backend knows for this user. */
+  abstract list(): Promise<string[]>;
+  /** Binds a NEW job to an existing native id and tracks it. */
+  abstract attach(job: Job, nativeId: string): Promise<void>;
+
+  health(): ExecutorHealth {
+    return { status: "ok" };
+  }
+
+  /** Stops background work (pollers, child processes are left to finish). */
+  async close(): Promise<void> {}
+
+  /** Executor-level callback, called for every transition of every job of this executor. */
+  setJobStatusCallback(cb: JobStatusCallback): void {
+    this.#callbacks = [cb];
+  }
+
+  addJobStatusCallback(cb: JobStatusCallback): () => void {
+    this.#callbacks.push(cb);
+    return () => {
+      this.#callbacks = this.#callbacks.filter((c) => c !== cb);
+    };
+  }
+
+  /** Called by Job for each transition, after the job's own callbacks. */
+  _notifyExecutorCallbacks(job: Job, status: JobStatus): void {
+    for (const cb of [...this.#callbacks]) invokeCallback(cb, job, status);
+  }
+
+  /** Checks the submit preconditions and binds the job to this executor. */
+  protected prepareSubmit(job: Job): void {
+    if (!job.spec) throw new InvalidJobException("the job has no spec", { field: "spec" });
+    if (job.executor || job.status.state !== JobState.NEW) {
+      throw new InvalidStateException(
+        `job ${job.id} was already submitted (state ${job.status.state})`,
+      );
+    }
+    validateJobSpec(job.spec);
+    job.executor = this;
+  }
+
+  protected prepareAttach(job: Job, nativeId: string): void {
+    if (job.executor || job.status.state !== JobState.NEW) {
+      throw new InvalidStateException(
+        `only a NEW job can be attached; job ${job.id} is ${job.status.state}`,
+      );
+    }
+    if (!nativeId || typeof nativeId !== "string") {
+      throw new InvalidJobException("attach needs a native id", { field: "nativeId" });
+    }
+    job.executor = this;
+    job.nativeId = nativeId;
+  }
+
+  /** Checks the cancel preconditions; false when there is nothing left to do. */
+  protected checkCancel(job: Job): boolean {
+    if (job.executor !== this) {
+      throw new InvalidStateException(`job ${job.id} was never submitted to this executor`);
+    }
+    return !isFinal(job.status.state);
+  }
+
+  /** Applies a status update to a job (rules in Job._applyStatus). */
+  protected updateStatus(
+    job: Job,
+    status: Omit<JobStatus, "time"> & { time?: number },
+  ): JobStatus[] {
+    return job._applyStatus({ ...status, time: status.time ?? this.clock.now() });
+  }
+}
