@@ -17,3 +17,5 @@ export * from "./registry.ts";
 export * from "./resources.ts";
 export * from "./staging.ts";
 export * from "./walltime.ts";
+export * from "./expand.ts";
+export * from "./json/index.ts";

@@ -28,6 +28,11 @@ export function effectiveDuration(attrs: JobAttributes | undefined): number {
 
 const KEY_RE = /^[A-Za-z][A-Za-z0-9_-]*\.[^\s.][^\s]*$/;
 
+/** Whether `key` has the `<executor>.<flag>` shape custom attributes need. */
+export function isCustomAttributeKey(key: string): boolean {
+  return KEY_RE.test(key);
+}
+
 export function validateAttributes(attrs: JobAttributes, path = "attributes"): void {
   const d = attrs.duration;
   if (d !== undefined && (typeof d !== "number" || !Number.isFinite(d) || d <= 0)) {

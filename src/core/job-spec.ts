@@ -136,7 +136,7 @@ function validateStaging(s: StageIn | StageOut, field: string): void {
   checkString(s.target, `${field}.target`);
   if (!s.source) fail(`${field}.source`, "is required");
   if (!s.target) fail(`${field}.target`, "is required");
-  if (s.mode !== undefined && !(s.mode in StagingMode)) {
+  if (s.mode !== undefined && !Object.hasOwn(StagingMode, s.mode)) {
     fail(`${field}.mode`, "must be COPY, LINK or MOVE");
   }
 }

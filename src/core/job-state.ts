@@ -47,7 +47,7 @@ const ORDER: Record<JobState, number> = {
 };
 
 export function isJobState(value: unknown): value is JobState {
-  return typeof value === "string" && value in ORDER;
+  return typeof value === "string" && Object.hasOwn(ORDER, value);
 }
 
 export function isFinal(state: JobState): boolean {

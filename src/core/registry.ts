@@ -80,7 +80,8 @@ export function compareVersions(a: string, b: string): number {
  * `~1.2` (same major.minor).
  */
 export function satisfies(version: string, constraint: string): boolean {
-  const terms = constraint.split(/[\s,]+/).filter(Boolean);
+  // `>= 1.2` is one term: join operators to their version before splitting
+  const terms = constraint.replace(/(>=|<=|>|<|=|\^|~)\s+/g, "$1").split(/[\s,]+/).filter(Boolean);
   return terms.every((t) => {
     const m = /^(>=|<=|>|<|=|\^|~)?\s*(.+)$/.exec(t)!;
     const op = m[1] ?? "=", want = m[2];

@@ -29,11 +29,21 @@ export interface StageOut {
   source: string;
   target: string;
   mode?: StagingMode;
-  /** Bitmask of StageOutFlags; default ON_SUCCESS. */
+  /**
+   * Bitmask of StageOutFlags; default ALWAYS. As in PSI/J, a mask with none of
+   * ON_SUCCESS/ON_ERROR/ON_CANCEL means all three (NONE = ALWAYS, IF_PRESENT =
+   * IF_PRESENT | ALWAYS).
+   */
   flags?: number;
 }
 
-export const DEFAULT_STAGE_OUT_FLAGS = StageOutFlags.ON_SUCCESS;
+/** PSI/J's default: stage out whatever the outcome. */
+export const DEFAULT_STAGE_OUT_FLAGS = StageOutFlags.ALWAYS;
+
+/** The mask with PSI/J's rule applied: no outcome bit means every outcome. */
+export function normalizeStageOutFlags(flags: number): number {
+  return (flags & StageOutFlags.ALWAYS) === 0 ? flags | StageOutFlags.ALWAYS : flags;
+}
 
 /** Flag names for a bitmask (ALWAYS collapsed), for messages and JSON. */
 export function stageOutFlagNames(flags: number): StageOutFlagName[] {
@@ -51,7 +61,8 @@ export function stageOutFlagNames(flags: number): StageOutFlagName[] {
 export function stageOutFlagsFromNames(names: readonly string[]): number {
   let flags = 0;
   for (const n of names) {
-    if (!(n in StageOutFlags)) throw new Error(`unknown stage-out flag "${n}"`);
+    // hasOwn, not `in`: "toString" must not pass as a flag
+    if (!Object.hasOwn(StageOutFlags, n)) throw new Error(`unknown stage-out flag "${n}"`);
     flags |= StageOutFlags[n as StageOutFlagName];
   }
   return flags;
@@ -67,5 +78,5 @@ export function stageOutApplies(
     : outcome === "error"
     ? StageOutFlags.ON_ERROR
     : StageOutFlags.ON_CANCEL;
-  return (flags & bit) !== 0;
+  return (normalizeStageOutFlags(flags) & bit) !== 0;
 }

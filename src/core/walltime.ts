@@ -2,7 +2,7 @@
  * Walltime strings as PSI/J writes them.
  *
  * Accepted: `hh:mm:ss`, `hh:mm`, `mm` (minutes), `N[h|m|s]` with N a decimal
- * number (`90s`, `1.5h`), and `d-hh:mm:ss` for multi-day limits. Seconds may be
+ * number and optional blanks before the unit (`90s`, `1.5h`, `7230.0 s`), and `d-hh:mm:ss` for multi-day limits. Seconds may be
  * fractional (`00:00:01.5`). Hours may exceed 24. Results are seconds.
  * @module
  */
@@ -10,7 +10,8 @@
 import { InvalidJobException } from "./errors.ts";
 
 const NUM = String.raw`\d+(?:\.\d+)?`;
-const UNIT_RE = new RegExp(`^(${NUM})([hms])$`);
+// psij-python writes and reads `N s` with a space (`7230.0 s`).
+const UNIT_RE = new RegExp(`^(${NUM})\\s*([hms])$`);
 const CLOCK_RE = new RegExp(String.raw`^(?:(\d+)-)?(\d+)(?::(\d+)(?::(${NUM}))?)?$`);
 
 export function parseWalltime(text: string, field = "attributes.duration"): number {
