@@ -1,0 +1,96 @@
+/**
+ * Restart recovery. Every job the store holds as not final is either
+ * re-attached by its native id, or — when the agent stopped between recording
+ * the submission intent and recording the scheduler's reply — reconciled:
+ * an executor that can look a submission up by its stamp (the job id) says
+ * whether the scheduler has it; found means attach, provably absent means
+ * submit now. Without such a look-up the job is marked FAILED with
+ * "submission state unknown" rather than risk running it twice.
+ * @module
+ */
+
+import type { JobExecutor } from "../core/executor.ts";
+import type { JobRecord } from "./store/types.ts";
+import { errorText, type JobService } from "./service.ts";
+
+/** What an executor offers for reconciling intents. */
+export interface StampLookup {
+  /** The native id of the submission carrying `stamp`; null when the scheduler provably has none. */
+  findByStamp(stamp: string): Promise<string | null>;
+}
+
+export interface RecoveryReport {
+  reattached: string[];
+  reconciled: string[];
+  resubmitted: string[];
+  failed: Array<{ id: string; reason: string }>;
+}
+
+export const UNKNOWN_SUBMISSION = "submission state unknown";
+
+function lookupOf(ex: JobExecutor): StampLookup | undefined {
+  const candidate = ex as unknown as Partial<StampLookup>;
+  return typeof candidate.findByStamp === "function" ? (candidate as StampLookup) : undefined;
+}
+
+export async function recoverJobs(service: JobService): Promise<RecoveryReport> {
+  const store = service.store;
+  const report: RecoveryReport = { reattached: [], reconciled: [], resubmitted: [], failed: [] };
+  const intents = new Map(store.openIntents().map((i) => [i.jobId, i]));
+  const fail = (id: string, reason: string) => {
+    store.resolveIntent(id, service.clock.now(), "unknown");
+    service.failJob(id, reason, "no-evidence");
+    report.failed.push({ id, reason });
+  };
+  const one = async (rec: JobRecord): Promise<void> => {
+    if (service.live.has(rec.id)) return;
+    if (!service.executorNames().includes(rec.executor)) {
+      return fail(
+        rec.id,
+        `executor "${rec.executor}" is not served by this agent since its restart; ` +
+          `the job (native id ${rec.nativeId ?? "none"}) is no longer tracked`,
+      );
+    }
+    if (rec.nativeId) {
+      await service.reattach(rec);
+      const after = store.getJob(rec.id)!;
+      if (after.state === "FAILED" && after.message?.startsWith("attach")) {
+        report.failed.push({ id: rec.id, reason: after.message });
+      } else report.reattached.push(rec.id);
+      return;
+    }
+    const intent = intents.get(rec.id);
+    const lookup = lookupOf(service.executor(rec.executor));
+    if (!intent || !lookup) {
+      return fail(
+        rec.id,
+        `${UNKNOWN_SUBMISSION}: the agent stopped after deciding to submit and before ` +
+          `recording the scheduler's reply, and the ${rec.executor} executor cannot look ` +
+          `submissions up; look for a job stamped ${rec.id} before submitting again`,
+      );
+    }
+    let found: string | null;
+    try {
+      found = await lookup.findByStamp(intent.stamp);
+    } catch (err) {
+      return fail(
+        rec.id,
+        `${UNKNOWN_SUBMISSION}: look-up of stamp ${rec.id} failed: ${errorText(err)}`,
+      );
+    }
+    if (found) {
+      store.recordNativeId(rec.id, found, service.clock.now(), "reconciled");
+      await service.reattach(store.getJob(rec.id)!);
+      report.reconciled.push(rec.id);
+    } else {
+      try {
+        await service.resend(rec);
+        report.resubmitted.push(rec.id);
+      } catch (err) {
+        report.failed.push({ id: rec.id, reason: errorText(err) });
+      }
+    }
+  };
+  await Promise.all(store.nonFinalJobs().map(one));
+  return report;
+}

@@ -1,0 +1,262 @@
+/**
+ * JobService: what the agent does, knowing nothing of HTTP. Submits (with
+ * intents and idempotency keys), cancels, attaches, answers queries, publishes
+ * every stored transition, and after a restart re-attaches every job that was
+ * not final.
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { type Clock, realClock } from "../core/clock.ts";
+import { InvalidStateException, UnknownExecutorException } from "../core/errors.ts";
+import type { ExecutorHealth, JobExecutor } from "../core/executor.ts";
+import type { JobSpec } from "../core/job-spec.ts";
+import { isFinal, JobState } from "../core/job-state.ts";
+import type { JobStatus } from "../core/job-status.ts";
+import { Job } from "../core/job.ts";
+import { ConflictError, NotFoundError } from "./errors.ts";
+import { EventBus, type EventListener, subscribeFrom } from "./events.ts";
+import { newJobId } from "./ids.ts";
+import { parseSpecDocument, specFromJson, specToJson } from "./spec-input.ts";
+import type { JobStore } from "./store/store.ts";
+import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
+import { jobJson } from "./view.ts";
+import { recoverJobs, type RecoveryReport } from "./recovery.ts";
+
+export interface JobServiceOptions {
+  store: JobStore;
+  /** The executors this agent runs, by name; jobs name theirs. */
+  executors: Record<string, JobExecutor>;
+  defaultExecutor: string;
+  clock?: Clock;
+}
+
+export interface SubmitOptions {
+  idempotencyKey?: string;
+  executor?: string;
+}
+
+export interface SubmitResult {
+  job: JobRecord;
+  /** False when an idempotency key returned an earlier submission. */
+  created: boolean;
+}
+
+export class JobService {
+  readonly store: JobStore;
+  readonly events = new EventBus();
+  readonly defaultExecutor: string;
+  readonly clock: Clock;
+  readonly #executors: Record<string, JobExecutor>;
+  /** Jobs not yet final, as the executors track them. */
+  readonly live = new Map<string, Job>();
+  readonly #unhook: Array<() => void> = [];
+
+  constructor(options: JobServiceOptions) {
+    this.store = options.store;
+    this.#executors = options.executors;
+    this.defaultExecutor = options.defaultExecutor;
+    this.clock = options.clock ?? realClock;
+    if (!this.#executors[this.defaultExecutor]) {
+      throw new UnknownExecutorException(
+        `default executor "${this.defaultExecutor}" is not among this agent's executors`,
+      );
+    }
+    for (const ex of Object.values(this.#executors)) {
+      this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
+    }
+  }
+
+  executor(name: string): JobExecutor {
+    const ex = this.#executors[name.toLowerCase()];
+    if (!ex) {
+      throw new UnknownExecutorException(
+        `executor "${name}" is not served by this agent (it serves: ${
+          Object.keys(this.#executors).join(", ")
+        })`,
+      );
+    }
+    return ex;
+  }
+
+  executorNames(): string[] {
+    return Object.keys(this.#executors);
+  }
+
+  /** Stores a status reported by an executor and publishes what was written. */
+  #record(job: Job, status: JobStatus): void {
+    const written = this.store.recordTransition(job.id, status);
+    for (const t of written) this.events.publish(t);
+    if (isFinal(status.state)) this.live.delete(job.id);
+  }
+
+  /** Records a transition the agent itself decides (a failed submit, an unknown intent). */
+  failJob(id: string, message: string, evidence = "error"): void {
+    const written = this.store.recordTransition(id, {
+      state: JobState.FAILED,
+      time: this.clock.now(),
+      message,
+      metadata: { evidence: evidence as any },
+    });
+    for (const t of written) this.events.publish(t);
+    this.live.delete(id);
+  }
+
+  /**
+   * Validates `doc` (a JobSpec document), records the job and its intent, then
+   * hands it to the executor. With an idempotency key, a repeat of the same
+   * request returns the first job; the same key with another request is a
+   * ConflictError. A refused submission leaves the job FAILED with the
+   * scheduler's words and rethrows.
+   */
+  async submit(doc: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
+    const spec = parseSpecDocument(doc);
+    const executorName = (options.executor ?? this.defaultExecutor).toLowerCase();
+    const executor = this.executor(executorName);
+    const specJson = specToJson(spec);
+    const key = options.idempotencyKey;
+    const requestHash = key === undefined
+      ? undefined
+      : createHash("sha256").update(`${executorName}\n${specJson}`).digest("base64url");
+    if (key !== undefined) {
+      const seen = this.store.findIdempotencyKey(key);
+      if (seen) {
+        if (seen.requestHash !== requestHash) {
+          throw new ConflictError(
+            `Idempotency-Key "${key}" was already used for a different request (job ${seen.jobId})`,
+          );
+        }
+        return { job: this.store.getJob(seen.jobId)!, created: false };
+      }
+    }
+    const id = newJobId();
+    this.store.createJob({
+      id,
+      executor: executorName,
+      specJson,
+      createdAt: this.clock.now(),
+      stamp: id,
+      idempotencyKey: key,
+      requestHash,
+    });
+    await this.#send(id, spec, executor);
+    return { job: this.store.getJob(id)!, created: true };
+  }
+
+  /** Hands a recorded job to its executor and records the native id (or the refusal). */
+  async #send(id: string, spec: JobSpec, executor: JobExecutor): Promise<void> {
+    const job = new Job(spec, { id });
+    this.live.set(id, job);
+    try {
+      await executor.submit(job);
+    } catch (err) {
+      this.store.resolveIntent(id, this.clock.now(), "refused");
+      this.failJob(id, `submit failed: ${errorText(err)}`);
+      throw err;
+    }
+    if (job.nativeId) this.store.recordNativeId(id, job.nativeId, this.clock.now());
+  }
+
+  /** Resubmits a recorded job whose intent the scheduler provably never saw (recovery only). */
+  async resend(record: JobRecord): Promise<void> {
+    await this.#send(record.id, specFromJson(record.specJson), this.executor(record.executor));
+  }
+
+  /** Starts tracking a job the scheduler already knows, by its native id. */
+  async attach(nativeId: string, executorName = this.defaultExecutor): Promise<SubmitResult> {
+    const name = executorName.toLowerCase();
+    this.executor(name); // fails early on an executor this agent does not serve
+    const known = this.store.findByNativeId(name, nativeId);
+    if (known) return { job: known, created: false };
+    const id = newJobId();
+    const now = this.clock.now();
+    this.store.createJob({ id, executor: name, specJson: "{}", createdAt: now, stamp: id });
+    this.store.recordNativeId(id, nativeId, now, "attached");
+    await this.reattach(this.store.getJob(id)!);
+    return { job: this.store.getJob(id)!, created: true };
+  }
+
+  /** Binds a fresh Job to a stored native id; a failure leaves the job FAILED saying why. */
+  async reattach(record: JobRecord): Promise<void> {
+    const job = new Job(specFromJson(record.specJson), { id: record.id });
+    this.live.set(record.id, job);
+    try {
+      await this.executor(record.executor).attach(job, record.nativeId!);
+    } catch (err) {
+      this.failJob(record.id, `attach to ${record.nativeId} failed: ${errorText(err)}`);
+    }
+  }
+
+  async cancel(id: string): Promise<JobRecord> {
+    const record = this.getRecord(id);
+    if (isFinal(record.state)) return record;
+    const job = this.live.get(id);
+    if (!job) {
+      throw new InvalidStateException(
+        `job ${id} is ${record.state} but not tracked by this agent; it cannot be canceled`,
+      );
+    }
+    await job.cancel();
+    return this.store.getJob(id)!;
+  }
+
+  getRecord(id: string): JobRecord {
+    const r = this.store.getJob(id);
+    if (!r) throw new NotFoundError(`no job with id "${id}"`);
+    return r;
+  }
+
+  history(id: string): TransitionRecord[] {
+    return this.store.transitions(id);
+  }
+
+  /** The job as JSON text, or undefined: the hot path of `GET /jobs/{id}`. */
+  jobJson(id: string): string | undefined {
+    const r = this.store.getJob(id);
+    return r && jobJson(r, this.store.transitions(id));
+  }
+
+  list(query: ListQuery): ListPage {
+    return this.store.listJobs(query);
+  }
+
+  /** Every event after `after`, stored then live; returns the unsubscribe function. */
+  subscribe(after: number, listener: EventListener): () => void {
+    return subscribeFrom(this.events, this.store, after, listener);
+  }
+
+  health(): Record<string, ExecutorHealth> {
+    const out: Record<string, ExecutorHealth> = {};
+    for (const [name, ex] of Object.entries(this.#executors)) {
+      try {
+        out[name] = ex.health();
+      } catch (err) {
+        out[name] = { status: "degraded", lastError: errorText(err) };
+      }
+    }
+    return out;
+  }
+
+  executorInfo(): Array<{ name: string; version: string; default: boolean }> {
+    return Object.entries(this.#executors).map(([name, ex]) => ({
+      name,
+      version: ex.version,
+      default: name === this.defaultExecutor,
+    }));
+  }
+
+  /** Re-attaches every non-final job and reconciles open intents (see recovery.ts). */
+  recover(): Promise<RecoveryReport> {
+    return recoverJobs(this);
+  }
+
+  /** Stops the executors' background work; the store stays open for the caller to close. */
+  async close(): Promise<void> {
+    this.#unhook.splice(0).forEach((f) => f());
+    await Promise.all(Object.values(this.#executors).map((ex) => ex.close()));
+  }
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,310 @@
+/// <reference path="./node-sqlite.d.ts" />
+/**
+ * JobStore: the agent's durable record of every job, every transition (once,
+ * in order), idempotency keys and submission intents, in SQLite through
+ * `node:sqlite` (WAL). All statements are prepared once; reads are one or two
+ * indexed lookups, so `GET /jobs/{id}` stays cheap.
+ * @module
+ */
+
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { FINAL_STATES, type JobState, transitionPath } from "../../core/job-state.ts";
+import type { JobStatus } from "../../core/job-status.ts";
+import { migrate } from "./schema.ts";
+import type {
+  IntentRecord,
+  JobRecord,
+  ListPage,
+  ListQuery,
+  NewJob,
+  TransitionRecord,
+} from "./types.ts";
+
+type Row = Record<string, any>;
+
+const JOB_COLS = "id, executor, native_id, spec, state, exit_code, message, seq, created_at, " +
+  "updated_at, n";
+const FINAL_LIST = FINAL_STATES.map((s) => `'${s}'`).join(",");
+
+export interface StoreOptions {
+  /** Stop before the newest schema (tests of migrations only). */
+  schemaVersion?: number;
+}
+
+export class JobStore {
+  readonly db: DatabaseSync;
+  readonly #s: Record<string, StatementSync>;
+  readonly #listCache = new Map<string, StatementSync>();
+
+  /** Opens (creating and migrating as needed) the store at `path`; `:memory:` for tests. */
+  constructor(path: string, options: StoreOptions = {}) {
+    this.db = new DatabaseSync(path);
+    // WAL + NORMAL: a killed process loses nothing committed; only a power
+    // loss may drop the last transactions.
+    this.db.exec(
+      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
+        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000",
+    );
+    try {
+      migrate(this.db, options.schemaVersion);
+    } catch (err) {
+      this.db.close();
+      throw err;
+    }
+    const p = (sql: string) => this.db.prepare(sql);
+    this.#s = {
+      insertJob: p(
+        "INSERT INTO jobs (id, executor, spec, state, created_at, updated_at) " +
+          "VALUES (?, ?, ?, 'NEW', ?, ?)",
+      ),
+      insertIntent: p("INSERT INTO intents (job_id, stamp, created_at) VALUES (?, ?, ?)"),
+      insertKey: p(
+        "INSERT INTO idempotency_keys (key, job_id, request_hash, created_at) VALUES (?, ?, ?, ?)",
+      ),
+      getKey: p("SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?"),
+      getJob: p(`SELECT ${JOB_COLS} FROM jobs WHERE id = ?`),
+      getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
+      stateOf: p("SELECT state, seq FROM jobs WHERE id = ?"),
+      transitions: p("SELECT * FROM transitions WHERE job_id = ? ORDER BY seq"),
+      insertTransition: p(
+        "INSERT INTO transitions (job_id, seq, state, time, message, exit_code, evidence, metadata)" +
+          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      updateJobState: p(
+        "UPDATE jobs SET state = ?, seq = ?, exit_code = coalesce(?, exit_code), " +
+          "message = coalesce(?, message), updated_at = ? WHERE id = ?",
+      ),
+      setNative: p("UPDATE jobs SET native_id = ?, updated_at = ? WHERE id = ?"),
+      resolveIntent: p(
+        "UPDATE intents SET native_id = coalesce(?, native_id), resolved_at = ?, outcome = ? " +
+          "WHERE job_id = ? AND resolved_at IS NULL",
+      ),
+      openIntents: p("SELECT * FROM intents WHERE resolved_at IS NULL ORDER BY created_at"),
+      getIntent: p("SELECT * FROM intents WHERE job_id = ?"),
+      nonFinal: p(`SELECT ${JOB_COLS} FROM jobs WHERE state NOT IN (${FINAL_LIST}) ORDER BY n`),
+      eventsAfter: p("SELECT * FROM transitions WHERE event_id > ? ORDER BY event_id LIMIT ?"),
+      lastEvent: p("SELECT coalesce(max(event_id), 0) AS id FROM transitions"),
+      count: p("SELECT count(*) AS c FROM jobs"),
+    };
+  }
+
+  #open = true;
+
+  close(): void {
+    if (this.#open) this.db.close();
+    this.#open = false;
+  }
+
+  #tx<T>(fn: () => T): T {
+    this.db.exec("BEGIN IMMEDIATE");
+    try {
+      const r = fn();
+      this.db.exec("COMMIT");
+      return r;
+    } catch (err) {
+      this.db.exec("ROLLBACK");
+      throw err;
+    }
+  }
+
+  /** Records a NEW job, its submission intent and its idempotency key, atomically. */
+  createJob(job: NewJob): JobRecord {
+    this.#tx(() => {
+      this.#s.insertJob.run(job.id, job.executor, job.specJson, job.createdAt, job.createdAt);
+      this.#s.insertIntent.run(job.id, job.stamp, job.createdAt);
+      if (job.idempotencyKey !== undefined) {
+        this.#s.insertKey.run(job.idempotencyKey, job.id, job.requestHash ?? "", job.createdAt);
+      }
+    });
+    return this.getJob(job.id)!;
+  }
+
+  findIdempotencyKey(key: string): { jobId: string; requestHash: string } | undefined {
+    const r = this.#s.getKey.get(key) as Row | undefined;
+    return r ? { jobId: r.job_id, requestHash: r.request_hash } : undefined;
+  }
+
+  getJob(id: string): JobRecord | undefined {
+    const r = this.#s.getJob.get(id) as Row | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  findByNativeId(executor: string, nativeId: string): JobRecord | undefined {
+    const r = this.#s.getByNative.get(executor, nativeId) as Row | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  transitions(jobId: string): TransitionRecord[] {
+    return (this.#s.transitions.all(jobId) as Row[]).map(toTransition);
+  }
+
+  /** The scheduler accepted the job: its native id is known and the intent is closed. */
+  recordNativeId(jobId: string, nativeId: string, time: number, outcome = "submitted"): void {
+    this.#tx(() => {
+      this.#s.setNative.run(nativeId, time, jobId);
+      this.#s.resolveIntent.run(nativeId, time, outcome, jobId);
+    });
+  }
+
+  /** Closes an intent without a native id (refused, or given up on). */
+  resolveIntent(jobId: string, time: number, outcome: string): void {
+    this.#s.resolveIntent.run(null, time, outcome, jobId);
+  }
+
+  getIntent(jobId: string): IntentRecord | undefined {
+    const r = this.#s.getIntent.get(jobId) as Row | undefined;
+    return r ? toIntent(r) : undefined;
+  }
+
+  openIntents(): IntentRecord[] {
+    return (this.#s.openIntents.all() as Row[]).map(toIntent);
+  }
+
+  /**
+   * Records a status under the same rules a Job applies: an equal or earlier
+   * state, or anything after a final one, is ignored; skipped states are filled
+   * in. So a re-attached job replaying states already stored adds nothing.
+   * Returns the transitions written (with their event ids).
+   */
+  recordTransition(jobId: string, status: JobStatus): TransitionRecord[] {
+    return this.#tx(() => {
+      const cur = this.#s.stateOf.get(jobId) as Row | undefined;
+      if (!cur) return [];
+      const path = transitionPath(cur.state as JobState, status.state);
+      if (path.length === 0) return [];
+      const written: TransitionRecord[] = [];
+      let seq = cur.seq as number;
+      const { evidence, ...rest } = status.metadata ?? {};
+      for (const state of path) {
+        seq++;
+        const own = state === status.state;
+        const t: TransitionRecord = {
+          eventId: 0,
+          jobId,
+          seq,
+          state,
+          time: status.time,
+          message: own ? status.message : undefined,
+          exitCode: own ? status.exitCode : undefined,
+          evidence: own ? evidence : "synthesized",
+          metadata: own && Object.keys(rest).length ? rest : undefined,
+        };
+        const res = this.#s.insertTransition.run(
+          jobId,
+          seq,
+          state,
+          Math.round(t.time),
+          t.message ?? null,
+          t.exitCode ?? null,
+          t.evidence ?? null,
+          t.metadata ? JSON.stringify(t.metadata) : null,
+        );
+        t.eventId = Number(res.lastInsertRowid);
+        written.push(t);
+      }
+      const last = written[written.length - 1];
+      this.#s.updateJobState.run(
+        last.state,
+        seq,
+        last.exitCode ?? null,
+        last.message ?? null,
+        Math.round(last.time),
+        jobId,
+      );
+      return written;
+    });
+  }
+
+  nonFinalJobs(): JobRecord[] {
+    return (this.#s.nonFinal.all() as Row[]).map(toJob);
+  }
+
+  listJobs(q: ListQuery = {}): ListPage {
+    const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
+    const after = q.cursor ? decodeCursor(q.cursor) : 0;
+    const states = q.states ?? [];
+    const key = String(states.length);
+    let stmt = this.#listCache.get(key);
+    if (!stmt) {
+      const where = states.length ? ` AND state IN (${states.map(() => "?").join(",")})` : "";
+      stmt = this.db.prepare(
+        `SELECT ${JOB_COLS} FROM jobs WHERE n > ?${where} ORDER BY n LIMIT ?`,
+      );
+      this.#listCache.set(key, stmt);
+    }
+    const rows = stmt.all(after, ...states, limit + 1) as Row[];
+    const more = rows.length > limit;
+    const page = rows.slice(0, limit);
+    return {
+      jobs: page.map(toJob),
+      nextCursor: more ? encodeCursor(page[page.length - 1].n) : undefined,
+    };
+  }
+
+  eventsAfter(eventId: number, limit = 1000): TransitionRecord[] {
+    return (this.#s.eventsAfter.all(eventId, limit) as Row[]).map(toTransition);
+  }
+
+  lastEventId(): number {
+    return Number((this.#s.lastEvent.get() as Row).id);
+  }
+
+  countJobs(): number {
+    return Number((this.#s.count.get() as Row).c);
+  }
+}
+
+export function encodeCursor(n: number): string {
+  return `c${n.toString(36)}`;
+}
+
+/** Throws RangeError on a cursor this store did not hand out. */
+export function decodeCursor(cursor: string): number {
+  const n = /^c[0-9a-z]{1,12}$/.test(cursor) ? parseInt(cursor.slice(1), 36) : NaN;
+  if (!Number.isSafeInteger(n)) throw new RangeError(`cursor "${cursor}" is not valid`);
+  return n;
+}
+
+function opt<T>(v: T | null): T | undefined {
+  return v === null ? undefined : v;
+}
+
+function toJob(r: Row): JobRecord {
+  return {
+    id: r.id,
+    executor: r.executor,
+    nativeId: opt(r.native_id),
+    specJson: r.spec,
+    state: r.state,
+    exitCode: opt(r.exit_code),
+    message: opt(r.message),
+    seq: r.seq,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+function toTransition(r: Row): TransitionRecord {
+  return {
+    eventId: r.event_id,
+    jobId: r.job_id,
+    seq: r.seq,
+    state: r.state,
+    time: r.time,
+    message: opt(r.message),
+    exitCode: opt(r.exit_code),
+    evidence: opt(r.evidence),
+    metadata: r.metadata === null ? undefined : JSON.parse(r.metadata),
+  };
+}
+
+function toIntent(r: Row): IntentRecord {
+  return {
+    jobId: r.job_id,
+    stamp: r.stamp,
+    createdAt: r.created_at,
+    nativeId: opt(r.native_id),
+    resolvedAt: opt(r.resolved_at),
+    outcome: opt(r.outcome),
+  };
+}

@@ -1,0 +1,68 @@
+/**
+ * The rows the job store hands out.
+ * @module
+ */
+
+import type { JobState } from "../../core/job-state.ts";
+
+export interface JobRecord {
+  id: string;
+  executor: string;
+  nativeId?: string;
+  /** The JobSpec in our JSON form, as stored (text, so reads need not re-serialise it). */
+  specJson: string;
+  state: JobState;
+  exitCode?: number;
+  message?: string;
+  /** Number of transitions recorded. */
+  seq: number;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One transition; `eventId` orders all transitions of all jobs (the SSE event id). */
+export interface TransitionRecord {
+  eventId: number;
+  jobId: string;
+  seq: number;
+  state: JobState;
+  time: number;
+  message?: string;
+  exitCode?: number;
+  evidence?: string;
+  metadata?: Record<string, unknown>;
+}
+
+/** A submission intent: written before the scheduler is asked, closed after. */
+export interface IntentRecord {
+  jobId: string;
+  stamp: string;
+  createdAt: number;
+  nativeId?: string;
+  resolvedAt?: number;
+  outcome?: string;
+}
+
+export interface NewJob {
+  id: string;
+  executor: string;
+  specJson: string;
+  createdAt: number;
+  /** The stamp the executor puts on the submission so a lost reply can be found. */
+  stamp: string;
+  idempotencyKey?: string;
+  requestHash?: string;
+}
+
+export interface ListQuery {
+  states?: JobState[];
+  /** Opaque cursor from a previous page. */
+  cursor?: string;
+  limit?: number;
+}
+
+export interface ListPage {
+  jobs: JobRecord[];
+  /** Present when there may be more. */
+  nextCursor?: string;
+}

@@ -1,0 +1,159 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { JobStore } from "../../src/agent/store/store.ts";
+import { SCHEMA_VERSION, schemaVersion } from "../../src/agent/store/schema.ts";
+import { JobState } from "../../src/core/job-state.ts";
+
+function newJob(store: JobStore, id: string, extra: { key?: string; hash?: string } = {}) {
+  return store.createJob({
+    id,
+    executor: "local",
+    specJson: JSON.stringify({ executable: "/bin/true" }),
+    createdAt: 1000,
+    stamp: id,
+    idempotencyKey: extra.key,
+    requestHash: extra.hash,
+  });
+}
+
+describe("JobStore", () => {
+  it("records a job with its intent, then its native id closes the intent", () => {
+    const store = new JobStore(":memory:");
+    const rec = newJob(store, "j1");
+    assert.equal(rec.state, JobState.NEW);
+    assert.deepEqual(store.openIntents().map((i) => i.jobId), ["j1"]);
+    store.recordNativeId("j1", "12.server", 2000);
+    assert.equal(store.getJob("j1")?.nativeId, "12.server");
+    assert.deepEqual(store.openIntents(), []);
+    assert.equal(store.getIntent("j1")?.outcome, "submitted");
+    assert.equal(store.findByNativeId("local", "12.server")?.id, "j1");
+    store.close();
+  });
+
+  it("stores each transition once, in order, filling skipped states and ignoring repeats", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "j1");
+    const at = (state: JobState, time: number, extra = {}) =>
+      store.recordTransition("j1", { state, time, ...extra });
+    assert.equal(at(JobState.QUEUED, 1).length, 1);
+    assert.equal(at(JobState.QUEUED, 2).length, 0, "a repeated state is ignored");
+    const jump = at(JobState.COMPLETED, 3, { exitCode: 0, metadata: { evidence: "history" } });
+    assert.deepEqual(jump.map((t) => t.state), [
+      "STAGE_IN",
+      "ACTIVE",
+      "STAGE_OUT",
+      "CLEANUP",
+      "COMPLETED",
+    ]);
+    assert.equal(jump[0].evidence, "synthesized");
+    assert.equal(jump[4].evidence, "history");
+    assert.equal(at(JobState.FAILED, 4).length, 0, "final is final");
+    const hist = store.transitions("j1");
+    assert.deepEqual(hist.map((t) => t.seq), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(hist.map((t) => t.state).slice(-1), ["COMPLETED"]);
+    const ids = hist.map((t) => t.eventId);
+    assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    const job = store.getJob("j1")!;
+    assert.equal(job.state, "COMPLETED");
+    assert.equal(job.exitCode, 0);
+    assert.equal(job.seq, 6);
+    store.close();
+  });
+
+  it("refuses a second transition with the same (job, seq)", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "j1");
+    store.recordTransition("j1", { state: JobState.QUEUED, time: 1 });
+    assert.throws(() =>
+      store.db.prepare("INSERT INTO transitions (job_id, seq, state, time) VALUES (?, ?, ?, ?)")
+        .run("j1", 1, "ACTIVE", 2)
+    );
+    store.close();
+  });
+
+  it("pages through jobs with a cursor and filters by state", () => {
+    const store = new JobStore(":memory:");
+    for (let i = 0; i < 25; i++) {
+      newJob(store, `j${i}`);
+      if (i % 2 === 0) store.recordTransition(`j${i}`, { state: JobState.QUEUED, time: i });
+    }
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = store.listJobs({ limit: 10, cursor });
+      seen.push(...page.jobs.map((j) => j.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    assert.equal(seen.length, 25);
+    assert.equal(new Set(seen).size, 25);
+    const queued = store.listJobs({ states: [JobState.QUEUED], limit: 100 });
+    assert.equal(queued.jobs.length, 13);
+    assert.ok(queued.jobs.every((j) => j.state === "QUEUED"));
+    assert.equal(queued.nextCursor, undefined);
+    assert.throws(() => store.listJobs({ cursor: "garbage!" }), RangeError);
+    store.close();
+  });
+
+  it("hands out events after a given id, across jobs, in order", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "a");
+    newJob(store, "b");
+    store.recordTransition("a", { state: JobState.QUEUED, time: 1 });
+    store.recordTransition("b", { state: JobState.ACTIVE, time: 2 });
+    const all = store.eventsAfter(0);
+    assert.deepEqual(all.map((e) => [e.jobId, e.state]), [
+      ["a", "QUEUED"],
+      ["b", "QUEUED"],
+      ["b", "STAGE_IN"],
+      ["b", "ACTIVE"],
+    ]);
+    assert.deepEqual(store.eventsAfter(all[0].eventId).map((e) => e.jobId), ["b", "b", "b"]);
+    assert.equal(store.lastEventId(), all[3].eventId);
+    store.close();
+  });
+
+  it("keeps idempotency keys with their request hash", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "j1", { key: "k1", hash: "h1" });
+    assert.deepEqual(store.findIdempotencyKey("k1"), { jobId: "j1", requestHash: "h1" });
+    assert.equal(store.findIdempotencyKey("k2"), undefined);
+    assert.throws(() => newJob(store, "j2", { key: "k1", hash: "h2" }));
+    assert.equal(store.getJob("j2"), undefined, "a failed create leaves nothing behind");
+    store.close();
+  });
+
+  it("migrates an older database file forward and keeps its rows", () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-store-"));
+    try {
+      const path = join(dir, "agent.db");
+      const old = new JobStore(path, { schemaVersion: 1 });
+      assert.equal(schemaVersion(old.db), 1);
+      newJob(old, "j1");
+      old.close();
+      const store = new JobStore(path);
+      assert.equal(schemaVersion(store.db), SCHEMA_VERSION);
+      assert.equal(store.getJob("j1")?.id, "j1");
+      const mode = store.db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
+      assert.equal(mode.journal_mode, "wal");
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses a database from a newer agent", () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-store-"));
+    try {
+      const path = join(dir, "agent.db");
+      const store = new JobStore(path);
+      store.db.exec(`PRAGMA user_version = ${SCHEMA_VERSION + 1}`);
+      store.close();
+      assert.throws(() => new JobStore(path), /newer than this agent knows/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
