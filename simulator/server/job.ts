@@ -1,0 +1,141 @@
+/**
+ * One job as the server keeps it. Times are epoch seconds, as PBS stores them.
+ * @module
+ */
+import type { Outcome } from "./config.ts";
+import type { Placement } from "./nodes.ts";
+import type { JobResources } from "./select.ts";
+
+export type JobState = "Q" | "H" | "W" | "R" | "E" | "B" | "X" | "F";
+
+export type DependType = "after" | "afterok" | "afternotok" | "afterany";
+export interface Dependency {
+  type: DependType;
+  /** Full ids of the jobs depended on that have not yet satisfied this. */
+  pending: string[];
+}
+
+/** What a front end (or a test) asks the server to create. */
+export interface SubmitRequest {
+  /** Login name of the submitter. */
+  user: string;
+  name?: string;
+  queue?: string;
+  /** Merged `-l` pairs, in the order given. */
+  resources?: [string, string][];
+  hold?: boolean;
+  /** Epoch seconds for `-a`. */
+  executionTime?: number;
+  /** Raw `-W depend=` value. */
+  depend?: string;
+  /** `-J` value. */
+  array?: string;
+  rerunable?: boolean;
+  priority?: number;
+  outputPath?: string;
+  errorPath?: string;
+  joinPath?: string;
+  keepFiles?: string;
+  mailPoints?: string;
+  mailUsers?: string;
+  checkpoint?: string;
+  project?: string;
+  account?: string;
+  shell?: string;
+  sandbox?: string;
+  /** PBS_O_* and -v/-V variables, in order (the server appends PBS_O_QUEUE, PBS_O_HOST). */
+  variables?: [string, string][];
+  /** Submit_arguments as qsub decoded them. */
+  submitArguments?: string;
+  /** PBS_O_WORKDIR; default the submitter's home. */
+  workdir?: string;
+  /** The submitter's HOME (jobdir, execute-mode cwd). */
+  home?: string;
+  script?: string;
+  executable?: string;
+  argumentList?: string[];
+  /** Other `-W attr=value` pairs, shown as given. */
+  extraAttributes?: [string, string][];
+  /** Model mode: this job's fate (a test's way to say how it ends). */
+  outcome?: Outcome;
+}
+
+export interface ArraySpec {
+  start: number;
+  end: number;
+  step: number;
+  maxRun?: number;
+  text: string;
+}
+
+export class SimJob {
+  state: JobState = "Q";
+  substate = 10;
+  etime?: number;
+  stime?: number;
+  obittime?: number;
+  historyTs?: number;
+  holdTypes = "n";
+  depends: Dependency[] = [];
+  dependText?: string;
+  placements?: Placement[];
+  execHost?: string;
+  execVnode?: string;
+  comment?: string;
+  runCount = 0;
+  exitStatus?: number;
+  sessionId?: number;
+  /** Seconds of walltime used when the job ended. */
+  usedWalltime = 0;
+  /** Bumped on every start/stop so stale timed events are ignored. */
+  runGen = 0;
+  /** Why a running job is being ended: set by qdel / walltime / node death. */
+  ending?: "deleted" | "walltime" | "forced";
+  deletedBy?: string;
+  outcome?: Outcome;
+  /** Model mode: when the current run's end was decided, ms. */
+  startedAtMs?: number;
+  /** Set while the job is in a scheduling shape's queue. */
+  shapeKey?: string;
+  /** Array parent: subjobs by index order. */
+  subjobs?: SimJob[];
+  arraySpec?: ArraySpec;
+  /** Subjobs currently running (array parent only). */
+  runningSubjobs = 0;
+  /** Jobs that depend on this one. */
+  dependents?: string[];
+  dependFailed = false;
+  ctimeMs = 0;
+
+  constructor(
+    readonly seq: number,
+    readonly id: string,
+    readonly req: SubmitRequest,
+    readonly resources: JobResources,
+    readonly name: string,
+    readonly queue: string,
+    readonly ctime: number,
+    readonly outputPath: string,
+    readonly errorPath: string,
+    readonly variableList: string,
+    readonly parent?: SimJob,
+    readonly arrayIndex?: number,
+  ) {
+    this.mtime = ctime;
+    this.qtime = ctime;
+  }
+  mtime: number;
+  qtime: number;
+  executionTime?: number;
+
+  /** Scheduling order: queue_rank, then array index. */
+  get rank(): number {
+    return this.seq * 1e6 + (this.arrayIndex ?? 0);
+  }
+  get isHistory(): boolean {
+    return this.state === "F" || (this.state === "X" && this.parent?.state === "F");
+  }
+  get finished(): boolean {
+    return this.state === "F" || this.state === "X";
+  }
+}

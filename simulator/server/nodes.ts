@@ -1,0 +1,305 @@
+/**
+ * The cluster's nodes and chunk placement. Nodes sit in buckets keyed by free
+ * ncpus, so finding a host for a chunk costs O(max ncpus) plus the hosts
+ * skipped for memory or GPUs, not O(nodes): 10,000 nodes stay cheap.
+ * @module
+ */
+import type { Chunk, Place } from "./select.ts";
+
+export interface NodeSpec {
+  name: string;
+  ncpus: number;
+  memBytes: number;
+  ngpus: number;
+}
+
+export class SimNode {
+  freeNcpus: number;
+  freeMem: number;
+  freeGpus: number;
+  down = false;
+  /** Held whole by an `excl` job. */
+  exclusive = false;
+  /** Job ids running here (for node death). */
+  readonly jobs = new Set<string>();
+  /** exec_host slot numbers in use (`node/3`). */
+  readonly slots: boolean[] = [];
+  constructor(readonly spec: NodeSpec, readonly index: number) {
+    this.freeNcpus = spec.ncpus;
+    this.freeMem = spec.memBytes;
+    this.freeGpus = spec.ngpus;
+  }
+  get name(): string {
+    return this.spec.name;
+  }
+  get idle(): boolean {
+    return this.jobs.size === 0;
+  }
+}
+
+/** One placed chunk: where and how much. */
+export interface Placement {
+  node: SimNode;
+  slot: number;
+  ncpus: number;
+  memBytes: number;
+  ngpus: number;
+  mpiprocs: number;
+  ompthreads: number;
+  /** The chunk's own resources, for exec_vnode. */
+  res: [string, string][];
+}
+
+export type Shortfall =
+  | {
+    kind: "resource";
+    resource: "ncpus" | "mem" | "ngpus";
+    requested: number;
+    available: number;
+    total: number;
+  }
+  | { kind: "nodes" };
+
+export class NodePool {
+  readonly nodes: SimNode[];
+  readonly byName = new Map<string, SimNode>();
+  #buckets: Set<SimNode>[] = [];
+  #maxNcpus = 0;
+  totalNcpus = 0;
+  freeNcpus = 0;
+  totalMem = 0;
+  freeMem = 0;
+  totalGpus = 0;
+  freeGpus = 0;
+
+  constructor(specs: NodeSpec[]) {
+    this.nodes = specs.map((s, i) => new SimNode(s, i));
+    for (const n of this.nodes) {
+      this.#maxNcpus = Math.max(this.#maxNcpus, n.spec.ncpus);
+      this.byName.set(n.name, n);
+    }
+    for (let i = 0; i <= this.#maxNcpus; i++) this.#buckets.push(new Set());
+    for (const n of this.nodes) this.#addUp(n);
+  }
+
+  #addUp(n: SimNode): void {
+    this.totalNcpus += n.spec.ncpus;
+    this.totalMem += n.spec.memBytes;
+    this.totalGpus += n.spec.ngpus;
+    this.#track(n, 1);
+  }
+
+  /** Adds (sign 1) or removes (sign -1) a node's free amounts from the index. */
+  #track(n: SimNode, sign: 1 | -1): void {
+    if (n.down) return;
+    const free = n.exclusive ? 0 : n.freeNcpus;
+    if (sign === 1) this.#buckets[free].add(n);
+    else this.#buckets[free].delete(n);
+    if (!n.exclusive) {
+      this.freeNcpus += sign * n.freeNcpus;
+      this.freeMem += sign * n.freeMem;
+      this.freeGpus += sign * n.freeGpus;
+    }
+  }
+
+  /** The largest single host, for "Can Never Run". */
+  largest(): { ncpus: number; memBytes: number; ngpus: number } {
+    let ncpus = 0, memBytes = 0, ngpus = 0;
+    for (const n of this.nodes) {
+      if (n.down) continue;
+      ncpus = Math.max(ncpus, n.spec.ncpus);
+      memBytes = Math.max(memBytes, n.spec.memBytes);
+      ngpus = Math.max(ngpus, n.spec.ngpus);
+    }
+    return { ncpus, memBytes, ngpus };
+  }
+
+  upCount(): number {
+    let c = 0;
+    for (const n of this.nodes) if (!n.down) c++;
+    return c;
+  }
+
+  #find(
+    ncpus: number,
+    mem: number,
+    gpus: number,
+    wholeNode: boolean,
+    avoid?: Set<SimNode>,
+  ): SimNode | undefined {
+    for (let k = Math.max(ncpus, 0); k <= this.#maxNcpus; k++) {
+      for (const n of this.#buckets[k]) {
+        if (n.freeMem < mem || n.freeGpus < gpus) continue;
+        if (wholeNode && !n.idle) continue;
+        if (avoid?.has(n)) continue;
+        return n;
+      }
+    }
+    return undefined;
+  }
+
+  #take(n: SimNode, ncpus: number, mem: number, gpus: number, excl: boolean): number {
+    this.#track(n, -1);
+    n.freeNcpus -= ncpus;
+    n.freeMem -= mem;
+    n.freeGpus -= gpus;
+    if (excl) n.exclusive = true;
+    this.#track(n, 1);
+    let slot = n.slots.indexOf(false);
+    if (slot < 0) slot = n.slots.length;
+    n.slots[slot] = true;
+    return slot;
+  }
+
+  #give(p: Placement, excl: boolean): void {
+    const n = p.node;
+    this.#track(n, -1);
+    n.freeNcpus += p.ncpus;
+    n.freeMem += p.memBytes;
+    n.freeGpus += p.ngpus;
+    if (excl) n.exclusive = false;
+    this.#track(n, 1);
+    n.slots[p.slot] = false;
+  }
+
+  /**
+   * Places every chunk or none. Returns the placements, or why it cannot
+   * (the first resource that is short across the cluster, else "nodes").
+   */
+  place(chunks: Chunk[], place: Place): Placement[] | Shortfall {
+    const excl = place.sharing === "excl" || place.sharing === "exclhost";
+    const taken: Placement[] = [];
+    const used = new Set<SimNode>();
+    const fail = (): Shortfall => {
+      for (const p of taken) this.#give(p, excl);
+      return this.shortfall(chunks);
+    };
+    if (place.arrangement === "pack") {
+      let ncpus = 0, mem = 0, gpus = 0;
+      for (const c of chunks) {
+        ncpus += c.count * c.ncpus;
+        mem += c.count * c.memBytes;
+        gpus += c.count * c.ngpus;
+      }
+      const host = chunks.find((c) => c.host)?.host;
+      const n = host
+        ? this.#hostFits(host, ncpus, mem, gpus, excl)
+        : this.#find(ncpus, mem, gpus, excl);
+      if (!n) return this.shortfall(chunks);
+      let first = true;
+      for (const c of chunks) {
+        for (let i = 0; i < c.count; i++) {
+          const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl && first);
+          first = false;
+          taken.push(this.#placement(n, slot, c));
+        }
+      }
+      return taken;
+    }
+    const distinct = place.arrangement === "scatter" || place.arrangement === "vscatter" || excl;
+    for (const c of chunks) {
+      for (let i = 0; i < c.count; i++) {
+        const n = c.host
+          ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl, distinct ? used : undefined)
+          : this.#find(c.ncpus, c.memBytes, c.ngpus, excl, distinct ? used : undefined);
+        if (!n) return fail();
+        const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl);
+        used.add(n);
+        taken.push(this.#placement(n, slot, c));
+      }
+    }
+    return taken;
+  }
+
+  #hostFits(
+    name: string,
+    ncpus: number,
+    mem: number,
+    gpus: number,
+    whole: boolean,
+    avoid?: Set<SimNode>,
+  ) {
+    const n = this.byName.get(name);
+    if (!n || n.down || n.exclusive || avoid?.has(n)) return undefined;
+    if (n.freeNcpus < ncpus || n.freeMem < mem || n.freeGpus < gpus || (whole && !n.idle)) {
+      return undefined;
+    }
+    return n;
+  }
+
+  #placement(n: SimNode, slot: number, c: Chunk): Placement {
+    return {
+      node: n,
+      slot,
+      ncpus: c.ncpus,
+      memBytes: c.memBytes,
+      ngpus: c.ngpus,
+      mpiprocs: c.mpiprocs || (c.res.some(([k]) => k === "mpiprocs") ? 0 : 1),
+      ompthreads: c.ompthreads || c.ncpus,
+      res: c.res,
+    };
+  }
+
+  release(placements: Placement[], excl: boolean): void {
+    const seen = new Set<SimNode>();
+    for (const p of placements) {
+      this.#give(p, excl && !seen.has(p.node));
+      seen.add(p.node);
+    }
+  }
+
+  /** The cluster-wide shortfall a scheduler comment names. */
+  shortfall(chunks: Chunk[]): Shortfall {
+    let ncpus = 0, mem = 0, gpus = 0;
+    for (const c of chunks) {
+      ncpus += c.count * c.ncpus;
+      mem += c.count * c.memBytes;
+      gpus += c.count * c.ngpus;
+    }
+    if (ncpus > this.freeNcpus) {
+      return {
+        kind: "resource",
+        resource: "ncpus",
+        requested: ncpus,
+        available: this.freeNcpus,
+        total: this.totalNcpus,
+      };
+    }
+    if (mem > this.freeMem) {
+      return {
+        kind: "resource",
+        resource: "mem",
+        requested: mem,
+        available: this.freeMem,
+        total: this.totalMem,
+      };
+    }
+    if (gpus > this.freeGpus) {
+      return {
+        kind: "resource",
+        resource: "ngpus",
+        requested: gpus,
+        available: this.freeGpus,
+        total: this.totalGpus,
+      };
+    }
+    return { kind: "nodes" };
+  }
+
+  /** Marks a node down; returns the ids of the jobs that were on it. */
+  setDown(name: string, down: boolean): string[] {
+    const n = this.byName.get(name);
+    if (!n || n.down === down) return [];
+    if (down) {
+      this.#track(n, -1);
+      this.totalNcpus -= n.spec.ncpus;
+      this.totalMem -= n.spec.memBytes;
+      this.totalGpus -= n.spec.ngpus;
+      n.down = true;
+      return [...n.jobs];
+    }
+    n.down = false;
+    this.#addUp(n);
+    return [];
+  }
+}
