@@ -27,26 +27,27 @@ export class TestExecutor extends JobExecutor {
     super(options);
   }
 
-  override submit(job: Job): Promise<void> {
+  // async, as a real backend is: precondition errors become rejections
+  override async submit(job: Job): Promise<void> {
+    await Promise.resolve();
     this.prepareSubmit(job);
     job.nativeId = `t${++this.#next}`;
     this.known.push(job.nativeId);
     this.updateStatus(job, { state: JobState.QUEUED });
-    return Promise.resolve();
   }
 
-  override cancel(job: Job): Promise<void> {
+  override async cancel(job: Job): Promise<void> {
+    await Promise.resolve();
     if (this.checkCancel(job)) this.updateStatus(job, { state: JobState.CANCELED });
-    return Promise.resolve();
   }
 
   override list(): Promise<string[]> {
     return Promise.resolve([...this.known]);
   }
 
-  override attach(job: Job, nativeId: string): Promise<void> {
+  override async attach(job: Job, nativeId: string): Promise<void> {
+    await Promise.resolve();
     this.prepareAttach(job, nativeId);
-    return Promise.resolve();
   }
 
   /** A status update as a backend would make it. */
