@@ -61,17 +61,17 @@ describe("formatTableRow", () => {
     );
     assert.match(
       formatTableRow(job("1.s", "abcdefghijklmno", "u", "Q", "q")),
-      / abcdefghijklmno  /,
+      / abcdefghijklmno {2}/,
     );
   });
   it("cuts an owner longer than 16 to 15 and a *, after dropping @host", () => {
     assert.match(
       formatTableRow(job("1.s", "n", "abcdefghijklmnopq@h", "Q", "q")),
-      / abcdefghijklmno\*  /,
+      / abcdefghijklmno\* {2}/,
     );
     assert.match(
       formatTableRow(job("1.s", "n", "abcdefghijklmnop@h", "Q", "q")),
-      / abcdefghijklmnop  /,
+      / abcdefghijklmnop {2}/,
     );
   });
   it("cuts a time longer than 8 to 7 and a *", () => {
