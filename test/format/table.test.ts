@@ -75,8 +75,8 @@ describe("formatTableRow", () => {
     );
   });
   it("cuts a time longer than 8 to 7 and a *", () => {
-    assert.match(formatTableRow(job("1.s", "n", "u", "R", "q", "123:45:67")), /  123:45:\* R /);
-    assert.match(formatTableRow(job("1.s", "n", "u", "R", "q", "12:34:56")), /  12:34:56 R /);
+    assert.match(formatTableRow(job("1.s", "n", "u", "R", "q", "123:45:67")), / {2}123:45:\* R /);
+    assert.match(formatTableRow(job("1.s", "n", "u", "R", "q", "12:34:56")), / {2}12:34:56 R /);
   });
   it("cuts a queue longer than 16 after dropping @server", () => {
     assert.match(
