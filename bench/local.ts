@@ -1,0 +1,101 @@
+/**
+ * Local executor throughput and latency: 1,000 jobs of /bin/true through
+ * LocalJobExecutor, beside two references measured the same way in the same
+ * run: a bare spawn of /bin/true, and the same through `bash -c`.
+ *
+ * Every figure keeps the same number of jobs in flight (`--concurrency`,
+ * default 8), so jobs/s is throughput and the latency is submit-to-final of
+ * a job that did not wait in a queue of our own making. Prints figures; never
+ * passes or fails on them.
+ *
+ * Usage: bun bench/local.ts [--jobs 1000] [--concurrency 8]
+ *        deno run -A bench/local.ts
+ * @module
+ */
+
+import { spawn } from "node:child_process";
+import { parseArgs } from "node:util";
+import { Job } from "../src/core/job.ts";
+import { LocalJobExecutor } from "../src/executors/local.ts";
+
+const { values } = parseArgs({
+  options: {
+    jobs: { type: "string", default: "1000" },
+    concurrency: { type: "string", default: "8" },
+  },
+});
+const JOBS = Number(values.jobs);
+const CONCURRENCY = Number(values.concurrency);
+
+interface Figures {
+  jobsPerSec: number;
+  p50: number;
+  p99: number;
+  failures: number;
+}
+
+/** Runs `one` JOBS times with CONCURRENCY in flight; `one` resolves with ok/failed. */
+async function measure(one: () => Promise<boolean>): Promise<Figures> {
+  const latencies: number[] = [];
+  let started = 0, failures = 0;
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (started < JOBS) {
+      started++;
+      const t = performance.now();
+      if (!(await one())) failures++;
+      latencies.push(performance.now() - t);
+    }
+  }));
+  const elapsed = performance.now() - t0;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) =>
+    latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
+  return { jobsPerSec: (JOBS / elapsed) * 1000, p50: pct(0.5), p99: pct(0.99), failures };
+}
+
+function spawnOnce(argv: string[]): Promise<boolean> {
+  return new Promise((resolve) => {
+    const child = spawn(argv[0], argv.slice(1), { stdio: "ignore" });
+    child.once("error", () => resolve(false));
+    child.once("exit", (code) => resolve(code === 0));
+  });
+}
+
+const executor = new LocalJobExecutor();
+const viaExecutor = async () => {
+  const job = new Job({ executable: "/bin/true" });
+  await executor.submit(job);
+  return (await job.wait())?.state === "COMPLETED";
+};
+
+// Warm up every path once so the first measured job pays no start-up cost.
+await viaExecutor();
+await spawnOnce(["/bin/true"]);
+await spawnOnce(["bash", "-c", "/bin/true"]);
+
+let peakRss = process.memoryUsage().rss;
+const sampler = setInterval(() => {
+  peakRss = Math.max(peakRss, process.memoryUsage().rss);
+}, 20);
+
+const rows: Array<[string, Figures]> = [
+  ["LocalJobExecutor", await measure(viaExecutor)],
+  ["bare spawn", await measure(() => spawnOnce(["/bin/true"]))],
+  ["spawn bash -c", await measure(() => spawnOnce(["bash", "-c", "/bin/true"]))],
+];
+clearInterval(sampler);
+peakRss = Math.max(peakRss, process.memoryUsage().rss);
+
+const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
+console.log(
+  `local executor benchmark: ${JOBS} jobs of /bin/true, ${CONCURRENCY} in flight, ${runtime}`,
+);
+for (const [name, f] of rows) {
+  console.log(
+    `${name.padEnd(18)} ${f.jobsPerSec.toFixed(0).padStart(6)} jobs/s   p50 ${
+      f.p50.toFixed(2).padStart(6)
+    } ms   p99 ${f.p99.toFixed(2).padStart(6)} ms${f.failures ? `   ${f.failures} FAILED` : ""}`,
+  );
+}
+console.log(`peak RSS ${(peakRss / 2 ** 20).toFixed(1)} MiB`);

@@ -1,0 +1,120 @@
+/**
+ * The local executor: jobs run as child processes of this process.
+ * Registered as `local`. Behaviour, native ids and limits:
+ * docs/local-executor.md.
+ * @module
+ */
+
+import { homedir } from "node:os";
+import { type ExecutorOptions, JobExecutor } from "../core/executor.ts";
+import { expandSpec } from "../core/expand.ts";
+import { JobState } from "../core/job-state.ts";
+import type { Job } from "../core/job.ts";
+import { registerExecutor } from "../core/registry.ts";
+import { localNodefile } from "./local/nodefiles.ts";
+import { buildPlan } from "./local/plan.ts";
+import { findRun, issuerPid, newNativeId, registerRun } from "./local/process-table.ts";
+import { LocalRun } from "./local/run.ts";
+
+export class LocalJobExecutor extends JobExecutor {
+  readonly name = "local";
+  readonly version = "0.1.0";
+  /** Runs this instance started or attached to, until they end (what list() reports). */
+  #running = new Map<string, LocalRun>();
+  #runOf = new WeakMap<Job, LocalRun>();
+
+  constructor(options: ExecutorOptions = {}) {
+    super(options);
+  }
+
+  // async so that every refusal is a rejected promise; the body has no
+  // await, so a plain job is already spawned when submit() returns.
+  async submit(job: Job): Promise<void> {
+    this.prepareSubmit(job);
+    let run: LocalRun;
+    try {
+      const spec = expandSpec(job.spec!, process.env, homedir());
+      const plan = buildPlan(spec, {
+        processEnv: process.env,
+        cwd: process.cwd(),
+        nodefile: localNodefile,
+      });
+      run = new LocalRun(newNativeId(), plan, this.clock);
+    } catch (err) {
+      job.executor = undefined; // still NEW: the caller may fix the spec and submit again
+      throw err;
+    }
+    job.nativeId = run.nativeId;
+    registerRun(run);
+    this.#track(job, run);
+    run.subscribe((s) => this.updateStatus(job, s));
+    run.start();
+  }
+
+  /**
+   * Sends the job's process group SIGTERM (SIGKILL after a grace period);
+   * the job ends CANCELED once its processes are gone. Resolves when the
+   * signal has been sent. A second cancel, or a cancel of a final job, does nothing.
+   */
+  async cancel(job: Job): Promise<void> {
+    if (this.checkCancel(job)) this.#runOf.get(job)?.cancel();
+  }
+
+  /** Native ids of the runs this instance started or attached to that have not ended. */
+  async list(): Promise<string[]> {
+    return [...this.#running.keys()];
+  }
+
+  /**
+   * Binds a NEW job to a run of this process (started by any LocalJobExecutor
+   * here): it sees the run's history so far, then every later transition.
+   * A native id this process does not know (another process's, or never
+   * issued) ends the job FAILED with a message saying why. Status arrives
+   * only after attach has returned.
+   */
+  async attach(job: Job, nativeId: string): Promise<void> {
+    this.prepareAttach(job, nativeId);
+    const run = findRun(nativeId);
+    if (run) this.#runOf.set(job, run);
+    setTimeout(() => {
+      if (!run) {
+        this.updateStatus(job, {
+          state: JobState.FAILED,
+          message: unknownIdMessage(nativeId),
+          metadata: { nativeId, evidence: "no-evidence" },
+        });
+        return;
+      }
+      for (const s of run.history) this.updateStatus(job, s);
+      if (run.done) return;
+      this.#track(job, run);
+      run.subscribe((s) => this.updateStatus(job, s));
+    }, 0);
+  }
+
+  #track(job: Job, run: LocalRun): void {
+    this.#runOf.set(job, run);
+    this.#running.set(run.nativeId, run);
+    const prev = run.onDone;
+    run.onDone = () => {
+      prev?.();
+      this.#running.delete(run.nativeId);
+    };
+  }
+}
+
+function unknownIdMessage(nativeId: string): string {
+  const pid = issuerPid(nativeId);
+  if (pid !== undefined && pid !== process.pid) {
+    return `native id ${nativeId} was issued by process ${pid}, not this one (${process.pid}): ` +
+      `a local executor can follow only the child processes of its own process`;
+  }
+  return `native id ${nativeId} is not a local job of this process (pid ${process.pid})`;
+}
+
+registerExecutor({
+  name: "local",
+  version: "0.1.0",
+  description: "jobs run as child processes of this process",
+  create: (config?: ExecutorOptions) => new LocalJobExecutor(config),
+});
