@@ -37,7 +37,7 @@ export function validateAttributes(attrs: JobAttributes, path = "attributes"): v
   const d = attrs.duration;
   if (d !== undefined && (typeof d !== "number" || !Number.isFinite(d) || d <= 0)) {
     throw new InvalidJobException(
-      `${path}.duration must be a positive number of seconds, got ${String(d)}`,
+      `${path}.duration: must be a positive number of seconds, got ${String(d)}`,
       {
         field: `${path}.duration`,
       },
@@ -46,7 +46,7 @@ export function validateAttributes(attrs: JobAttributes, path = "attributes"): v
   for (const key of ["queueName", "account", "reservationId"] as const) {
     const v = attrs[key];
     if (v !== undefined && (typeof v !== "string" || v === "")) {
-      throw new InvalidJobException(`${path}.${key} must be a non-empty string`, {
+      throw new InvalidJobException(`${path}.${key}: must be a non-empty string`, {
         field: `${path}.${key}`,
       });
     }
@@ -60,7 +60,7 @@ export function validateAttributes(attrs: JobAttributes, path = "attributes"): v
       );
     }
     if (!["string", "number", "boolean"].includes(typeof v)) {
-      throw new InvalidJobException(`${field} must be a string, number or boolean`, { field });
+      throw new InvalidJobException(`${field}: must be a string, number or boolean`, { field });
     }
   }
 }

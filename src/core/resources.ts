@@ -82,7 +82,7 @@ function positiveInt(value: unknown, field: string, allowZero = false): number |
   if (value === undefined) return undefined;
   if (typeof value !== "number" || !Number.isInteger(value) || value < (allowZero ? 0 : 1)) {
     throw new InvalidJobException(
-      `${field} must be a ${allowZero ? "non-negative" : "positive"} integer, got ${
+      `${field}: must be a ${allowZero ? "non-negative" : "positive"} integer, got ${
         JSON.stringify(value)
       }`,
       { field },
@@ -98,7 +98,7 @@ export function computeResources(r: ResourceSpecFields, path = "resources"): Com
   const cores = positiveInt(r.cpuCoresPerProcess, `${path}.cpuCoresPerProcess`) ?? 1;
   const gpus = positiveInt(r.gpuCoresPerProcess, `${path}.gpuCoresPerProcess`, true) ?? 0;
   if (r.exclusiveNodeUse !== undefined && typeof r.exclusiveNodeUse !== "boolean") {
-    throw new InvalidJobException(`${path}.exclusiveNodeUse must be true or false`, {
+    throw new InvalidJobException(`${path}.exclusiveNodeUse: must be true or false`, {
       field: `${path}.exclusiveNodeUse`,
     });
   }
@@ -129,7 +129,9 @@ function inferCounts(
   if (nodes !== undefined && procs !== undefined && ppn !== undefined) {
     if (nodes * ppn !== procs) {
       throw new InvalidJobException(
-        `${path}: processCount (${procs}) must equal nodeCount (${nodes}) × processesPerNode (${ppn})`,
+        `${path}.processCount: must equal nodeCount × processesPerNode (${nodes} × ${ppn} = ${
+          nodes * ppn
+        }), got ${procs}`,
         { field: `${path}.processCount` },
       );
     }
@@ -138,7 +140,7 @@ function inferCounts(
   if (nodes !== undefined && procs !== undefined) {
     if (procs % nodes !== 0) {
       throw new InvalidJobException(
-        `${path}: processCount (${procs}) is not divisible by nodeCount (${nodes})`,
+        `${path}.processCount: ${procs} is not divisible by nodeCount (${nodes})`,
         { field: `${path}.processCount` },
       );
     }
@@ -148,7 +150,7 @@ function inferCounts(
   if (procs !== undefined && ppn !== undefined) {
     if (procs % ppn !== 0) {
       throw new InvalidJobException(
-        `${path}: processCount (${procs}) is not divisible by processesPerNode (${ppn})`,
+        `${path}.processesPerNode: processCount (${procs}) is not divisible by ${ppn}`,
         { field: `${path}.processesPerNode` },
       );
     }
