@@ -27,9 +27,12 @@ export class LocalJobExecutor extends JobExecutor {
     super(options);
   }
 
-  // async so that every refusal is a rejected promise; the body has no
-  // await, so a plain job is already spawned when submit() returns.
-  async submit(job: Job): Promise<void> {
+  /** A plain job is already spawned when this returns; refusals are rejections. */
+  submit(job: Job): Promise<void> {
+    return settle(() => this.#submit(job));
+  }
+
+  #submit(job: Job): void {
     this.prepareSubmit(job);
     let run: LocalRun;
     try {
@@ -56,13 +59,15 @@ export class LocalJobExecutor extends JobExecutor {
    * the job ends CANCELED once its processes are gone. Resolves when the
    * signal has been sent. A second cancel, or a cancel of a final job, does nothing.
    */
-  async cancel(job: Job): Promise<void> {
-    if (this.checkCancel(job)) this.#runOf.get(job)?.cancel();
+  cancel(job: Job): Promise<void> {
+    return settle(() => {
+      if (this.checkCancel(job)) this.#runOf.get(job)?.cancel();
+    });
   }
 
   /** Native ids of the runs this instance started or attached to that have not ended. */
-  async list(): Promise<string[]> {
-    return [...this.#running.keys()];
+  list(): Promise<string[]> {
+    return Promise.resolve([...this.#running.keys()]);
   }
 
   /**
@@ -72,7 +77,11 @@ export class LocalJobExecutor extends JobExecutor {
    * issued) ends the job FAILED with a message saying why. Status arrives
    * only after attach has returned.
    */
-  async attach(job: Job, nativeId: string): Promise<void> {
+  attach(job: Job, nativeId: string): Promise<void> {
+    return settle(() => this.#attach(job, nativeId));
+  }
+
+  #attach(job: Job, nativeId: string): void {
     this.prepareAttach(job, nativeId);
     const run = findRun(nativeId);
     if (run) this.#runOf.set(job, run);
@@ -100,6 +109,15 @@ export class LocalJobExecutor extends JobExecutor {
       prev?.();
       this.#running.delete(run.nativeId);
     };
+  }
+}
+
+/** Runs `fn` now; its result or exception as a promise. */
+function settle<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(err);
   }
 }
 
