@@ -1,0 +1,375 @@
+/**
+ * The PBS Pro / OpenPBS executor: qsub, one batched `qstat -f -F json -x`
+ * per poll cycle, qdel, qselect; a job's final state only on evidence.
+ * Registered as `pbs` with aliases `pbspro` and `openpbs`.
+ * @module
+ */
+
+import { mkdirSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import type { CommandResult, CommandRunner } from "../core/command-runner.ts";
+import { InvalidStateException, PsijError, SubmitException } from "../core/errors.ts";
+import { type ExecutorHealth, JobExecutor } from "../core/executor.ts";
+import { expandSpec } from "../core/expand.ts";
+import { isFinal, JobState } from "../core/job-state.ts";
+import type { Job } from "../core/job.ts";
+import { registerExecutor } from "../core/registry.ts";
+import { StatusPoller } from "../batch/poller.ts";
+import { ProcessRunner } from "../batch/process-runner.ts";
+import { readOutcome, scriptPath } from "../batch/protocol.ts";
+import { currentUser, defaultWorkDir, type PbsExecutorConfig } from "./pbs/config.ts";
+import { Entries, type Entry } from "./pbs/entries.ts";
+import { finalUpdate, liveUpdate, neverRunnable, type StatusUpdate } from "./pbs/outcome.ts";
+import { parseQdelErrors, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
+import type { PbsJobRecord } from "./pbs/parse/types.ts";
+import { renderPbsScript } from "./pbs/script.ts";
+import { findByStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
+import { interpretStatus, lookupJob, qstatJsonArgv } from "./pbs/status.ts";
+import { isFinishedLetter } from "./pbs/state.ts";
+
+export type { PbsExecutorConfig } from "./pbs/config.ts";
+export { findByStamp } from "./pbs/stamp.ts";
+
+export const PBS_EXECUTOR_VERSION = "0.1.0";
+
+/** qsub/qdel exit codes that mean "the server could not be reached", worth a retry. */
+const TRANSIENT_CODES = new Set([255, 162, 111, 15010 & 0xff]);
+
+function transientFailure(r: CommandResult): boolean {
+  return !!r.timedOut || TRANSIENT_CODES.has(r.exitCode) ||
+    /cannot connect|Connection refused|timed out|Failed to recv/i.test(r.stderr);
+}
+
+function firstLines(s: string, n = 5): string {
+  return s.trim().split("\n").slice(0, n).join(" / ");
+}
+
+export class PbsExecutor extends JobExecutor {
+  readonly name = "pbs";
+  readonly version = PBS_EXECUTOR_VERSION;
+  readonly workDir: string;
+  readonly #config: PbsExecutorConfig;
+  readonly #runner: CommandRunner;
+  readonly #timeout: number;
+  readonly #entries: Entries;
+  readonly #poller: StatusPoller<PbsJobRecord>;
+  #workDirReady = false;
+
+  constructor(config: PbsExecutorConfig = {}) {
+    super({ clock: config.clock });
+    this.#config = config;
+    this.workDir = config.workDir ?? defaultWorkDir(config.home);
+    this.#runner = config.runner ?? new ProcessRunner();
+    this.#timeout = config.commandTimeoutMs ?? 60_000;
+    this.#entries = new Entries(this.workDir, config.keepFiles ?? false);
+    this.#poller = new StatusPoller(this.clock, {
+      query: async (ids) => interpretStatus(ids, await this.#run(qstatJsonArgv(ids))),
+      apply: (id, rec) => this.#applyRecord(id, rec),
+      probe: (id) => this.#probe(id),
+      giveUp: (id, since) => this.#giveUp(id, since),
+    }, {
+      floorMs: config.pollFloorMs,
+      ceilingMs: config.pollCeilingMs,
+      graceMs: config.graceMs,
+      maxIdsPerCommand: config.maxIdsPerCommand,
+    });
+  }
+
+  /** Poller figures, for benchmarks and the agent's /health. */
+  pollerStats(): ReturnType<StatusPoller<PbsJobRecord>["stats"]> {
+    return this.#poller.stats();
+  }
+
+  override health(): ExecutorHealth {
+    const s = this.#poller.stats();
+    return {
+      status: s.degraded ? "degraded" : "ok",
+      lastError: s.lastError,
+      lastErrorAt: s.lastErrorAt,
+      stats: {
+        tracked: s.tracked,
+        cycles: s.cycles,
+        statusCommands: s.commands,
+        failedStatusCommands: s.failedCommands,
+        consecutiveFailures: s.consecutiveFailures,
+        lookups: s.probes,
+      },
+    };
+  }
+
+  override close(): Promise<void> {
+    this.#poller.close();
+    return Promise.resolve();
+  }
+
+  #run(argv: string[], cwd?: string): Promise<CommandResult> {
+    return this.#runner.run(argv, { timeoutMs: this.#timeout, cwd });
+  }
+
+  #ensureWorkDir(): void {
+    if (this.#workDirReady) return;
+    mkdirSync(this.workDir, { recursive: true, mode: 0o700 });
+    this.#workDirReady = true;
+  }
+
+  async submit(job: Job): Promise<void> {
+    this.prepareSubmit(job);
+    try {
+      const spec = expandSpec(
+        job.spec!,
+        this.#config.env ?? process.env,
+        this.#config.home ?? homedir(),
+      );
+      this.#ensureWorkDir();
+      const stamp = stampFor(job.id);
+      const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
+      const path = scriptPath(this.workDir, stamp);
+      writeFileSync(path, script.text, { mode: 0o700 });
+      const r = await this.#run(["qsub", path], this.workDir);
+      const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
+      if (!id) {
+        const transient = transientFailure(r);
+        // A timed-out qsub may still have queued the job: its script stays for reconciliation.
+        if (!r.timedOut) this.#entries.removeFiles([path, ...script.pbsFiles]);
+        throw new SubmitException(
+          r.exitCode === 0
+            ? `qsub printed no job id: ${firstLines(r.stdout) || "(nothing)"}`
+            : `qsub failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}): ${
+              firstLines(r.stderr) || "(no message)"
+            }`,
+          { transient, output: r },
+        );
+      }
+      job.nativeId = id;
+      this.#entries.add(id, job, stamp, script.pbsFiles);
+      this.updateStatus(job, {
+        state: JobState.QUEUED,
+        metadata: { evidence: "submit", stamp },
+      });
+      this.#poller.track(id);
+    } catch (err) {
+      // A submission that did not happen leaves the job NEW and free to be submitted again.
+      job.executor = undefined;
+      job.nativeId = undefined;
+      throw err;
+    }
+  }
+
+  async cancel(job: Job): Promise<void> {
+    if (!this.checkCancel(job)) return;
+    const id = job.nativeId;
+    if (!id) throw new InvalidStateException(`job ${job.id} has no native id yet`);
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    entry.cancel ??= this.#qdel(id, entry);
+    await entry.cancel;
+  }
+
+  async #qdel(id: string, entry: Entry): Promise<void> {
+    const r = await this.#run(["qdel", id]);
+    const errs = parseQdelErrors(r.stderr, [id]);
+    if (r.exitCode === 0 && !r.timedOut) {
+      entry.userCanceled = true;
+      this.#applyToJobs(entry, {
+        state: JobState.CANCELED,
+        message: "canceled by the user",
+        evidence: "user-cancel",
+      });
+      this.#poller.track(id); // keep watching until PBS ends it, then tidy its files
+      return;
+    }
+    if (errs.finished.length > 0 || r.exitCode === 35 || r.exitCode === 168) {
+      // It finished (or is exiting) first: its own end is the truth; look soon.
+      this.#poller.track(id);
+      return;
+    }
+    if (errs.unknown.length > 0 || r.exitCode === 153) {
+      entry.cancelRequested = true; // gone without a trace: the user's cancel is all we know
+      this.#poller.track(id);
+      return;
+    }
+    entry.cancel = undefined; // a failed qdel may be retried
+    throw new PsijError(
+      `qdel ${id} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}): ${
+        firstLines(r.stderr) || "(no message)"
+      }`,
+    );
+  }
+
+  async list(): Promise<string[]> {
+    const user = this.#config.user ?? currentUser();
+    const r = await this.#run(["qselect", "-u", user]);
+    if (r.exitCode !== 0 || r.timedOut) {
+      throw new PsijError(
+        `qselect -u ${user} failed (exit ${r.exitCode}): ${firstLines(r.stderr)}`,
+      );
+    }
+    return parseQselect(r.stdout);
+  }
+
+  async attach(job: Job, nativeId: string): Promise<void> {
+    this.prepareAttach(job, nativeId);
+    const found = await lookupJob(this.#runner, nativeId, this.#timeout);
+    if (found.kind === "error") {
+      job.executor = undefined;
+      job.nativeId = undefined;
+      throw new SubmitException(`cannot verify PBS job ${nativeId}: ${found.error}`, {
+        transient: true,
+      });
+    }
+    const rec = found.kind === "found" ? found.record : undefined;
+    const stamp = rec?.variables[STAMP_VARIABLE];
+    const entry = this.#entries.add(nativeId, job, stamp, []);
+    if (rec) {
+      const { final } = this.#applyRecord(nativeId, rec, true);
+      if (!final) this.#poller.track(nativeId);
+      return;
+    }
+    if (entry.jobs.length > 1) {
+      this.#poller.track(nativeId); // others follow it already: one verdict for all
+      return;
+    }
+    const files = readOutcome(this.workDir, nativeId);
+    const update = finalUpdate(undefined, files, false) ?? {
+      state: JobState.FAILED,
+      message:
+        `PBS does not know job ${nativeId} (qstat -x: Unknown Job Id) and no exit-code file ` +
+        `exists in ${this.workDir}`,
+      evidence: "no-evidence" as const,
+    };
+    this.#applyToJobs(entry, update, [job]);
+    this.#entries.finish(nativeId);
+  }
+
+  /**
+   * Native ids of this user's jobs (live or in history) whose script carries
+   * `stamp`: how a submission whose qsub reply was lost is found again.
+   */
+  async findByStamp(stamp: string): Promise<string[]> {
+    const user = this.#config.user ?? currentUser();
+    const sel = await this.#run(["qselect", "-x", "-u", user]);
+    if (sel.exitCode !== 0 || sel.timedOut) {
+      throw new PsijError(
+        `qselect -x -u ${user} failed (exit ${sel.exitCode}): ${firstLines(sel.stderr)}`,
+      );
+    }
+    const ids = parseQselect(sel.stdout);
+    const found: string[] = [];
+    for (let i = 0; i < ids.length; i += 500) {
+      const r = await this.#run(qstatJsonArgv(ids.slice(i, i + 500)));
+      found.push(...findByStamp(r.stdout, stamp));
+    }
+    return found;
+  }
+
+  #applyToJobs(entry: Entry, u: StatusUpdate, jobs: readonly Job[] = entry.jobs): boolean {
+    let changed = false;
+    for (const job of jobs) {
+      const made = this.updateStatus(job, {
+        state: u.state,
+        exitCode: u.exitCode,
+        message: u.message,
+        time: u.time,
+        metadata: { evidence: u.evidence, ...u.detail },
+      });
+      if (made.length) changed = true;
+    }
+    return changed;
+  }
+
+  #allFinal(entry: Entry): boolean {
+    return entry.jobs.every((j) => isFinal(j.status.state));
+  }
+
+  #applyRecord(
+    id: string,
+    rec: PbsJobRecord,
+    attaching = false,
+  ): { changed: boolean; final: boolean } {
+    const entry = this.#entries.get(id);
+    if (!entry) return { changed: false, final: true };
+    entry.lastRecord = rec;
+    entry.lastSeenAt = this.clock.now();
+    if (rec.variables[STAMP_VARIABLE]) entry.stamp ??= rec.variables[STAMP_VARIABLE];
+    const finished = isFinishedLetter(rec.state);
+    if (!attaching && this.#allFinal(entry)) {
+      // Final already (the user's cancel): wait for PBS to end it, then tidy up.
+      if (finished) this.#entries.finish(id);
+      return { changed: false, final: finished };
+    }
+    if (finished) {
+      const u = finalUpdate(rec, readOutcome(this.workDir, id), entry.userCanceled);
+      const changed = this.#applyToJobs(entry, u!);
+      this.#entries.finish(id);
+      return { changed, final: true };
+    }
+    if (neverRunnable(rec) && (this.#config.neverRunnable ?? "fail") === "fail") {
+      void this.#run(["qdel", id]).catch(() => {});
+      const changed = this.#applyToJobs(entry, {
+        state: JobState.FAILED,
+        message: `PBS says the job can never run: ${rec.comment}`,
+        evidence: "scheduler",
+      });
+      return { changed, final: false };
+    }
+    const u = liveUpdate(rec);
+    return { changed: u ? this.#applyToJobs(entry, u) : false, final: false };
+  }
+
+  async #probe(id: string): Promise<"final" | "alive" | "none" | "error"> {
+    const entry = this.#entries.get(id);
+    if (!entry) return "final";
+    if (this.#allFinal(entry)) {
+      this.#entries.finish(id);
+      return "final";
+    }
+    const files = readOutcome(this.workDir, id);
+    if (files.exitCode !== undefined) {
+      this.#applyToJobs(entry, finalUpdate(entry.lastRecord, files, entry.userCanceled)!);
+      this.#entries.finish(id);
+      return "final";
+    }
+    const found = await lookupJob(this.#runner, id, this.#timeout);
+    if (found.kind === "found") {
+      return this.#applyRecord(id, found.record).final ? "final" : "alive";
+    }
+    if (found.kind === "error") return "error";
+    if (entry.cancelRequested) {
+      this.#applyToJobs(entry, {
+        state: JobState.CANCELED,
+        message: "canceled by the user; PBS no longer knows the job",
+        evidence: "user-cancel",
+      });
+      this.#entries.finish(id);
+      return "final";
+    }
+    return "none";
+  }
+
+  #giveUp(id: string, since: number): void {
+    const entry = this.#entries.get(id);
+    if (!entry) return;
+    const seconds = Math.round((this.clock.now() - since) / 1000);
+    const last = entry.lastRecord
+      ? `last seen by this agent in state ${entry.lastRecord.state ?? "?"} at ${
+        new Date(entry.lastSeenAt!).toISOString()
+      }`
+      : "never seen in qstat by this agent";
+    this.#applyToJobs(entry, {
+      state: JobState.FAILED,
+      message: `no evidence of how PBS job ${id} ended: qstat -x has called it unknown since ` +
+        `${new Date(since).toISOString()} (${seconds} s; history purged or never kept), ` +
+        `no exit-code file appeared at ${this.workDir}/${id}.ec, ${last}`,
+      evidence: "no-evidence",
+    });
+    this.#entries.finish(id);
+  }
+}
+
+registerExecutor<PbsExecutorConfig>({
+  name: "pbs",
+  aliases: ["pbspro", "openpbs"],
+  version: PBS_EXECUTOR_VERSION,
+  description: "PBS Pro / OpenPBS through qsub, qstat, qdel and qselect",
+  create: (config) => new PbsExecutor(config),
+});

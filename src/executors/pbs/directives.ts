@@ -1,0 +1,120 @@
+/**
+ * JobSpec → `#PBS` directives. Generated directives come first, the user's
+ * `pbs.*` custom attributes after them; where a user attribute sets the same
+ * thing as a generated one, the generated one is left out, because PBS keeps
+ * the first `-l place=` it reads and a user's choice must win.
+ * @module
+ */
+
+import { InvalidJobException } from "../../core/errors.ts";
+import { effectiveDuration } from "../../core/job-attributes.ts";
+import { jobName, type JobSpec, resourcesOf } from "../../core/job-spec.ts";
+import type { ComputedResources } from "../../core/resources.ts";
+import { formatHms } from "../../core/walltime.ts";
+import { directiveValue } from "../../batch/quote.ts";
+
+/** One directive: the option letter(s) and the raw (unquoted) value, if any. */
+export interface Directive {
+  flag: string;
+  value?: string;
+  /** Where it came from: a spec field, or `attributes.customAttributes.pbs.<key>`. */
+  field: string;
+}
+
+/** PBS accepts `[A-Za-z0-9_+.-]`, up to 230 characters (qsub ck_job_name). */
+export const MAX_JOB_NAME = 230;
+
+/** A PBS-legal job name: other characters become `_`; never empty. */
+export function pbsJobName(name: string): string {
+  const legal = Array.from(name).map((c) => /[A-Za-z0-9_+.-]/.test(c) ? c : "_").join("");
+  return (legal || "job").slice(0, MAX_JOB_NAME);
+}
+
+/** Memory per chunk, rounded up to whole kilobytes (PBS sizes: `<n>kb`). */
+function memoryPerChunk(bytes: number, chunks: number): string {
+  return `${Math.ceil(bytes / chunks / 1024)}kb`;
+}
+
+/** `N:ncpus=..:mpiprocs=..[:ngpus=..][:mem=..]`: one chunk per node. */
+export function selectValue(r: ComputedResources): string {
+  let s = `${r.nodeCount}:ncpus=${r.processesPerNode * r.cpuCoresPerProcess}` +
+    `:mpiprocs=${r.processesPerNode}`;
+  if (r.gpuCoresPerProcess > 0) s += `:ngpus=${r.processesPerNode * r.gpuCoresPerProcess}`;
+  if (r.memory !== undefined) s += `:mem=${memoryPerChunk(r.memory, r.nodeCount)}`;
+  return s;
+}
+
+export function placeValue(r: ComputedResources): string {
+  return r.exclusiveNodeUse ? "scatter:exclhost" : "scatter:shared";
+}
+
+/** Names of the resources a `-l` value sets (`select=..,walltime=..` → select, walltime). */
+function resourceNames(value: string): Set<string> {
+  return new Set(
+    value.split(",").map((p) => p.split("=")[0].trim().toLowerCase()).filter(Boolean),
+  );
+}
+
+const CUSTOM_KEY_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+/** The user's `pbs.*` custom attributes, validated, in the order given. */
+export function customDirectives(spec: JobSpec): Directive[] {
+  const out: Directive[] = [];
+  for (const [key, v] of Object.entries(spec.attributes?.customAttributes ?? {})) {
+    if (!key.toLowerCase().startsWith("pbs.")) continue;
+    const flag = key.slice(4);
+    const field = `attributes.customAttributes.${key}`;
+    if (!CUSTOM_KEY_RE.test(flag)) {
+      throw new InvalidJobException(
+        `${field}: "${flag}" is not a qsub option name (letters, digits, _)`,
+        { field },
+      );
+    }
+    if (v === false) continue; // an option switched off is simply not given
+    out.push({ flag, value: v === true || v === "" ? undefined : String(v), field });
+  }
+  return out;
+}
+
+export interface DirectiveOptions {
+  /** Where PBS writes the job's own stdout/stderr (script output goes to `.out`). */
+  pbsOutputPath: string;
+  pbsErrorPath: string;
+  /** The submission's stamp, carried in Variable_List for reconciliation. */
+  stamp: string;
+}
+
+/** Every directive for a spec, generated ones first, overridden ones dropped. */
+export function buildDirectives(spec: JobSpec, opts: DirectiveOptions): Directive[] {
+  const custom = customDirectives(spec);
+  const userFlags = new Set(custom.map((d) => d.flag));
+  const userResources = new Set(
+    custom.filter((d) => d.flag === "l" && d.value).flatMap((d) => [...resourceNames(d.value!)]),
+  );
+  const r = resourcesOf(spec).computed();
+  const a = spec.attributes ?? {};
+  const gen: Directive[] = [];
+  const add = (flag: string, value: string, field: string, resource?: string) => {
+    if (resource ? userResources.has(resource) : userFlags.has(flag)) return;
+    gen.push({ flag, value, field });
+  };
+  add("N", pbsJobName(jobName(spec)), "name");
+  add("l", `select=${selectValue(r)}`, "resources", "select");
+  add("l", `place=${placeValue(r)}`, "resources.exclusiveNodeUse", "place");
+  add("l", `walltime=${formatHms(effectiveDuration(a))}`, "attributes.duration", "walltime");
+  if (a.account) add("A", a.account, "attributes.account");
+  // A reservation is a queue in PBS (R123 / S123): jobs for it are submitted to it.
+  if (a.reservationId) add("q", a.reservationId, "attributes.reservationId");
+  else if (a.queueName) add("q", a.queueName, "attributes.queueName");
+  add("o", opts.pbsOutputPath, "output");
+  add("e", opts.pbsErrorPath, "output");
+  gen.push({ flag: "v", value: `PSIJ_AGENT_STAMP=${opts.stamp}`, field: "stamp" });
+  return [...gen, ...custom];
+}
+
+/** The text after `#PBS ` for each directive, values quoted for a directive line. */
+export function directiveLines(directives: readonly Directive[]): string[] {
+  return directives.map((d) =>
+    d.value === undefined ? `-${d.flag}` : `-${d.flag} ${directiveValue(d.value, d.field)}`
+  );
+}

@@ -1,0 +1,121 @@
+/**
+ * Asking PBS about jobs: the one batched status command per cycle and the
+ * targeted look-up of a single id, turned into per-id records plus what the
+ * poller needs to know (missing ids, a failed command).
+ * @module
+ */
+
+import type { CommandResult, CommandRunner } from "../../core/command-runner.ts";
+import type { StatusReport } from "../../batch/poller.ts";
+import { parseQstatErrors, parseQstatFull, parseQstatJson } from "./parse/index.ts";
+import type { PbsJobRecord } from "./parse/types.ts";
+
+export function qstatJsonArgv(ids: readonly string[]): string[] {
+  return ["qstat", "-f", "-F", "json", "-x", ...ids];
+}
+
+export function qstatTextArgv(id: string): string[] {
+  return ["qstat", "-f", "-x", id];
+}
+
+/** The sequence number of an id (`123.srv` → `123`, `7[2].srv` → `7[2]`). */
+export function sequenceOf(id: string): string {
+  const dot = id.indexOf(".");
+  return dot < 0 ? id : id.slice(0, dot);
+}
+
+/**
+ * Matches the ids asked for to the records printed. PBS prints the full id;
+ * the one we hold may carry a shorter or longer server suffix, so an exact
+ * match is tried first, then the sequence number when it is unambiguous.
+ */
+export function matchRecords(
+  asked: readonly string[],
+  jobs: Map<string, PbsJobRecord>,
+): Map<string, PbsJobRecord> {
+  const out = new Map<string, PbsJobRecord>();
+  let bySeq: Map<string, PbsJobRecord | null> | undefined;
+  for (const id of asked) {
+    const exact = jobs.get(id);
+    if (exact) {
+      out.set(id, exact);
+      continue;
+    }
+    if (!bySeq) {
+      bySeq = new Map();
+      for (const [k, rec] of jobs) {
+        const s = sequenceOf(k);
+        bySeq.set(s, bySeq.has(s) ? null : rec); // null: two servers, ambiguous
+      }
+    }
+    const rec = bySeq.get(sequenceOf(id));
+    if (rec) out.set(id, rec);
+  }
+  return out;
+}
+
+function describe(r: CommandResult, argv0: string): string {
+  if (r.timedOut) return `${argv0} timed out`;
+  const err = r.stderr.trim().split("\n").slice(0, 3).join(" / ");
+  return `${argv0} exited ${r.exitCode}${err ? `: ${err}` : ""}`;
+}
+
+/** Per-id exit codes that still leave the output valid for the other ids. */
+const PER_ID_CODES = new Set([0, 153, 35]);
+
+/**
+ * Interprets one `qstat -f -F json -x <ids>` run. Records are used whenever
+ * they parse, even from a failed run; ids are reported missing only when the
+ * run as a whole was sound (its errors, if any, name ids).
+ */
+export function interpretStatus(
+  ids: readonly string[],
+  r: CommandResult,
+): StatusReport<PbsJobRecord> {
+  const parsed = parseQstatJson(r.stdout);
+  const seen = matchRecords(ids, parsed.jobs);
+  const errors = parseQstatErrors(r.stderr);
+  let error: string | undefined;
+  if (r.timedOut) error = describe(r, "qstat");
+  else if (!PER_ID_CODES.has(r.exitCode) || errors.other.length > 0) error = describe(r, "qstat");
+  else if (r.exitCode !== 0 && errors.unknown.length + errors.finished.length === 0) {
+    error = describe(r, "qstat");
+  } else if (seen.size === 0 && r.stdout.trim() === "" && r.exitCode === 0) {
+    error = "qstat printed nothing for jobs it did not call unknown";
+  }
+  const missing = error ? [] : ids.filter((id) => !seen.has(id));
+  return { seen, missing, error };
+}
+
+export type LookupResult =
+  | { kind: "found"; record: PbsJobRecord }
+  | { kind: "unknown" }
+  | { kind: "error"; error: string };
+
+/**
+ * The targeted look-up of one id: JSON first; when the JSON cannot be read
+ * (an encoder quirk beyond repair) the text form `qstat -f -x`.
+ */
+export async function lookupJob(
+  runner: CommandRunner,
+  id: string,
+  timeoutMs: number,
+): Promise<LookupResult> {
+  const r = await runner.run(qstatJsonArgv([id]), { timeoutMs });
+  const report = interpretStatus([id], r);
+  const rec = report.seen.get(id);
+  if (rec) return { kind: "found", record: rec };
+  if (!report.error) {
+    const errs = parseQstatErrors(r.stderr);
+    if (errs.unknown.length > 0 || errs.finished.length > 0 || r.exitCode === 153) {
+      return { kind: "unknown" };
+    }
+  }
+  const t = await runner.run(qstatTextArgv(id), { timeoutMs });
+  const text = matchRecords([id], parseQstatFull(t.stdout).jobs).get(id);
+  if (text) return { kind: "found", record: text };
+  if (t.exitCode === 153 || parseQstatErrors(t.stderr).unknown.length > 0) {
+    return { kind: "unknown" };
+  }
+  return { kind: "error", error: report.error ?? describe(t, "qstat") };
+}
