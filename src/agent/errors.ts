@@ -20,3 +20,14 @@ export class BadRequestError extends PsijError {
     this.field = options?.field;
   }
 }
+
+/** The executor refused a recorded job; the job is stored as FAILED under `jobId`. */
+export class SubmitFailedError extends PsijError {
+  readonly jobId: string;
+  readonly transient: boolean;
+  constructor(message: string, options: { jobId: string; transient?: boolean; cause?: unknown }) {
+    super(message, options);
+    this.jobId = options.jobId;
+    this.transient = options.transient ?? false;
+  }
+}

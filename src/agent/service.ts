@@ -8,13 +8,17 @@
 
 import { createHash } from "node:crypto";
 import { type Clock, realClock } from "../core/clock.ts";
-import { InvalidStateException, UnknownExecutorException } from "../core/errors.ts";
+import {
+  InvalidStateException,
+  SubmitException,
+  UnknownExecutorException,
+} from "../core/errors.ts";
 import type { ExecutorHealth, JobExecutor } from "../core/executor.ts";
 import type { JobSpec } from "../core/job-spec.ts";
 import { isFinal, JobState } from "../core/job-state.ts";
 import type { JobStatus } from "../core/job-status.ts";
 import { Job } from "../core/job.ts";
-import { ConflictError, NotFoundError } from "./errors.ts";
+import { ConflictError, NotFoundError, SubmitFailedError } from "./errors.ts";
 import { EventBus, type EventListener, subscribeFrom } from "./events.ts";
 import { newJobId } from "./ids.ts";
 import { parseSpecDocument, specFromJson, specToJson } from "./spec-input.ts";
@@ -151,8 +155,13 @@ export class JobService {
       await executor.submit(job);
     } catch (err) {
       this.store.resolveIntent(id, this.clock.now(), "refused");
-      this.failJob(id, `submit failed: ${errorText(err)}`);
-      throw err;
+      const message = `submit failed: ${errorText(err)}`;
+      this.failJob(id, message);
+      throw new SubmitFailedError(message, {
+        jobId: id,
+        transient: err instanceof SubmitException && err.transient,
+        cause: err,
+      });
     }
     if (job.nativeId) this.store.recordNativeId(id, job.nativeId, this.clock.now());
   }
@@ -170,7 +179,13 @@ export class JobService {
     if (known) return { job: known, created: false };
     const id = newJobId();
     const now = this.clock.now();
-    this.store.createJob({ id, executor: name, specJson: "{}", createdAt: now, stamp: id });
+    this.store.createJob({
+      id,
+      executor: name,
+      specJson: specToJson({}),
+      createdAt: now,
+      stamp: id,
+    });
     this.store.recordNativeId(id, nativeId, now, "attached");
     await this.reattach(this.store.getJob(id)!);
     return { job: this.store.getJob(id)!, created: true };

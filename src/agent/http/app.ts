@@ -1,0 +1,163 @@
+/**
+ * The HTTP API under /v1 (Hono), over a JobService. Runtime-free: serve.ts
+ * binds it to a socket; tests call `app.request()`.
+ * @module
+ */
+
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { BadRequestError } from "../errors.ts";
+import type { JobService } from "../service.ts";
+import { summaryOf } from "../view.ts";
+import { VERSION } from "../version.ts";
+import { bearerAuth } from "./auth.ts";
+import { openApiDocument } from "./openapi.ts";
+import { idempotencyKey, intParam, jsonBody, queryOf, statesParam } from "./params.ts";
+import { problem, problemOf, problemResponse } from "./problem.ts";
+import { eventsHandler } from "./sse.ts";
+
+export interface AppOptions {
+  /** When set, every route requires `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** Aborted when the agent stops: open event streams end. */
+  shutdown?: AbortSignal;
+}
+
+const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
+
+export function createApp(service: JobService, options: AppOptions = {}): Hono {
+  const app = new Hono();
+  const maxSize = options.maxBodyBytes ?? 1024 * 1024;
+
+  app.onError((err) => problemResponse(problemOf(err)));
+  app.notFound((c) =>
+    problemResponse(
+      problem(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`),
+    )
+  );
+  if (options.token !== undefined) app.use("*", bearerAuth(options.token));
+  app.use(
+    "*",
+    bodyLimit({
+      maxSize,
+      onError: () =>
+        problemResponse(
+          problem(
+            413,
+            "body-too-large",
+            "Body too large",
+            `request bodies are limited to ${maxSize} bytes`,
+            {
+              field: "body",
+            },
+          ),
+        ),
+    }),
+  );
+
+  app.post("/v1/jobs", async (c) => {
+    const q = queryOf(c, ["executor"]);
+    const key = idempotencyKey(c);
+    const doc = await jsonBody(c);
+    const { job, created } = await service.submit(doc, {
+      idempotencyKey: key,
+      executor: q.executor,
+    });
+    const headers: Record<string, string> = { ...JSON_HEADERS, location: `/v1/jobs/${job.id}` };
+    if (!created) headers["idempotent-replayed"] = "true";
+    return new Response(service.jobJson(job.id), { status: created ? 201 : 200, headers });
+  });
+
+  app.get("/v1/jobs", (c) => {
+    const q = queryOf(c, ["state", "cursor", "limit"]);
+    let page;
+    try {
+      page = service.list({
+        states: statesParam(q.state),
+        cursor: q.cursor,
+        limit: intParam(q.limit, "query.limit", 1, 1000),
+      });
+    } catch (err) {
+      if (err instanceof RangeError) {
+        throw new BadRequestError(err.message, { field: "query.cursor" });
+      }
+      throw err;
+    }
+    return c.json({ jobs: page.jobs.map(summaryOf), nextCursor: page.nextCursor });
+  });
+
+  app.get("/v1/jobs/:id", (c) => {
+    const id = c.req.param("id");
+    const json = service.jobJson(id);
+    if (json === undefined) {
+      return problemResponse(problem(404, "not-found", "Not found", `no job with id "${id}"`));
+    }
+    return new Response(json, { headers: JSON_HEADERS });
+  });
+
+  app.post("/v1/jobs/:id/cancel", async (c) => {
+    queryOf(c, []);
+    const record = await service.cancel(c.req.param("id"));
+    return new Response(service.jobJson(record.id), { headers: JSON_HEADERS });
+  });
+
+  app.post("/v1/attach", async (c) => {
+    queryOf(c, []);
+    const body = await jsonBody(c);
+    const { nativeId, executor } = attachBody(body);
+    const { job, created } = await service.attach(nativeId, executor);
+    return new Response(service.jobJson(job.id), {
+      status: created ? 201 : 200,
+      headers: { ...JSON_HEADERS, location: `/v1/jobs/${job.id}` },
+    });
+  });
+
+  app.get("/v1/events", eventsHandler(service, options.shutdown));
+
+  app.get("/v1/health", (c) => {
+    queryOf(c, []);
+    const executors = service.health();
+    const degraded = Object.values(executors).some((h) => h.status !== "ok");
+    return c.json({
+      status: degraded ? "degraded" : "ok",
+      version: VERSION,
+      executors,
+      liveJobs: service.live.size,
+      sseClients: service.events.subscriberCount,
+    });
+  });
+
+  app.get("/v1/executors", (c) => {
+    queryOf(c, []);
+    return c.json({ executors: service.executorInfo() });
+  });
+
+  app.get("/v1/openapi.json", (c) => c.json(openApiDocument()));
+
+  return app;
+}
+
+function attachBody(body: unknown): { nativeId: string; executor?: string } {
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    throw new BadRequestError("the body must be a JSON object", { field: "$" });
+  }
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) {
+    if (k !== "nativeId" && k !== "executor") {
+      throw new BadRequestError(`$.${k}: unknown field; known fields: nativeId, executor`, {
+        field: `$.${k}`,
+      });
+    }
+  }
+  if (typeof b.nativeId !== "string" || b.nativeId === "" || /[\0\s]/.test(b.nativeId)) {
+    throw new BadRequestError("$.nativeId: required, a non-empty string without spaces", {
+      field: "$.nativeId",
+    });
+  }
+  if (b.executor !== undefined && typeof b.executor !== "string") {
+    throw new BadRequestError("$.executor: must be a string", { field: "$.executor" });
+  }
+  return { nativeId: b.nativeId, executor: b.executor as string | undefined };
+}

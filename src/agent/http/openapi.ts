@@ -1,0 +1,215 @@
+/**
+ * The OpenAPI 3.1 document for /v1. A test checks that its paths and
+ * methods are exactly the app's routes.
+ * @module
+ */
+
+import { VERSION } from "../version.ts";
+
+const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
+const json = (schema: unknown) => ({ "application/json": { schema } });
+const problems = (...codes: number[]) =>
+  Object.fromEntries(
+    codes.map((code) => [
+      String(code),
+      {
+        description: "problem details (RFC 9457)",
+        content: { "application/problem+json": { schema: ref("Problem") } },
+      },
+    ]),
+  );
+const jobId = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
+
+const STATES = [
+  "NEW",
+  "QUEUED",
+  "STAGE_IN",
+  "ACTIVE",
+  "STAGE_OUT",
+  "CLEANUP",
+  "COMPLETED",
+  "FAILED",
+  "CANCELED",
+];
+
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: "3.1.0",
+    info: {
+      title: "psij-agent",
+      version: VERSION,
+      description: "PSI/J jobs on the login node: submit, track, cancel, stream transitions.",
+    },
+    components: {
+      securitySchemes: { bearer: { type: "http", scheme: "bearer" } },
+      schemas: {
+        Problem: {
+          type: "object",
+          required: ["type", "title", "status", "detail"],
+          properties: {
+            type: { type: "string" },
+            title: { type: "string" },
+            status: { type: "integer" },
+            detail: { type: "string" },
+            field: { type: "string", description: "the JSON path, header or parameter at fault" },
+          },
+        },
+        JobSpec: {
+          type: "object",
+          description: 'our form ({"version": 1, camelCase fields}) or psij-python\'s (snake_case)',
+        },
+        Transition: {
+          type: "object",
+          required: ["seq", "eventId", "state", "time"],
+          properties: {
+            seq: { type: "integer" },
+            eventId: { type: "integer" },
+            state: { enum: STATES },
+            time: { type: "string", format: "date-time" },
+            message: { type: "string" },
+            exitCode: { type: "integer" },
+            evidence: { type: "string" },
+            metadata: { type: "object" },
+          },
+        },
+        JobSummary: {
+          type: "object",
+          required: ["id", "executor", "state", "createdAt", "updatedAt"],
+          properties: {
+            id: { type: "string" },
+            executor: { type: "string" },
+            nativeId: { type: "string" },
+            state: { enum: STATES },
+            exitCode: { type: "integer" },
+            message: { type: "string" },
+            createdAt: { type: "string", format: "date-time" },
+            updatedAt: { type: "string", format: "date-time" },
+          },
+        },
+        Job: {
+          allOf: [ref("JobSummary"), {
+            type: "object",
+            required: ["spec", "history"],
+            properties: {
+              spec: ref("JobSpec"),
+              history: { type: "array", items: ref("Transition") },
+            },
+          }],
+        },
+      },
+    },
+    security: [{}, { bearer: [] }],
+    paths: {
+      "/v1/jobs": {
+        post: {
+          summary: "Submit a job",
+          parameters: [
+            { name: "executor", in: "query", schema: { type: "string" } },
+            { name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } },
+          ],
+          requestBody: { required: true, content: json(ref("JobSpec")) },
+          responses: {
+            "201": ok("the job, submitted", ref("Job")),
+            "200": ok("the job first submitted with this Idempotency-Key", ref("Job")),
+            ...problems(400, 401, 409, 413, 422, 502),
+          },
+        },
+        get: {
+          summary: "List jobs, oldest first",
+          parameters: [
+            {
+              name: "state",
+              in: "query",
+              schema: { type: "string" },
+              description: "comma-separated states",
+            },
+            { name: "cursor", in: "query", schema: { type: "string" } },
+            { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+          ],
+          responses: {
+            "200": ok("a page of jobs", {
+              type: "object",
+              properties: {
+                jobs: { type: "array", items: ref("JobSummary") },
+                nextCursor: { type: "string" },
+              },
+            }),
+            ...problems(400, 401),
+          },
+        },
+      },
+      "/v1/jobs/{id}": {
+        get: {
+          summary: "A job: spec, native id, status and full history",
+          parameters: [jobId],
+          responses: { "200": ok("the job", ref("Job")), ...problems(401, 404) },
+        },
+      },
+      "/v1/jobs/{id}/cancel": {
+        post: {
+          summary: "Cancel a job (a final job is returned as it is)",
+          parameters: [jobId],
+          responses: {
+            "200": ok("the job after the cancel request", ref("Job")),
+            ...problems(401, 404, 409),
+          },
+        },
+      },
+      "/v1/attach": {
+        post: {
+          summary: "Track a job the scheduler already has, by its native id",
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              required: ["nativeId"],
+              additionalProperties: false,
+              properties: { nativeId: { type: "string" }, executor: { type: "string" } },
+            }),
+          },
+          responses: {
+            "201": ok("the new job record", ref("Job")),
+            "200": ok("the job already tracked under this native id", ref("Job")),
+            ...problems(400, 401),
+          },
+        },
+      },
+      "/v1/events": {
+        get: {
+          summary: "Server-Sent Events: one `transition` event per stored transition",
+          parameters: [
+            { name: "Last-Event-ID", in: "header", schema: { type: "integer" } },
+            { name: "after", in: "query", schema: { type: "integer" } },
+            { name: "job", in: "query", schema: { type: "string" } },
+          ],
+          responses: {
+            "200": {
+              description: "event stream",
+              content: { "text/event-stream": { schema: { type: "string" } } },
+            },
+            ...problems(400, 401),
+          },
+        },
+      },
+      "/v1/health": {
+        get: {
+          summary: "Agent and per-executor health",
+          responses: { "200": ok("health", { type: "object" }), ...problems(401) },
+        },
+      },
+      "/v1/executors": {
+        get: {
+          summary: "The executors this agent serves",
+          responses: { "200": ok("executors", { type: "object" }), ...problems(401) },
+        },
+      },
+      "/v1/openapi.json": {
+        get: {
+          summary: "This document",
+          responses: { "200": ok("OpenAPI 3.1", { type: "object" }), ...problems(401) },
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Errors as RFC 9457 problem details: one status per error class, the field
+ * at fault named in `field`, the message in `detail`.
+ * @module
+ */
+
+import {
+  InvalidJobException,
+  InvalidStateException,
+  SubmitException,
+  UnknownExecutorException,
+} from "../../core/errors.ts";
+import { BadRequestError, ConflictError, NotFoundError, SubmitFailedError } from "../errors.ts";
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  /** The JSON path, header or parameter at fault. */
+  field?: string;
+  [extension: string]: unknown;
+}
+
+const TYPE_BASE = "https://psij-agent.invalid/problems/";
+
+export function problem(
+  status: number,
+  slug: string,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): Problem {
+  return { type: TYPE_BASE + slug, title, status, detail, ...extra };
+}
+
+/** The problem an error becomes; anything unexpected is a 500 that still says what happened. */
+export function problemOf(err: unknown): Problem {
+  if (err instanceof InvalidJobException) {
+    return problem(422, "invalid-job-spec", "Invalid job spec", err.message, {
+      field: err.field,
+    });
+  }
+  if (err instanceof BadRequestError) {
+    return problem(400, "bad-request", "Bad request", err.message, { field: err.field });
+  }
+  if (err instanceof NotFoundError) return problem(404, "not-found", "Not found", err.message);
+  if (err instanceof ConflictError) return problem(409, "conflict", "Conflict", err.message);
+  if (err instanceof InvalidStateException) {
+    return problem(409, "invalid-state", "Invalid job state", err.message);
+  }
+  if (err instanceof UnknownExecutorException) {
+    return problem(400, "unknown-executor", "Unknown executor", err.message, {
+      field: "executor",
+    });
+  }
+  if (err instanceof SubmitFailedError) {
+    return problem(502, "submit-failed", "The scheduler refused the job", err.message, {
+      jobId: err.jobId,
+      transient: err.transient,
+    });
+  }
+  if (err instanceof SubmitException) {
+    return problem(502, "submit-failed", "The scheduler refused the job", err.message, {
+      transient: err.transient,
+    });
+  }
+  const detail = err instanceof Error ? err.message : String(err);
+  return problem(500, "internal", "Internal error", detail);
+}
+
+export function problemResponse(p: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(p), {
+    status: p.status,
+    headers: { "content-type": "application/problem+json", ...headers },
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * `GET /v1/events`: every stored transition as Server-Sent Events, resumable
+ * with `Last-Event-ID` (or `?after=`), optionally for one job. Events are
+ * queued per client as they are published, so a slow client never holds up
+ * the agent or another client.
+ * @module
+ */
+
+import type { Context } from "hono";
+import type { JobService } from "../service.ts";
+import type { TransitionRecord } from "../store/types.ts";
+import { transitionView } from "../view.ts";
+import { intParam, queryOf } from "./params.ts";
+
+const encoder = new TextEncoder();
+const KEEPALIVE_MS = 15_000;
+
+export function sseFrame(e: TransitionRecord): string {
+  const data = JSON.stringify({ jobId: e.jobId, ...transitionView(e) });
+  return `id: ${e.eventId}\nevent: transition\ndata: ${data}\n\n`;
+}
+
+export function eventsHandler(service: JobService, shutdown?: AbortSignal) {
+  return (c: Context): Response => {
+    const q = queryOf(c, ["after", "job"]);
+    const header = c.req.header("last-event-id");
+    const after =
+      intParam(header ?? q.after, header ? "Last-Event-ID" : "query.after", 0, 2 ** 53 - 1) ??
+        0;
+    const only = q.job;
+    let stop = () => {};
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const send = (text: string) => {
+          try {
+            controller.enqueue(encoder.encode(text));
+          } catch {
+            stop();
+          }
+        };
+        send("retry: 1000\n: psij-agent events\n\n");
+        const unsubscribe = service.subscribe(after, (e) => {
+          if (only === undefined || e.jobId === only) send(sseFrame(e));
+        });
+        const timer = setInterval(() => send(": keep-alive\n\n"), KEEPALIVE_MS);
+        stop = () => {
+          unsubscribe();
+          clearInterval(timer);
+        };
+        c.req.raw.signal?.addEventListener("abort", () => stop(), { once: true });
+        // The agent is stopping: end the stream so the server can drain.
+        const end = () => {
+          stop();
+          try {
+            controller.close();
+          } catch {
+            // already closed by the client
+          }
+        };
+        if (shutdown?.aborted) end();
+        else shutdown?.addEventListener("abort", end, { once: true });
+      },
+      cancel() {
+        stop();
+      },
+    });
+    return new Response(body, {
+      headers: {
+        "content-type": "text/event-stream; charset=utf-8",
+        "cache-control": "no-cache",
+        "x-accel-buffering": "no",
+      },
+    });
+  };
+}
