@@ -5,8 +5,26 @@
  * @module
  */
 
+import { existsSync, readFileSync } from "node:fs";
 import Mustache from "mustache";
 import { TEMPLATES } from "./templates.generated.ts";
+
+const templatesDir = new URL("../../templates/", import.meta.url);
+
+/**
+ * A template added to templates/ after the module was last generated is read
+ * from disk (a source checkout); the compiled binary has only the module.
+ */
+function loadTemplate(name: string): string | undefined {
+  if (TEMPLATES[name] !== undefined) return TEMPLATES[name];
+  if (!/^[a-z0-9_-]+$/i.test(name)) return undefined;
+  try {
+    const url = new URL(`${name}.mustache`, templatesDir);
+    return existsSync(url) ? readFileSync(url, "utf8") : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 const parsed = new Set<string>();
 
@@ -15,7 +33,7 @@ export function templateNames(): string[] {
 }
 
 export function renderTemplate(name: string, view: Record<string, unknown>): string {
-  const template = TEMPLATES[name];
+  const template = loadTemplate(name);
   if (template === undefined) {
     throw new Error(`no template "${name}"; known: ${templateNames().join(", ")}`);
   }
