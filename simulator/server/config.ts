@@ -22,6 +22,8 @@ export interface QueueConfig {
 export interface Outcome {
   runtimeMs: number;
   exitStatus: number;
+  /** resources_used values to report instead of the model's (e.g. `{ mem: "7436kb" }`). */
+  resourcesUsed?: Record<string, string>;
 }
 
 /** What an outcome function may look at. */
@@ -61,6 +63,19 @@ export interface ServerConfig {
   /** ms between SIGTERM and SIGKILL on qdel / walltime. Default 10 s. */
   killDelayMs?: number;
   maxArraySize?: number;
+  /** Latency between an event and the scheduling cycle it triggers (ms). Default 0. */
+  schedulerDelayMs?: number;
+  /** When MoM first reports a running job's usage (ms after start). Default 2000. */
+  momReportMs?: number;
+  /** MoM's usage poll interval afterwards (check_poll_time). Default 120000. */
+  momPollMs?: number;
+  /** session_id of the first job started (model mode). Default 20001. */
+  firstSessionId?: number;
+  /**
+   * The login node's files as qsub sees them (absolute path → text); paths not
+   * listed are read from the real file system.
+   */
+  files?: Record<string, string>;
   /** Execute mode: the job's working directory; default the submitter's HOME. */
   jobCwd?: string;
   /** Execute mode: where PBS_NODEFILE and TMPDIR live. Default os.tmpdir()/pbs-sim-<name>. */

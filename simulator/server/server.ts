@@ -33,6 +33,7 @@ import { ctimeString } from "../format/index.ts";
 export type EventKind =
   | "end"
   | "walltime"
+  | "cycle"
   | "exectime"
   | "purge"
   | "linger"
@@ -85,7 +86,7 @@ export class SimServer {
   #simNow: number;
   #dirty = false;
   #ticking = false;
-  #sessionId = 20000;
+  #sessionId: number;
   /** Jobs that will linger in E for the given ms when they next end. */
   readonly linger = new Map<string, number>();
   lingerAll = 0;
@@ -111,6 +112,7 @@ export class SimServer {
     this.historyEnabled = config.historyEnabled ?? true;
     this.historyRetentionMs = config.historyRetentionMs ?? TWO_WEEKS_MS;
     this.random = seededRandom(config.seed ?? 1);
+    this.#sessionId = (config.firstSessionId ?? 20001) - 1;
   }
 
   get mode(): "model" | "execute" {
@@ -182,15 +184,34 @@ export class SimServer {
     return this.events.peek()?.at;
   }
 
+  #cyclePending = false;
+
   #cycle(): void {
     this.#dirty = false;
-    runCycle(this);
+    const delay = this.config.schedulerDelayMs ?? 0;
+    if (delay > 0) {
+      if (!this.#cyclePending) {
+        this.#cyclePending = true;
+        this.events.push({
+          at: this.#simNow + delay,
+          seq: this.#evSeq++,
+          kind: "cycle",
+          job: undefined!,
+          gen: 0,
+        });
+      }
+    } else runCycle(this);
     this.onChange?.();
   }
 
   #handle(ev: SimEvent): void {
     const job = ev.job;
     switch (ev.kind) {
+      case "cycle":
+        this.#cyclePending = false;
+        runCycle(this);
+        this.onChange?.();
+        return;
       case "end":
         if (job.state === "R" && ev.gen === job.runGen) {
           endRunningJob(this, job, ev.exitStatus ?? 0);

@@ -58,10 +58,23 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
   const ran = job.execHost !== undefined;
   add("Job_Name", job.name);
   add("Job_Owner", `${req.user}@${srv.host}`);
-  if (ran && !job.subjobs) {
-    const used = job.state === "R" || job.state === "E" && job.placements
-      ? Math.floor((srv.nowMs() - (job.startedAtMs ?? srv.nowMs())) / 1000)
-      : job.usedWalltime;
+  // MoM reports usage first momReportMs after the start, then every momPollMs;
+  // until then a running job shows no resources_used and its start mtime.
+  let mtime = job.mtime;
+  let reported = ran && !job.subjobs;
+  let used = job.usedWalltime;
+  if (reported && (job.state === "R" || (job.state === "E" && job.placements))) {
+    const start = job.startedAtMs ?? srv.nowMs();
+    const first = start + (srv.config.momReportMs ?? 2000);
+    const poll = srv.config.momPollMs ?? 120_000;
+    if (srv.nowMs() < first) reported = false;
+    else {
+      const last = first + Math.floor((srv.nowMs() - first) / poll) * poll;
+      used = Math.floor((last - first) / 1000);
+      mtime = Math.max(mtime, Math.floor(last / 1000));
+    }
+  }
+  if (reported) {
     const ncpus = job.resources.list.get("ncpus") ?? "1";
     add("resources_used", 0, "cpupercent");
     add("resources_used", "00:00:00", "cput");
@@ -69,6 +82,11 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
     add("resources_used", ncpus, "ncpus");
     add("resources_used", "0kb", "vmem");
     add("resources_used", formatDuration(used), "walltime");
+    for (const [k, v] of Object.entries(job.outcome?.resourcesUsed ?? {})) {
+      const i = a.findIndex((x) => x.name === "resources_used" && x.resource === k);
+      if (i >= 0) a[i] = { name: "resources_used", resource: k, value: v };
+      else a.push({ name: "resources_used", resource: k, value: v });
+    }
   }
   add("job_state", job.state);
   add("queue", job.queue);
@@ -86,7 +104,7 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
   add("Keep_Files", req.keepFiles ?? "n");
   add("Mail_Points", req.mailPoints ?? "a");
   add("Mail_Users", req.mailUsers);
-  add("mtime", ct(job.mtime));
+  add("mtime", ct(mtime));
   add("Output_Path", job.outputPath);
   add("Priority", req.priority ?? 0);
   add("qtime", ct(job.qtime));
