@@ -29,7 +29,7 @@ export function withExecutableCheck(ctx: LaunchContext, body: string): string {
     `  printf 'psij: cannot run executable %s: not found or not executable\\n' ${exe} >&2`,
     `  (exit 127)`,
     `else`,
-    ...body.split("\n").map((l) => `  ${l}`),
+    body, // not re-indented: a quoted argument may span lines
     `fi`,
   ];
   if (ctx.nodefile !== undefined) lines.unshift(`export PSIJ_NODEFILE=${ctx.nodefile}`);
