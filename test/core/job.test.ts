@@ -6,6 +6,7 @@ import {
   Job,
   JobState,
   type JobStatus,
+  reportCallbackError,
   setCallbackErrorReporter,
   VirtualClock,
 } from "../../src/core/index.ts";
@@ -15,12 +16,13 @@ const S = JobState;
 const SIX = [S.QUEUED, S.STAGE_IN, S.ACTIVE, S.STAGE_OUT, S.CLEANUP, S.COMPLETED];
 
 let reported: unknown[] = [];
+const originalReporter = reportCallbackError;
 beforeEach(() => {
   reported = [];
   setCallbackErrorReporter((err) => reported.push(err));
 });
 afterEach(() => {
-  setCallbackErrorReporter(() => {});
+  setCallbackErrorReporter(originalReporter);
 });
 
 async function submitted(ex = new TestExecutor()): Promise<{ ex: TestExecutor; job: Job }> {
