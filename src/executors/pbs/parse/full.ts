@@ -51,7 +51,9 @@ export function parseQstatFull(stdout: string): ParseResult {
   try {
     const blocks: Block[] = [];
     let cur: Block | undefined;
-    const lines = stdout.split("\n");
+    const lines = String(stdout ?? "").split("\n");
+    // The text after the last newline; "" when stdout ends with one (not a blank line).
+    if (lines[lines.length - 1] === "") lines.pop();
     lines.forEach((line, i) => {
       if (line.startsWith("Job Id: ")) {
         cur = { id: line.slice(8).trim(), attrs: [], ended: false };

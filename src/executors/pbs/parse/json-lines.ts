@@ -16,7 +16,9 @@ export interface LineTree {
   problems: string[];
 }
 
-const KEY_LINE = /^(\t*|(?: {4})*)"(.*?)":(.*)$/s;
+// Entries are always indented (root keys sit at depth 1), which keeps a value's
+// continuation line that happens to start with `"x":` from reading as an entry.
+const KEY_LINE = /^(\t+| {4}(?: {4})*)"(.*?)":(.*)$/s;
 const CLOSER = /^[\t ]*}[\t ]*,?[\t ]*$/;
 
 function indentOf(line: string): { depth: number; tabs: boolean } {

@@ -31,7 +31,7 @@ export function parseQstatJson(stdout: string): ParseResult {
   const jobs = new Map<string, PbsJobRecord>();
   const problems: string[] = [];
   try {
-    const tree = readJsonLines(stdout);
+    const tree = readJsonLines(String(stdout ?? ""));
     problems.push(...tree.problems);
     const jobsValue = tree.root.get("Jobs");
     let jobMap = jobsValue?.kind === "obj" ? jobsValue.map : undefined;
