@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type ChildProcess, spawn, type StdioOptions } from "node:child_process";
+import type { ChildProcess, StdioOptions } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import type { Clock } from "../../core/clock.ts";
 import { JobState } from "../../core/job-state.ts";
@@ -13,6 +13,7 @@ import type { Evidence, JobStatus } from "../../core/job-status.ts";
 import { findOnPath } from "../../launchers/find-on-path.ts";
 import type { LaunchPlan } from "./plan.ts";
 import { signalName, signalNumber } from "./signals.ts";
+import { spawnInOwnGroup } from "./spawn-group.ts";
 import { cleanup, type Outcome, stageIn, stageOut } from "./staging.ts";
 
 export type RunListener = (status: JobStatus) => void;
@@ -125,15 +126,15 @@ export class LocalRun {
       } else {
         stdio = ["ignore", "pipe", "pipe"];
       }
-      // Its own process group (detached), so a cancel reaches every process of the job.
+      // Its own process group, so a cancel reaches every process of the job.
+      const options = { cwd: p.jobDir, env: p.env, stdio };
       child = p.direct
-        ? spawn(p.executable, p.arguments, { cwd: p.jobDir, env: p.env, stdio, detached: true })
-        : spawn(bashPath ??= findOnPath("bash") ?? "/bin/bash", ["-c", p.script!, "psij-job"], {
-          cwd: p.jobDir,
-          env: p.env,
-          stdio,
-          detached: true,
-        });
+        ? spawnInOwnGroup(p.executable, p.arguments, options)
+        : spawnInOwnGroup(bashPath ??= findOnPath("bash") ?? "/bin/bash", [
+          "-c",
+          p.script!,
+          "psij-job",
+        ], options);
     } catch (err) {
       return this.#spawnFailed(err as NodeJS.ErrnoException);
     } finally {
