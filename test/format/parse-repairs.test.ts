@@ -124,6 +124,14 @@ describe("parseQstatJson on damaged documents", () => {
     const r = parseQstatJson('{"timestamp":1,"Jobs":{"9.s":{"job_state":"Q","substate":10}}}');
     assert.equal(r.jobs.get("9.s")?.substate, 10);
   });
+  it("reads output whose lines end in CRLF (through a pseudo-terminal)", () => {
+    const out = formatJsonV23(H, [job("1.vm", [{ name: "comment", value: "x" }])]);
+    const j = parseQstatJson(out.replace(/\n/g, "\r\n")).jobs.get("1.vm")!;
+    assert.equal(j.comment, "x");
+    assert.equal(j.exitStatus, 3);
+    const t = parseQstatFull(formatFull([job("2.vm")]).replace(/\n/g, "\r\n")).jobs.get("2.vm")!;
+    assert.equal(t.exitStatus, 3);
+  });
   it("reports garbage without throwing", () => {
     const r = parseQstatJson("qstat: cannot connect to server vm (errno=15010)\n");
     assert.equal(r.jobs.size, 0);

@@ -2,6 +2,7 @@
  * @module
  * Per-job error lines of qstat and qdel (stderr), sorted by what they mean.
  */
+import { normalizeNewlines } from "./text.ts";
 
 /** Ids named in the error lines; `other` holds every other non-empty line verbatim. */
 export interface JobErrors {
@@ -16,7 +17,7 @@ export interface JobErrors {
  */
 export function parseQstatErrors(stderr: string): JobErrors {
   const out: JobErrors = { unknown: [], finished: [], other: [] };
-  for (const line of String(stderr ?? "").split("\n")) {
+  for (const line of normalizeNewlines(stderr).split("\n")) {
     const t = line.trimEnd();
     if (t === "") continue;
     const unknown = /^qstat: Unknown Job Id (\S+)$/.exec(t);
@@ -35,7 +36,7 @@ export function parseQstatErrors(stderr: string): JobErrors {
  */
 export function parseQdelErrors(stderr: string, requested: string[] = []): JobErrors {
   const out: JobErrors = { unknown: [], finished: [], other: [] };
-  for (const line of String(stderr ?? "").split("\n")) {
+  for (const line of normalizeNewlines(stderr).split("\n")) {
     const t = line.trimEnd();
     if (t === "") continue;
     const unknown = /^qdel: Unknown Job Id (\S+)$/.exec(t);

@@ -4,6 +4,7 @@
  * that start with a tab; qstat inserted `\n\t` there, so we remove exactly that.
  */
 import { toRecord, type Value } from "./record.ts";
+import { normalizeNewlines } from "./text.ts";
 import type { ParseResult, PbsJobRecord } from "./types.ts";
 
 const ATTR_LINE = /^ {4}([^\s=]+) = ?(.*)$/s;
@@ -51,7 +52,7 @@ export function parseQstatFull(stdout: string): ParseResult {
   try {
     const blocks: Block[] = [];
     let cur: Block | undefined;
-    const lines = String(stdout ?? "").split("\n");
+    const lines = normalizeNewlines(stdout).split("\n");
     // The text after the last newline; "" when stdout ends with one (not a blank line).
     if (lines[lines.length - 1] === "") lines.pop();
     lines.forEach((line, i) => {

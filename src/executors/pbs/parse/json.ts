@@ -4,6 +4,7 @@
  * valid or not. See docs/pbs-formats.md for the repairs.
  */
 import { readJsonLines } from "./json-lines.ts";
+import { normalizeNewlines } from "./text.ts";
 import { toRecord, type Value } from "./record.ts";
 import type { ParseResult, PbsJobRecord } from "./types.ts";
 
@@ -31,7 +32,8 @@ export function parseQstatJson(stdout: string): ParseResult {
   const jobs = new Map<string, PbsJobRecord>();
   const problems: string[] = [];
   try {
-    const tree = readJsonLines(String(stdout ?? ""));
+    stdout = normalizeNewlines(stdout);
+    const tree = readJsonLines(stdout);
     problems.push(...tree.problems);
     const jobsValue = tree.root.get("Jobs");
     let jobMap = jobsValue?.kind === "obj" ? jobsValue.map : undefined;
