@@ -1,0 +1,245 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import fc from "fast-check";
+import { SubmitException } from "../../src/core/errors.ts";
+import { Job } from "../../src/core/job.ts";
+import { isFinal, JobState } from "../../src/core/job-state.ts";
+import { interpretStatus } from "../../src/executors/pbs/status.ts";
+import { advance, record, rig, untilFinal } from "./helpers.ts";
+
+const RUNS = Number(process.env.PROPERTY_RUNS ?? 100);
+
+function finals(job: Job): string[] {
+  return job.history.filter((s) => isFinal(s.state)).map((s) => s.state);
+}
+
+describe("PBS executor under faults (simulator, model mode)", () => {
+  it("scenario 18: qstat failing 5 times then recovering finalises nothing; degraded meanwhile", async () => {
+    const { clock, executor, faults } = rig();
+    const jobs = Array.from(
+      { length: 5 },
+      () => new Job({ executable: "/bin/sleep", name: "r300" }),
+    );
+    for (const j of jobs) await executor.submit(j);
+    faults.inject({ kind: "connect", commands: ["qstat"], count: 5 });
+    await advance(clock, 1500);
+    assert.equal(executor.health().status, "degraded");
+    assert.match(executor.health().lastError!, /cannot connect to server/);
+    for (const j of jobs) assert.equal(j.status.state, JobState.QUEUED);
+    await advance(clock, 30_000);
+    assert.equal(executor.health().status, "degraded"); // backing off: 2, 4, 8, 16 s
+    await advance(clock, 40_000);
+    assert.equal(executor.health().status, "ok");
+    for (const j of jobs) assert.equal(j.status.state, JobState.ACTIVE);
+    for (const j of jobs) await untilFinal(clock, j);
+    for (const j of jobs) assert.deepEqual(finals(j), ["COMPLETED"]);
+  });
+
+  it("scenario 18: a hanging qstat times out, changes no job, and the poller carries on", async () => {
+    const { clock, executor, faults, newExecutor } = rig();
+    const ex = newExecutor({ commandTimeoutMs: 5000 });
+    const job = new Job({ executable: "/bin/sleep", name: "r30" });
+    await ex.submit(job);
+    faults.inject({ kind: "hang", commands: ["qstat"], count: 2 });
+    await advance(clock, 8000);
+    assert.equal(ex.health().status, "degraded");
+    assert.equal(job.status.state, JobState.QUEUED);
+    assert.equal((await untilFinal(clock, job)).state, JobState.COMPLETED);
+    void executor;
+  });
+
+  it("scenario 18: one unknown id among 50 never blinds the others; it ends FAILED saying what was seen", async () => {
+    const { clock, executor, runner } = rig({
+      server: { nodes: [{ name: "big", ncpus: 64, memBytes: 2 ** 38, ngpus: 0 }] },
+    });
+    const jobs = Array.from(
+      { length: 49 },
+      () => new Job({ executable: "/bin/date", name: "r10" }),
+    );
+    for (const j of jobs) await executor.submit(j);
+    const ghost = new Job();
+    // Known when attached (so the attach verifies it), then gone without a trace.
+    const victim = new Job({ executable: "/bin/date", name: "r1000" });
+    await executor.submit(victim);
+    await advance(clock, 3000);
+    await executor.attach(ghost, victim.nativeId!);
+    rigPurge(runner, victim.nativeId!);
+    await advance(clock, 15_000);
+    for (const j of jobs) assert.equal(j.status.state, JobState.COMPLETED);
+    assert.equal(isFinal(victim.status.state), false); // still within the grace period
+    await advance(clock, 60_000);
+    for (const j of [victim, ghost]) {
+      assert.equal(j.status.state, JobState.FAILED);
+      assert.equal(j.status.metadata?.evidence, "no-evidence");
+      assert.match(
+        j.status.message!,
+        /no evidence of how PBS job .* ended: qstat -x has called it unknown/,
+      );
+      assert.match(j.status.message!, /no exit-code file appeared/);
+      assert.match(j.status.message!, /last seen by this agent in state R/);
+    }
+  });
+
+  it("history purged before the poller saw the end: the exit-code file decides (0 → COMPLETED, 3 → FAILED 3)", async () => {
+    for (const [code, state] of [[0, JobState.COMPLETED], [3, JobState.FAILED]] as const) {
+      const { clock, server, workDir, newExecutor } = rig();
+      const ex = newExecutor({ pollFloorMs: 10_000, pollCeilingMs: 10_000 });
+      const job = new Job({ executable: "/bin/date", name: "r2" });
+      await ex.submit(job);
+      await clock.advance(3000);
+      // The job's script wrote its exit code; then PBS forgot the job early.
+      writeFileSync(join(workDir, `${job.nativeId}.ec`), `${code}\n`);
+      server.purgeHistory(job.nativeId!);
+      const s = await untilFinal(clock, job);
+      assert.equal(s.state, state);
+      assert.equal(s.exitCode, code);
+      assert.equal(s.metadata?.evidence, "exit-code-file");
+    }
+  });
+
+  it("history purged and no exit-code file: the grace period runs, then FAILED with no evidence", async () => {
+    const { clock, server, newExecutor } = rig();
+    const ex = newExecutor({ pollFloorMs: 10_000, pollCeilingMs: 10_000, graceMs: 30_000 });
+    const job = new Job({ executable: "/bin/date", name: "r2" });
+    await ex.submit(job);
+    await clock.advance(3000);
+    server.purgeHistory(job.nativeId!);
+    await advance(clock, 25_000);
+    assert.equal(isFinal(job.status.state), false);
+    const s = await untilFinal(clock, job);
+    assert.equal(s.state, JobState.FAILED);
+    assert.match(s.message!, /never seen in qstat by this agent/);
+  });
+
+  it("scenario 19: cancel racing completion → no error, one final state", async () => {
+    for (const offset of [-1000, 0, 1000]) {
+      const { clock, executor } = rig();
+      const job = new Job({ executable: "/bin/date", name: "r10" });
+      await executor.submit(job);
+      await advance(clock, 2000);
+      assert.equal(job.status.state, JobState.ACTIVE);
+      // the job ends 10 s after it started (about t=1 s); cancel around that instant
+      await clock.advanceTo(clock.now() + 9000 + offset);
+      await job.cancel();
+      await advance(clock, 30_000);
+      assert.equal(finals(job).length, 1, `offset ${offset}: ${finals(job)}`);
+      assert.ok(
+        ([JobState.CANCELED, JobState.COMPLETED] as string[]).includes(job.status.state),
+      );
+    }
+  });
+
+  it("scenario 19: a cancel after PBS finished the job ('Job has finished', 35) is not an error", async () => {
+    const { clock, executor, newExecutor } = rig();
+    const job = new Job({ executable: "/bin/date", name: "r1" });
+    await executor.submit(job);
+    await advance(clock, 5000);
+    const late = new Job();
+    const other = newExecutor({ pollFloorMs: 60_000 });
+    await other.attach(late, job.nativeId!);
+    await job.cancel(); // already final: nothing to do
+    assert.deepEqual(finals(job), ["COMPLETED"]);
+  });
+
+  it("qsub refused: SubmitException (not transient), the job stays NEW and can be resubmitted", async () => {
+    const { executor, faults } = rig();
+    faults.inject({ kind: "qsub-refuse", text: "Unknown queue", code: 15018 });
+    const job = new Job({ executable: "/bin/date" });
+    await assert.rejects(executor.submit(job), (e: unknown) => {
+      assert.ok(e instanceof SubmitException);
+      assert.equal(e.transient, false);
+      assert.match(e.message, /Unknown queue/);
+      return true;
+    });
+    assert.equal(job.status.state, JobState.NEW);
+    await executor.submit(job);
+    assert.equal(job.status.state, JobState.QUEUED);
+  });
+
+  it("qsub reply lost: a transient SubmitException, and findByStamp finds the job PBS did create", async () => {
+    const { executor, faults } = rig();
+    faults.inject({ kind: "qsub-lost-reply" });
+    const job = new Job({ executable: "/bin/date", name: "r100" });
+    await assert.rejects(executor.submit(job), (e: unknown) => e instanceof SubmitException);
+    const found = await executor.findByStamp(job.id);
+    assert.equal(found.length, 1);
+    assert.match(found[0], /^\d+\.pbs-sim$/);
+  });
+
+  it("cJSON multi-id bug (#2672): ids left out of the output are looked up one by one", async () => {
+    const { clock, executor } = rig({ server: { jsonEncoder: "cjson", cjsonMultiIdBug: true } });
+    const jobs = Array.from(
+      { length: 5 },
+      () => new Job({ executable: "/bin/date", name: "r5x2" }),
+    );
+    for (const j of jobs) await executor.submit(j);
+    for (const j of jobs) await untilFinal(clock, j);
+    for (const j of jobs) {
+      assert.deepEqual([j.status.state, j.status.exitCode], [JobState.FAILED, 2]);
+    }
+    assert.ok(executor.pollerStats().probes >= 4, "the left-out ids were looked up");
+  });
+
+  it("a job PBS says can never run ends FAILED with PBS's reason (and is deleted)", async () => {
+    const { clock, executor, runner } = rig();
+    const job = new Job({ executable: "/bin/date", resources: { processCount: 64 } });
+    await executor.submit(job);
+    const s = await untilFinal(clock, job, 60_000);
+    assert.equal(s.state, JobState.FAILED);
+    assert.match(s.message!, /can never run: Can Never Run/);
+    assert.ok(runner.count("qdel") >= 1);
+  });
+
+  it("walltime exceeded → FAILED 'walltime exceeded'", async () => {
+    const { clock, executor } = rig();
+    const job = new Job({ executable: "/bin/sleep", name: "r500", attributes: { duration: 60 } });
+    const seen = record(job);
+    await executor.submit(job);
+    const s = await untilFinal(clock, job);
+    assert.equal(s.state, JobState.FAILED);
+    assert.match(s.message!, /walltime exceeded/);
+    assert.ok(seen.some((x) => x.state === JobState.ACTIVE));
+  });
+
+  it("quirky JSON (numeric Job_Name, backslashes and quotes in Variable_List) never stops the poller", async () => {
+    const { clock, executor } = rig();
+    const quirks: Record<string, string>[] = [
+      { "pbs.N": "123" },
+      { "pbs.v": "WIN=C:\\dir\\bin" },
+      { "pbs.v": 'Q="starts with a quote' },
+      { "pbs.v": "E=,F=1" },
+    ];
+    const jobs = quirks.map((customAttributes) =>
+      new Job({ executable: "/bin/date", attributes: { customAttributes } })
+    );
+    for (const j of jobs) await executor.submit(j);
+    for (const j of jobs) await untilFinal(clock, j);
+    for (const j of jobs) assert.equal(j.status.state, JobState.COMPLETED, j.status.message);
+  });
+
+  it("interpretStatus never throws and never calls an id missing from a failed command (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.string({ maxLength: 400 }),
+        fc.string({ maxLength: 200 }),
+        fc.integer({ min: 0, max: 255 }),
+        (stdout, stderr, exitCode) => {
+          const r = interpretStatus(["1.s", "2.s"], { exitCode, stdout, stderr });
+          if (r.error) assert.deepEqual(r.missing, []);
+          for (const id of r.missing) assert.ok(["1.s", "2.s"].includes(id));
+        },
+      ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+/** Purges a job from the simulator's history or live set, as an early purge would. */
+function rigPurge(runner: { inner: unknown }, id: string): void {
+  const server =
+    (runner.inner as { server: import("../../simulator/server/server.ts").SimServer }).server;
+  const job = server.find(id)!;
+  server.forget(job);
+}
