@@ -47,9 +47,10 @@ export function squeueArgv(nativeIds: readonly string[]): string[] {
   return ["squeue", "--noheader", "-t", "all", "-O", SQUEUE_FORMAT, "-j", nativeIds.join(",")];
 }
 
-/** Argv listing the calling user's jobs. */
-export function squeueMineArgv(): string[] {
-  return ["squeue", "--noheader", "-t", "all", "--me", "-O", SQUEUE_FORMAT];
+/** Argv listing the calling user's jobs: all Slurm remembers, or only live ones. */
+export function squeueMineArgv(options: { liveOnly?: boolean } = {}): string[] {
+  const states = options.liveOnly ? [] : ["-t", "all"];
+  return ["squeue", "--noheader", ...states, "--me", "-O", SQUEUE_FORMAT];
 }
 
 /** Parses squeue output in SQUEUE_FORMAT; lines that are not job rows are skipped. */

@@ -1,0 +1,135 @@
+/**
+ * From what was seen (a squeue row, the job's files, the user's cancel) to
+ * one status update. A final state is only produced with evidence.
+ * @module
+ */
+
+import { JobState } from "../../core/job-state.ts";
+import type { Evidence } from "../../core/job-status.ts";
+import type { FileOutcome } from "../../batch/protocol.ts";
+import type { SlurmJobRow } from "./parse.ts";
+
+export interface StatusUpdate {
+  state: JobState;
+  exitCode?: number;
+  message?: string;
+  time?: number;
+  evidence: Evidence;
+  /** Extra facts for JobStatus.metadata. */
+  detail?: Record<string, unknown>;
+}
+
+function joinMessage(parts: Array<string | undefined>): string | undefined {
+  const kept = parts.filter((p): p is string => !!p && p.trim() !== "");
+  return kept.length ? kept.join("; ") : undefined;
+}
+
+/** The script's own output: for a failed job it holds the errors (a missing executable, ...). */
+function scriptOutput(files: FileOutcome | undefined): string | undefined {
+  return files?.output ? `script output: ${files.output}` : undefined;
+}
+
+/** A live row: QUEUED or ACTIVE with Slurm's reason; undefined for states we do not know. */
+export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
+  if (!row.state || row.final) return undefined;
+  return {
+    state: row.state,
+    message: row.message,
+    time: row.state === JobState.ACTIVE ? row.startTime : undefined,
+    evidence: "scheduler",
+    detail: { slurmState: row.slurmState, reason: row.reason },
+  };
+}
+
+/**
+ * A finished job, from Slurm's final row, the job's files, or both.
+ *
+ * - The user's cancel wins unless the script ran to its end (its marker is in
+ *   `.out`): a cancel that lost the race to completion reports the completion.
+ * - COMPLETED/FAILED only say how the batch script exited; the exit-code file
+ *   says how the job did (the script exits with the same code, so Slurm's
+ *   exit code is the fallback when the file cannot be read).
+ * - TIMEOUT, NODE_FAIL, OUT_OF_MEMORY, ... are FAILED with Slurm's reason,
+ *   whatever the file says (the TERM trap records 143).
+ */
+export function finalUpdate(
+  row: SlurmJobRow | undefined,
+  files: FileOutcome | undefined,
+  userCanceled: boolean,
+): StatusUpdate | undefined {
+  const time = row?.endTime;
+  const detail = {
+    slurmState: row?.slurmState,
+    reason: row?.reason,
+    slurmExitCode: row?.exitCode,
+    fileExitCode: files?.exitCode,
+  };
+  const ranToEnd = files?.markerSeen === true && files.exitCode !== undefined;
+  if (userCanceled && !ranToEnd) {
+    return {
+      state: JobState.CANCELED,
+      exitCode: files?.exitCode,
+      message: "canceled by the user",
+      time,
+      evidence: "user-cancel",
+      detail,
+    };
+  }
+  const slurm = row?.slurmState;
+  if (slurm === "CANCELLED" && !ranToEnd) {
+    return {
+      state: JobState.CANCELED,
+      exitCode: files?.exitCode,
+      message: row?.message,
+      time,
+      evidence: "scheduler",
+      detail,
+    };
+  }
+  const scriptVerdict = slurm === undefined || slurm === "COMPLETED" || slurm === "FAILED" ||
+    slurm === "CANCELLED";
+  if (!scriptVerdict && row?.state) {
+    // Slurm ended the job itself (time limit, node failure, memory, ...).
+    return {
+      state: row.state === JobState.COMPLETED ? JobState.FAILED : row.state,
+      exitCode: files?.exitCode ?? row.exitCode,
+      message: joinMessage([row.message, scriptOutput(files)]),
+      time,
+      evidence: "scheduler",
+      detail,
+    };
+  }
+  if (files?.exitCode !== undefined) {
+    const ec = files.exitCode;
+    if (ec === 0) {
+      return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "exit-code-file", detail };
+    }
+    return {
+      state: JobState.FAILED,
+      exitCode: ec,
+      message: joinMessage([
+        files.markerSeen ? `exit code ${ec}` : scriptOutput(files),
+        files.markerSeen ? scriptOutput(files) : `exit code ${ec}`,
+      ]),
+      time,
+      evidence: "exit-code-file",
+      detail,
+    };
+  }
+  if (!row || !row.final || row.exitCode === undefined) return undefined;
+  if (row.exitCode === 0 && slurm === "COMPLETED") {
+    return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "history", detail };
+  }
+  return {
+    state: JobState.FAILED,
+    exitCode: row.exitCode,
+    message: joinMessage([
+      `exit code ${row.exitCode} (from Slurm; no exit-code file)`,
+      row.reason && row.reason !== "NonZeroExitCode" ? `reason: ${row.reason}` : undefined,
+      scriptOutput(files),
+    ]),
+    time,
+    evidence: "history",
+    detail,
+  };
+}
