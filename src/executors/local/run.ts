@@ -39,12 +39,22 @@ export class LocalRun {
   #child?: ChildProcess;
   #killTimer?: ReturnType<typeof setTimeout>;
   #output = "";
+  // Dropped once the run ends: a finished run stays in the process table
+  // (for late attaches) and must not keep its environment copy alive.
+  #plan: LaunchPlan | undefined;
 
   constructor(
     readonly nativeId: string,
-    readonly plan: LaunchPlan,
+    plan: LaunchPlan,
     readonly clock: Clock,
-  ) {}
+  ) {
+    this.#plan = plan;
+  }
+
+  get plan(): LaunchPlan {
+    if (!this.#plan) throw new Error(`run ${this.nativeId} has ended`);
+    return this.#plan;
+  }
 
   get done(): boolean {
     return this.#phase === "done";
@@ -288,6 +298,8 @@ export class LocalRun {
     this.#emit(state, extra);
     this.#listeners.clear();
     this.#child = undefined;
+    this.#plan = undefined;
+    this.#output = "";
     this.onDone?.();
   }
 }
