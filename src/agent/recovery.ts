@@ -15,8 +15,11 @@ import { errorText, type JobService } from "./service.ts";
 
 /** What an executor offers for reconciling intents. */
 export interface StampLookup {
-  /** The native id of the submission carrying `stamp`; null when the scheduler provably has none. */
-  findByStamp(stamp: string): Promise<string | null>;
+  /**
+   * The native id(s) of the submission carrying `stamp`; none (null or empty)
+   * when the scheduler provably has none. Throws when it cannot tell.
+   */
+  findByStamp(stamp: string): Promise<string | string[] | null>;
 }
 
 export interface RecoveryReport {
@@ -69,9 +72,10 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
           `submissions up; look for a job stamped ${rec.id} before submitting again`,
       );
     }
-    let found: string | null;
+    let found: string | undefined;
     try {
-      found = await lookup.findByStamp(intent.stamp);
+      const r = await lookup.findByStamp(intent.stamp);
+      found = Array.isArray(r) ? r[0] : r ?? undefined;
     } catch (err) {
       return fail(
         rec.id,

@@ -125,6 +125,7 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
       version: VERSION,
       executors,
       liveJobs: service.live.size,
+      lastEventId: service.store.lastEventId(),
       sseClients: service.events.subscriberCount,
     });
   });

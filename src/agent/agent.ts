@@ -1,0 +1,138 @@
+/**
+ * One running agent: the store, the service over the chosen executor, restart
+ * recovery, and the listeners (the unix socket always, TCP on request with a
+ * token). `stop()` is the graceful shutdown: stop accepting, end event
+ * streams, stop the executors, close the store, remove the socket.
+ * @module
+ */
+
+import { chmodSync, closeSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
+import {
+  type AgentPaths,
+  ensureHome,
+  ensureToken,
+  tcpAccessProblem,
+  type TcpAddress,
+} from "./access.ts";
+import { chooseExecutor, type ChosenExecutor, type ExecutorChoice } from "./executors.ts";
+import { createApp } from "./http/app.ts";
+import { type Listener, serve } from "./http/serve.ts";
+import type { RecoveryReport } from "./recovery.ts";
+import { JobService } from "./service.ts";
+import { JobStore } from "./store/store.ts";
+import { VERSION } from "./version.ts";
+
+export interface AgentOptions {
+  paths: AgentPaths;
+  executor: ExecutorChoice | ChosenExecutor;
+  listen?: TcpAddress;
+  /** Loopback TCP without a token (refused for other addresses). */
+  noAuth?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningAgent {
+  service: JobService;
+  store: JobStore;
+  executor: ChosenExecutor;
+  listeners: Listener[];
+  /** The TCP token, when TCP is served with one. */
+  token?: string;
+  recovery: RecoveryReport;
+  stop(): Promise<void>;
+}
+
+/** True when something answers on the socket (a live agent, not a stale file). */
+export function socketAnswers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ path });
+    s.once("connect", () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once("error", () => resolve(false));
+  });
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  const { paths } = options;
+  const log = options.log ?? (() => {});
+  if (options.listen) {
+    const problem = tcpAccessProblem(options.listen, options.noAuth ?? false);
+    if (problem) throw new Error(problem);
+  }
+  ensureHome(paths);
+  if (await socketAnswers(paths.socket)) {
+    throw new Error(`an agent is already running at ${paths.socket}`);
+  }
+  rmSync(paths.socket, { force: true }); // a stale socket from a killed agent
+
+  const chosen = typeof options.executor === "string"
+    ? await chooseExecutor(options.executor, { workDir: paths.workDir })
+    : options.executor;
+  // Created 0600 before SQLite opens it: its -wal and -shm files copy these rights.
+  closeSync(openSync(paths.db, "a", 0o600));
+  const store = new JobStore(paths.db);
+  const service = new JobService({
+    store,
+    executors: { [chosen.name]: chosen.executor },
+    defaultExecutor: chosen.name,
+  });
+  const recovery = await service.recover();
+  const shutdown = new AbortController();
+  const listeners: Listener[] = [];
+  let token: string | undefined;
+  try {
+    listeners.push(
+      await serve(createApp(service, { shutdown: shutdown.signal }).fetch, { unix: paths.socket }),
+    );
+    chmodSync(paths.socket, 0o600);
+    if (options.listen) {
+      token = options.noAuth ? undefined : ensureToken(paths.token);
+      const app = createApp(service, { token, shutdown: shutdown.signal });
+      listeners.push(await serve(app.fetch, options.listen));
+    }
+  } catch (err) {
+    shutdown.abort();
+    await Promise.all(listeners.map((l) => l.stop()));
+    await service.close();
+    store.close();
+    throw err;
+  }
+  writeFileSync(
+    paths.state,
+    JSON.stringify({
+      pid: process.pid,
+      version: VERSION,
+      executor: chosen.name,
+      listeners: listeners.map((l) => l.url),
+      startedAt: new Date().toISOString(),
+    }) + "\n",
+    { mode: 0o600 },
+  );
+  log(`psij-agent ${VERSION} (pid ${process.pid})`);
+  for (const line of chosen.banner.split("\n")) log(line);
+  for (const l of listeners) {
+    log(`listening on ${l.url}${l.port && token ? " (bearer token in " + paths.token + ")" : ""}`);
+  }
+  const r = recovery;
+  if (r.reattached.length + r.reconciled.length + r.resubmitted.length + r.failed.length) {
+    log(
+      `recovered: ${r.reattached.length} re-attached, ${r.reconciled.length} reconciled, ` +
+        `${r.resubmitted.length} resubmitted, ${r.failed.length} failed`,
+    );
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      shutdown.abort();
+      await Promise.all(listeners.map((l) => l.stop()));
+      await service.close();
+      store.close();
+      rmSync(paths.socket, { force: true });
+      rmSync(paths.state, { force: true });
+    })();
+  return { service, store, executor: chosen, listeners, token, recovery, stop };
+}

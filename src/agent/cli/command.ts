@@ -1,0 +1,159 @@
+/**
+ * What every CLI command shares: its declaration (options with their help
+ * text), the context it runs in, and the errors that become exit codes.
+ * @module
+ */
+
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { PsijError } from "../../core/errors.ts";
+import { type AgentPaths, agentPaths, readToken } from "../access.ts";
+import { AgentClient } from "./client.ts";
+
+export interface OptionDecl {
+  type: "string" | "boolean";
+  short?: string;
+  multiple?: boolean;
+  /** Shown in help as `--name <value>`. */
+  value?: string;
+  help: string;
+}
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readStdin(): Promise<string>;
+  /** The program's own path (argv[1]), to start the agent in the background. */
+  mainPath: string;
+  /** Aborted on SIGINT/SIGTERM. */
+  signal: AbortSignal;
+  env: Record<string, string | undefined>;
+}
+
+export interface Context {
+  io: Io;
+  values: Record<string, any>;
+  positionals: string[];
+  json: boolean;
+  paths: AgentPaths;
+  client(): AgentClient;
+  /** Prints a value as JSON (with --json) or runs the human printer. */
+  print(value: unknown, human: () => string): void;
+}
+
+export interface Command {
+  name: string;
+  summary: string;
+  usage: string;
+  /** Extra help text after the options. */
+  details?: string;
+  options: Record<string, OptionDecl>;
+  run(ctx: Context): Promise<number>;
+}
+
+/** Exit codes shared by every command (wait's job-state codes are its own). */
+export const EXIT = { OK: 0, ERROR: 1, USAGE: 64, UNAVAILABLE: 69 } as const;
+
+/** A command line that cannot be acted on: exit 64 with the message. */
+export class UsageError extends PsijError {}
+
+/** The agent answered with a problem. */
+export class ApiError extends PsijError {
+  constructor(readonly status: number, readonly problem: any) {
+    const detail = typeof problem === "object" && problem ? problem.detail ?? problem.title : "";
+    const field = typeof problem === "object" && problem?.field ? ` [${problem.field}]` : "";
+    super(`${status}: ${detail || String(problem)}${field}`);
+  }
+}
+
+export const GLOBAL_OPTIONS: Record<string, OptionDecl> = {
+  home: {
+    type: "string",
+    value: "dir",
+    help: "agent home: socket, store, token (default $PSIJ_AGENT_HOME or ~/.psij-agent)",
+  },
+  url: {
+    type: "string",
+    value: "url",
+    help: "talk to an agent over TCP (http://host:port) instead of the socket; $PSIJ_AGENT_URL",
+  },
+  json: { type: "boolean", help: "machine-readable output" },
+  help: { type: "boolean", short: "h", help: "show this help" },
+};
+
+export function parseCommandLine(cmd: Command, argv: string[]) {
+  const all = { ...GLOBAL_OPTIONS, ...cmd.options };
+  const options: ParseArgsConfig["options"] = {};
+  for (const [name, o] of Object.entries(all)) {
+    options[name] = { type: o.type, multiple: o.multiple ?? false };
+    if (o.short) options[name].short = o.short;
+  }
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+export function makeContext(
+  io: Io,
+  values: Record<string, any>,
+  positionals: string[],
+): Context {
+  const paths = agentPaths(values.home, io.env);
+  const json = values.json === true;
+  let client: AgentClient | undefined;
+  return {
+    io,
+    values,
+    positionals,
+    json,
+    paths,
+    client() {
+      if (client) return client;
+      const url = values.url ?? io.env.PSIJ_AGENT_URL;
+      const token = io.env.PSIJ_AGENT_TOKEN ?? (url ? readToken(paths.token) : undefined);
+      client = new AgentClient(url ? { url, token } : { socket: paths.socket, token });
+      return client;
+    },
+    print(value, human) {
+      io.out(json ? JSON.stringify(value, null, 2) : human());
+    },
+  };
+}
+
+export function helpText(cmd: Command): string {
+  const lines = [`psij-agent ${cmd.name} — ${cmd.summary}`, "", `usage: ${cmd.usage}`, ""];
+  const render = (opts: Record<string, OptionDecl>) => {
+    for (const [name, o] of Object.entries(opts)) {
+      const flag = `${o.short ? `-${o.short}, ` : ""}--${name}${o.value ? ` <${o.value}>` : ""}`;
+      lines.push(`  ${flag.padEnd(28)} ${o.help}`);
+    }
+  };
+  if (Object.keys(cmd.options).length) {
+    lines.push("options:");
+    render(cmd.options);
+    lines.push("");
+  }
+  lines.push("global options:");
+  render(GLOBAL_OPTIONS);
+  if (cmd.details) lines.push("", cmd.details.trimEnd());
+  return lines.join("\n");
+}
+
+/** Fails with a UsageError unless exactly `n` positionals were given. */
+export function expectPositionals(ctx: Context, names: string[]): string[] {
+  if (ctx.positionals.length !== names.length) {
+    throw new UsageError(
+      `expected ${names.map((n) => `<${n}>`).join(" ")}, got ${
+        ctx.positionals.length ? ctx.positionals.map((p) => JSON.stringify(p)).join(" ") : "nothing"
+      }`,
+    );
+  }
+  return ctx.positionals;
+}
+
+/** The response body, or an ApiError for a problem. */
+export function expectOk(res: { status: number; body: any }): any {
+  if (res.status >= 400) throw new ApiError(res.status, res.body);
+  return res.body;
+}

@@ -1,0 +1,69 @@
+/**
+ * Human output: a job, a job table, an event line.
+ * @module
+ */
+
+function time(iso: string | undefined): string {
+  return iso ? iso.replace("T", " ").replace("Z", "") : "";
+}
+
+function outcome(j: { state: string; exitCode?: number; message?: string }): string {
+  let s = j.state;
+  if (j.exitCode !== undefined && j.exitCode !== null) s += ` (exit ${j.exitCode})`;
+  return s;
+}
+
+export function formatJob(job: any): string {
+  const lines = [
+    `job        ${job.id}`,
+    `state      ${outcome(job)}`,
+    `executor   ${job.executor}${job.nativeId ? `   native id ${job.nativeId}` : ""}`,
+    `created    ${time(job.createdAt)}`,
+  ];
+  if (job.message) lines.push(`message    ${job.message}`);
+  const spec = job.spec ?? {};
+  if (spec.executable) {
+    lines.push(`command    ${[spec.executable, ...(spec.arguments ?? [])].join(" ")}`);
+  }
+  if (job.history?.length) {
+    lines.push("history");
+    for (const t of job.history) {
+      const extra = [
+        t.exitCode !== undefined ? `exit ${t.exitCode}` : "",
+        t.evidence ?? "",
+        t.message ?? "",
+      ].filter(Boolean).join("  ");
+      lines.push(`  ${time(t.time)}  ${t.state.padEnd(10)} ${extra}`.trimEnd());
+    }
+  }
+  return lines.join("\n");
+}
+
+export function formatTable(jobs: any[]): string {
+  if (jobs.length === 0) return "no jobs";
+  const rows = [["ID", "STATE", "EXIT", "NATIVE ID", "EXECUTOR", "UPDATED"]];
+  for (const j of jobs) {
+    rows.push([
+      j.id,
+      j.state,
+      j.exitCode === undefined ? "" : String(j.exitCode),
+      j.nativeId ?? "",
+      j.executor,
+      time(j.updatedAt),
+    ]);
+  }
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()).join("\n");
+}
+
+export function formatEvent(e: any): string {
+  const extra = [
+    e.exitCode !== undefined ? `exit ${e.exitCode}` : "",
+    e.evidence ?? "",
+    e.message ?? "",
+  ].filter(Boolean).join("  ");
+  return `${String(e.eventId).padStart(6)}  ${time(e.time)}  ${e.jobId}  ${
+    e.state.padEnd(10)
+  } ${extra}`
+    .trimEnd();
+}

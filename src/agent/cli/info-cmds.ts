@@ -1,0 +1,76 @@
+/**
+ * `events`, `executors`, `health`: what the agent knows beyond single jobs.
+ * @module
+ */
+
+import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
+import { formatEvent } from "./format.ts";
+
+export const eventsCommand: Command = {
+  name: "events",
+  summary: "print job transitions (all stored ones, then live ones with --follow)",
+  usage: "psij-agent events [--follow] [--after <event-id>] [--job <id>]",
+  details: "With --json, one JSON object per line.",
+  options: {
+    follow: { type: "boolean", short: "f", help: "keep printing new events until interrupted" },
+    after: { type: "string", value: "event-id", help: "start after this event id" },
+    job: { type: "string", value: "id", help: "only this job's events" },
+  },
+  async run(ctx) {
+    expectPositionals(ctx, []);
+    const after = ctx.values.after ?? "0";
+    if (!/^\d+$/.test(after)) throw new UsageError(`--after must be an event id, got "${after}"`);
+    const client = ctx.client();
+    const last = ctx.values.follow
+      ? Infinity
+      : Number(expectOk(await client.request("GET", "/v1/health")).lastEventId);
+    if (Number(after) >= last) return 0;
+    const q = new URLSearchParams({ after });
+    if (ctx.values.job) q.set("job", ctx.values.job);
+    const status = await client.stream(`/v1/events?${q}`, {}, (frame) => {
+      if (frame.event !== "transition") return false;
+      const e = JSON.parse(frame.data);
+      ctx.io.out(ctx.json ? JSON.stringify(e) : formatEvent(e));
+      return e.eventId >= last;
+    }, ctx.io.signal);
+    if (status !== 200) throw new UsageError(`the agent refused the event stream (HTTP ${status})`);
+    return 0;
+  },
+};
+
+export const executorsCommand: Command = {
+  name: "executors",
+  summary: "list the executors this agent serves",
+  usage: "psij-agent executors",
+  options: {},
+  async run(ctx) {
+    expectPositionals(ctx, []);
+    const body = expectOk(await ctx.client().request("GET", "/v1/executors"));
+    ctx.print(
+      body,
+      () =>
+        body.executors.map((e: any) => `${e.name}  ${e.version}${e.default ? "  (default)" : ""}`)
+          .join("\n"),
+    );
+    return 0;
+  },
+};
+
+export const healthCommand: Command = {
+  name: "health",
+  summary: "show the agent's and each executor's health",
+  usage: "psij-agent health",
+  options: {},
+  async run(ctx) {
+    expectPositionals(ctx, []);
+    const h = expectOk(await ctx.client().request("GET", "/v1/health"));
+    ctx.print(h, () => {
+      const lines = [`agent ${h.version}: ${h.status}, ${h.liveJobs} live jobs`];
+      for (const [name, e] of Object.entries(h.executors as Record<string, any>)) {
+        lines.push(`  ${name}: ${e.status}${e.lastError ? ` (last error: ${e.lastError})` : ""}`);
+      }
+      return lines.join("\n");
+    });
+    return h.status === "ok" ? 0 : 1;
+  },
+};

@@ -1,0 +1,105 @@
+/**
+ * `status`, `wait`, `cancel`, `list`, `attach`: one job or many, by id.
+ * @module
+ */
+
+import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
+import { formatJob, formatTable } from "./format.ts";
+import { waitForJob } from "./wait.ts";
+
+const jobPath = (id: string) => `/v1/jobs/${encodeURIComponent(id)}`;
+
+export const statusCommand: Command = {
+  name: "status",
+  summary: "show a job: state, exit code, native id, full history",
+  usage: "psij-agent status <id>",
+  options: {},
+  async run(ctx) {
+    const [id] = expectPositionals(ctx, ["id"]);
+    const job = expectOk(await ctx.client().request("GET", jobPath(id)));
+    ctx.print(job, () => formatJob(job));
+    return 0;
+  },
+};
+
+export const waitCommand: Command = {
+  name: "wait",
+  summary: "wait until a job is final",
+  usage: "psij-agent wait <id> [--timeout <seconds>]",
+  details: `Exit code: 0 COMPLETED, 1 FAILED, 2 CANCELED, 3 timed out (the job is not affected).
+Errors: 64 bad command line, 69 no agent, 1 other errors (e.g. unknown job).`,
+  options: {
+    timeout: { type: "string", value: "seconds", help: "give up after this long (exit 3)" },
+  },
+  run(ctx) {
+    const [id] = expectPositionals(ctx, ["id"]);
+    return waitForJob(ctx, id);
+  },
+};
+
+export const cancelCommand: Command = {
+  name: "cancel",
+  summary: "cancel a job (a final job is left as it is)",
+  usage: "psij-agent cancel <id>",
+  options: {},
+  async run(ctx) {
+    const [id] = expectPositionals(ctx, ["id"]);
+    const job = expectOk(await ctx.client().request("POST", `${jobPath(id)}/cancel`));
+    ctx.print(job, () => `${job.id}  ${job.state}`);
+    return 0;
+  },
+};
+
+export const listCommand: Command = {
+  name: "list",
+  summary: "list jobs, oldest first",
+  usage: "psij-agent list [--state <STATE>[,<STATE>...]] [--limit <n>]",
+  options: {
+    state: {
+      type: "string",
+      value: "states",
+      multiple: true,
+      help: "only these states (comma-separated or repeated)",
+    },
+    limit: { type: "string", value: "n", help: "at most this many jobs (default all)" },
+  },
+  async run(ctx) {
+    const states = ((ctx.values.state ?? []) as string[]).join(",");
+    let limit = Infinity;
+    if (ctx.values.limit !== undefined) {
+      if (!/^[1-9]\d{0,8}$/.test(ctx.values.limit)) {
+        throw new UsageError(`--limit must be a positive integer, got "${ctx.values.limit}"`);
+      }
+      limit = Number(ctx.values.limit);
+    }
+    const jobs: any[] = [];
+    let cursor: string | undefined;
+    do {
+      const q = new URLSearchParams({ limit: String(Math.min(1000, limit - jobs.length)) });
+      if (states) q.set("state", states);
+      if (cursor) q.set("cursor", cursor);
+      const page = expectOk(await ctx.client().request("GET", `/v1/jobs?${q}`));
+      jobs.push(...page.jobs);
+      cursor = page.nextCursor;
+    } while (cursor && jobs.length < limit);
+    ctx.print(jobs, () => formatTable(jobs));
+    return 0;
+  },
+};
+
+export const attachCommand: Command = {
+  name: "attach",
+  summary: "track a job the scheduler already has, by its native id",
+  usage: "psij-agent attach <native-id> [--executor <name>]",
+  options: {
+    executor: { type: "string", value: "name", help: "the executor that knows the id" },
+  },
+  async run(ctx) {
+    const [nativeId] = expectPositionals(ctx, ["native-id"]);
+    const body: Record<string, string> = { nativeId };
+    if (ctx.values.executor) body.executor = ctx.values.executor;
+    const job = expectOk(await ctx.client().request("POST", "/v1/attach", body));
+    ctx.print(job, () => `${job.id}  ${job.state}  ${job.nativeId}`);
+    return 0;
+  },
+};

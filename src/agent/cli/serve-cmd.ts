@@ -1,0 +1,57 @@
+/**
+ * `serve`: runs the agent in the foreground until SIGINT/SIGTERM.
+ * @module
+ */
+
+import { parseListen } from "../access.ts";
+import { startAgent } from "../agent.ts";
+import { EXECUTOR_CHOICES, isExecutorChoice } from "../executors.ts";
+import { type Command, expectPositionals, UsageError } from "./command.ts";
+
+export const serveCommand: Command = {
+  name: "serve",
+  summary: "run the agent (foreground) on the unix socket, and on TCP with --listen",
+  usage: "psij-agent serve [--executor auto|pbs|local|sim] [--listen <host:port>] [--no-auth]",
+  details:
+    `The socket is <home>/agent.sock (mode 0600, in a 0700 directory); the store <home>/agent.db.
+--listen adds a TCP listener that requires "Authorization: Bearer <token>" on every route; the token
+is created in <home>/token (mode 0600). --no-auth is refused unless the address is loopback.
+--executor auto (the default, or $PSIJ_AGENT_EXECUTOR) uses PBS when qstat/qsub on PATH answer as
+PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine).
+On start the agent re-attaches every job that was not final when it last stopped.`,
+  options: {
+    executor: { type: "string", value: "name", help: "auto (default), pbs, local or sim" },
+    listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
+    "no-auth": { type: "boolean", help: "no token on a loopback TCP listener" },
+  },
+  async run(ctx) {
+    expectPositionals(ctx, []);
+    const choice = (ctx.values.executor ?? ctx.io.env.PSIJ_AGENT_EXECUTOR ?? "auto").toLowerCase();
+    if (!isExecutorChoice(choice)) {
+      throw new UsageError(
+        `--executor must be one of ${EXECUTOR_CHOICES.join(", ")}, got "${choice}"`,
+      );
+    }
+    let listen;
+    try {
+      listen = ctx.values.listen ? parseListen(ctx.values.listen) : undefined;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const agent = await startAgent({
+      paths: ctx.paths,
+      executor: choice,
+      listen,
+      noAuth: ctx.values["no-auth"] === true,
+      log: (line) => ctx.io.out(line),
+    });
+    await new Promise<void>((resolve) => {
+      if (ctx.io.signal.aborted) resolve();
+      ctx.io.signal.addEventListener("abort", () => resolve(), { once: true });
+    });
+    ctx.io.out("stopping: no new requests, closing streams and the store");
+    await agent.stop();
+    ctx.io.out("stopped");
+    return 0;
+  },
+};

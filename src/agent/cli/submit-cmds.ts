@@ -1,0 +1,146 @@
+/**
+ * `submit` (a JobSpec document) and `run` (a job from the command line).
+ * @module
+ */
+
+import { readFileSync } from "node:fs";
+import { parseWalltime } from "../../core/walltime.ts";
+import { ensureAgent } from "./autostart.ts";
+import { type Command, type Context, expectOk, type OptionDecl, UsageError } from "./command.ts";
+import { formatJob } from "./format.ts";
+import { waitForJob } from "./wait.ts";
+
+const SUBMIT_COMMON: Record<string, OptionDecl> = {
+  executor: {
+    type: "string",
+    value: "name",
+    help: "an executor the agent serves (default: its own)",
+  },
+  "idempotency-key": {
+    type: "string",
+    value: "key",
+    help: "a repeat with the same key returns the first job instead of submitting again",
+  },
+  wait: { type: "boolean", help: "wait for the job to end; exit code as for `wait`" },
+  "no-start": { type: "boolean", help: "do not start an agent in the background if none runs" },
+};
+
+async function post(ctx: Context, doc: unknown): Promise<number> {
+  await ensureAgent(ctx);
+  const headers: Record<string, string> = {};
+  if (ctx.values["idempotency-key"]) headers["idempotency-key"] = ctx.values["idempotency-key"];
+  const q = ctx.values.executor ? `?executor=${encodeURIComponent(ctx.values.executor)}` : "";
+  const job = expectOk(await ctx.client().request("POST", `/v1/jobs${q}`, doc, headers));
+  if (ctx.values.wait) return waitForJob(ctx, job.id);
+  ctx.print(job, () => `${job.id}  ${job.state}${job.nativeId ? `  ${job.nativeId}` : ""}`);
+  return 0;
+}
+
+export const submitCommand: Command = {
+  name: "submit",
+  summary: "submit a job described by a JobSpec document",
+  usage: "psij-agent submit <spec.json | -> [options]",
+  details: `The document is our JSON form ({"version": 1, "executable": ...}) or psij-python's
+(snake_case). "-" reads it from standard input. Prints the job id (and, with --json,
+the whole job). Without a running agent, one is started in the background.`,
+  options: SUBMIT_COMMON,
+  async run(ctx) {
+    if (ctx.positionals.length !== 1) throw new UsageError("expected one <spec.json> or -");
+    const file = ctx.positionals[0];
+    let text: string;
+    try {
+      text = file === "-" ? await ctx.io.readStdin() : readFileSync(file, "utf8");
+    } catch (err) {
+      throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+    }
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(
+        `${file === "-" ? "standard input" : file} is not JSON: ${(err as Error).message}`,
+      );
+    }
+    return post(ctx, doc);
+  },
+};
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9]\d{0,8}$/.test(value)) {
+    throw new UsageError(`--${flag} must be a positive integer, got "${value}"`);
+  }
+  return Number(value);
+}
+
+/** The JobSpec document (our form) that `run`'s options describe. */
+export function runSpec(values: Record<string, any>, argv: string[]): Record<string, unknown> {
+  if (argv.length === 0) throw new UsageError("expected an executable after --");
+  const spec: Record<string, any> = { version: 1, executable: argv[0], arguments: argv.slice(1) };
+  if (values.name) spec.name = values.name;
+  if (values.dir) spec.directory = values.dir;
+  if (values.stdout) spec.stdoutPath = values.stdout;
+  if (values.stderr) spec.stderrPath = values.stderr;
+  if (values.env?.length) {
+    spec.environment = {};
+    for (const kv of values.env as string[]) {
+      const i = kv.indexOf("=");
+      if (i <= 0) throw new UsageError(`--env wants NAME=VALUE, got "${kv}"`);
+      spec.environment[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+  }
+  const nodes = positiveInt(values.nodes, "nodes");
+  const ppn = positiveInt(values.ppn, "ppn");
+  if (nodes !== undefined || ppn !== undefined) {
+    spec.resources = { nodeCount: nodes ?? 1, processesPerNode: ppn ?? 1 };
+  }
+  const attributes: Record<string, unknown> = {};
+  if (values.walltime !== undefined) {
+    try {
+      attributes.duration = parseWalltime(values.walltime, "--walltime");
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  }
+  if (values.queue) attributes.queueName = values.queue;
+  if (values.account) attributes.account = values.account;
+  if (Object.keys(attributes).length) spec.attributes = attributes;
+  return spec;
+}
+
+export const runCommand: Command = {
+  name: "run",
+  summary: "submit a job given on the command line",
+  usage: "psij-agent run [options] -- <executable> [args...]",
+  details: `Example: psij-agent run --nodes 2 --ppn 4 --walltime 00:10:00 --wait -- hostname
+--print-spec shows the JobSpec document instead of submitting it.`,
+  options: {
+    nodes: { type: "string", value: "n", help: "node count" },
+    ppn: { type: "string", value: "n", help: "processes per node" },
+    walltime: { type: "string", value: "time", help: "hh:mm:ss, mm, or N[h|m|s]" },
+    queue: { type: "string", value: "name", help: "queue" },
+    account: { type: "string", value: "name", help: "account (project) to charge" },
+    name: { type: "string", value: "name", help: "job name" },
+    env: {
+      type: "string",
+      value: "K=V",
+      multiple: true,
+      help: "environment variable (repeatable)",
+    },
+    dir: { type: "string", value: "path", help: "working directory" },
+    stdout: { type: "string", value: "path", help: "file for standard output" },
+    stderr: { type: "string", value: "path", help: "file for standard error" },
+    "print-spec": { type: "boolean", help: "print the JobSpec document and exit" },
+    ...SUBMIT_COMMON,
+  },
+  run(ctx) {
+    const spec = runSpec(ctx.values, ctx.positionals);
+    if (ctx.values["print-spec"]) {
+      ctx.io.out(JSON.stringify(spec, null, 2));
+      return Promise.resolve(0);
+    }
+    return post(ctx, spec);
+  },
+};
+
+export { formatJob };

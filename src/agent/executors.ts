@@ -1,0 +1,89 @@
+/**
+ * Which backend the agent runs: `pbs` (the real commands), `local` (child
+ * processes), `sim` (the embedded PBS simulator, execute mode), or `auto`:
+ * PBS when `qstat --version` and `qsub --version` answer as PBS, otherwise
+ * the simulator, announced loudly so nobody mistakes it for a cluster.
+ * @module
+ */
+
+import { join } from "node:path";
+import type { CommandRunner } from "../core/command-runner.ts";
+import type { JobExecutor } from "../core/executor.ts";
+import { ProcessRunner } from "../batch/process-runner.ts";
+import { LocalJobExecutor } from "../executors/local.ts";
+import { PbsExecutor } from "../executors/pbs.ts";
+import { createSimExecutor } from "./sim-executor.ts";
+
+export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim"] as const;
+export type ExecutorChoice = (typeof EXECUTOR_CHOICES)[number];
+
+export interface ChosenExecutor {
+  name: "pbs" | "local" | "sim";
+  executor: JobExecutor;
+  /** One or more lines for the start-up banner. */
+  banner: string;
+}
+
+export interface ChooseOptions {
+  /** The agent's work directory (scripts, exit-code files, simulator state). */
+  workDir: string;
+  /** How `auto` probes for PBS; default real processes. */
+  probeRunner?: CommandRunner;
+}
+
+export function isExecutorChoice(s: string): s is ExecutorChoice {
+  return (EXECUTOR_CHOICES as readonly string[]).includes(s);
+}
+
+/** The `pbs_version` PBS reports, or undefined when qstat/qsub are absent or not PBS. */
+export async function detectPbs(runner: CommandRunner = new ProcessRunner()): Promise<
+  string | undefined
+> {
+  let version: string | undefined;
+  for (const cmd of ["qstat", "qsub"]) {
+    const r = await runner.run([cmd, "--version"], { timeoutMs: 10_000 }).catch(() => undefined);
+    const m = r && r.exitCode === 0 ? /pbs_version\s*=\s*(\S+)/.exec(r.stdout + r.stderr) : null;
+    if (!m) return undefined;
+    version = m[1];
+  }
+  return version;
+}
+
+export async function chooseExecutor(
+  choice: ExecutorChoice,
+  options: ChooseOptions,
+): Promise<ChosenExecutor> {
+  if (choice === "auto") {
+    const version = await detectPbs(options.probeRunner);
+    if (version) {
+      const chosen = await chooseExecutor("pbs", options);
+      return { ...chosen, banner: `PBS detected (pbs_version ${version}): ${chosen.banner}` };
+    }
+    const sim = await chooseExecutor("sim", options);
+    return {
+      ...sim,
+      banner: "no PBS found on PATH (qstat/qsub --version did not answer as PBS).\n" + sim.banner,
+    };
+  }
+  if (choice === "pbs") {
+    return {
+      name: "pbs",
+      executor: new PbsExecutor({ workDir: join(options.workDir, "pbs") }),
+      banner: "executor pbs: jobs go to the real PBS server through qsub/qstat/qdel",
+    };
+  }
+  if (choice === "local") {
+    return {
+      name: "local",
+      executor: new LocalJobExecutor(),
+      banner: "executor local: jobs run as child processes of the agent on this machine",
+    };
+  }
+  const sim = createSimExecutor(join(options.workDir, "sim"));
+  return {
+    name: "sim",
+    executor: sim.executor,
+    banner: "executor sim: THE EMBEDDED PBS SIMULATOR, NOT A CLUSTER. Jobs run for real on " +
+      `this machine as a simulated PBS MoM would run them (simulator state: ${sim.stateDir})`,
+  };
+}

@@ -1,0 +1,36 @@
+/**
+ * The psij-agent binary's entry: parses nothing itself, hands argv to the
+ * CLI, and is the only place that sets the process's exit code.
+ * @module
+ */
+
+import { cli } from "./agent/cli/index.ts";
+
+const stop = new AbortController();
+let signals = 0;
+for (const sig of ["SIGINT", "SIGTERM"] as const) {
+  process.on(sig, () => {
+    // A second signal means "now": skip the graceful shutdown.
+    if (++signals > 1) process.exit(130);
+    stop.abort();
+  });
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const code = await cli(process.argv.slice(2), {
+  out: (text) => process.stdout.write(text + "\n"),
+  err: (text) => process.stderr.write(text + "\n"),
+  readStdin,
+  mainPath: process.argv[1] ?? "",
+  signal: stop.signal,
+  env: process.env,
+});
+process.exitCode = code;
+// Pending timers or sockets (an SSE stream, a detached child's pipe) must not keep a finished
+// command alive; stdout is flushed first.
+process.stdout.write("", () => process.exit(code));
