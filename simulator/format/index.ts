@@ -9,5 +9,6 @@ export { ctimeString } from "./ctime.ts";
 export { formatAttrLine, formatFull, formatFullJob } from "./full-text.ts";
 export { formatJsonV23, looksNumeric, v23Escape } from "./json-v23.ts";
 export { formatJsonCjson } from "./json-cjson.ts";
-export { formatTableHeader, formatTableRow } from "./table.ts";
+export { formatTableHeader, formatTableRow, type TableOptions } from "./table.ts";
+export { escapeDelimiter, formatDsv } from "./dsv.ts";
 export { splitVarListFixed, splitVarListV23 } from "./var-list.ts";

@@ -6,13 +6,22 @@ import type { StatJob } from "./types.ts";
 
 const HEADER = "Job id            Name             User              Time Use S Queue\n" +
   "----------------  ---------------- ----------------  -------- - -----\n";
+// When max_job_sequence_id is above 9999999 (ALT_DISPLAY_INCR_WIDTH).
+const HEADER_INCR = "Job id                 Name             User              Time Use S Queue\n" +
+  "---------------------  ---------------- ----------------  -------- - -----\n";
 const HEADER_WIDE =
   "Job id                         Name            User             Time Use S Queue\n" +
   "-----------------------------  --------------- ---------------  -------- - ---------------\n";
 
+/** Table options: `-w`, and the wider id column used when max_job_sequence_id > 9999999. */
+export interface TableOptions {
+  wide?: boolean;
+  incrWidth?: boolean;
+}
+
 /** The two header lines (each ending in a newline). */
-export function formatTableHeader(opts: { wide?: boolean } = {}): string {
-  return opts.wide ? HEADER_WIDE : HEADER;
+export function formatTableHeader(opts: TableOptions = {}): string {
+  return opts.wide ? HEADER_WIDE : opts.incrWidth ? HEADER_INCR : HEADER;
 }
 
 /** Keep `len - 1` characters and a `*` when longer than `len` (`trunc_value` style). */
@@ -32,7 +41,7 @@ function shortId(id: string): string {
 }
 
 /** One row, newline included. Missing attributes print as glibc prints NULL: `(null)`. */
-export function formatTableRow(job: StatJob, opts: { wide?: boolean } = {}): string {
+export function formatTableRow(job: StatJob, opts: TableOptions = {}): string {
   const wide = opts.wide ?? false;
   let name: string | undefined;
   let owner: string | undefined;
@@ -53,9 +62,10 @@ export function formatTableRow(job: StatJob, opts: { wide?: boolean } = {}): str
       queue = cut(a.value.split("@")[0], wide ? 15 : 16);
     }
   }
-  const id = cut(shortId(job.id), wide ? 30 : 17);
+  const idWidth = wide ? 30 : opts.incrWidth ? 22 : 17;
+  const id = cut(shortId(job.id), idWidth);
   const nul = "(null)";
-  const cols = wide ? [30, 15, 15, 15] : [17, 16, 16, 16];
+  const cols = wide ? [30, 15, 15, 15] : [idWidth, 16, 16, 16];
   return `${left(id, cols[0])} ${left(name ?? nul, cols[1])} ${left(owner ?? nul, cols[2])}  ${
     right(timeu ?? "0", 8)
   } ${right(state ?? nul, 1)} ${left(queue ?? nul, cols[3])}\n`;

@@ -84,6 +84,19 @@ describe("formatTableRow", () => {
       / abcdefghijklmno\*\n$/,
     );
   });
+  it("widens the id column to 22 when sequence numbers exceed 9999999", () => {
+    assert.equal(
+      formatTableHeader({ incrWidth: true }),
+      "Job id                 Name             User              Time Use S Queue\n" +
+        "---------------------  ---------------- ----------------  -------- - -----\n",
+    );
+    const row = formatTableRow(job("123456789012.server", "n", "u", "Q", "q"), { incrWidth: true });
+    assert.ok(row.startsWith("123456789012.server    n "));
+    const long = formatTableRow(job("1234567890123.longserver", "n", "u", "Q", "q"), {
+      incrWidth: true,
+    });
+    assert.ok(long.startsWith("1234567890123.longser* n "));
+  });
   it("uses the -w widths and limits", () => {
     const id = "1234567890123456789012345678901.s"; // one dot, 33 characters
     assert.equal(
