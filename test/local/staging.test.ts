@@ -13,7 +13,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { Job, JobState, StageOutFlags } from "../../src/core/index.ts";
 import { LocalJobExecutor } from "../../src/executors/local.ts";
-import { runJob, SLOW, tempDir, WAIT_MS } from "./helpers.ts";
+import { eventually, runJob, SLOW, tempDir, WAIT_MS } from "./helpers.ts";
 
 describe("local executor: staging and cleanup (scenario 22, 25)", () => {
   let dir: ReturnType<typeof tempDir>;
@@ -117,9 +117,7 @@ describe("local executor: staging and cleanup (scenario 22, 25)", () => {
       if (outcome === "cancel") {
         await j.wait({ targetStates: [JobState.ACTIVE], timeout: WAIT_MS });
         // the file is written before the sleep: wait for it, then cancel
-        for (let i = 0; i < 500 && !existsSync(join(job, "result.txt")); i++) {
-          await new Promise((r) => setTimeout(r, 10));
-        }
+        assert.ok(await eventually(() => existsSync(join(job, "result.txt"))));
         await j.cancel();
       }
       const final = await j.wait({ timeout: WAIT_MS });
