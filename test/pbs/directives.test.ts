@@ -4,14 +4,9 @@ import { InvalidJobException } from "../../src/core/errors.ts";
 import type { JobSpec } from "../../src/core/job-spec.ts";
 import { MAX_JOB_NAME, pbsJobName } from "../../src/executors/pbs/directives.ts";
 import { renderPbsScript } from "../../src/executors/pbs/script.ts";
-import { scanDirectives, shellSplit } from "../../simulator/commands/directives.ts";
+import { parsedDirectives } from "./helpers.ts";
 
 const OPTS = { workDir: "/w", stamp: "stamp-1" };
-
-/** The directives as PBS's own parser (the simulator's) reads them: [flag, value] pairs. */
-export function parsedDirectives(script: string): string[][] {
-  return scanDirectives(script, "#PBS").map((d) => shellSplit(d)!);
-}
 
 function directivesOf(spec: JobSpec): string[][] {
   return parsedDirectives(renderPbsScript(spec, OPTS).text);

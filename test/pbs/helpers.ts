@@ -16,6 +16,12 @@ import { Faults } from "../../simulator/faults.ts";
 import { createSimRunner } from "../../simulator/runner.ts";
 import type { ServerConfig } from "../../simulator/server/config.ts";
 import { SimServer } from "../../simulator/server/server.ts";
+import { scanDirectives, shellSplit } from "../../simulator/commands/directives.ts";
+
+/** The directives as PBS's own parser (the simulator's) reads them: [flag, value] pairs. */
+export function parsedDirectives(script: string): string[][] {
+  return scanDirectives(script, "#PBS").map((d) => shellSplit(d)!);
+}
 
 export class RecordingRunner implements CommandRunner {
   readonly calls: string[][] = [];
