@@ -147,6 +147,23 @@ describe("local executor: lifecycle", () => {
   });
 
   it(
+    "scenario 4: a cancel right after submit ends CANCELED and leaves no process",
+    SLOW,
+    async () => {
+      for (const extra of [{}, { preLaunch: "/dev/null" }]) {
+        const job = new Job({ executable: "/bin/sleep", arguments: ["30"], ...extra });
+        await new LocalJobExecutor().submit(job);
+        await job.cancel();
+        const final = await job.wait({ timeout: WAIT_MS });
+        assert.equal(final?.state, JobState.CANCELED);
+        assert.ok(!job.history.some((s) => s.state === JobState.STAGE_OUT));
+        const pid = final?.metadata?.pid as number | undefined;
+        if (pid !== undefined) assert.ok(await eventually(() => !alive(pid)));
+      }
+    },
+  );
+
+  it(
     "scenario 6: wait returns the target state or a later one, and null on timeout",
     SLOW,
     async () => {

@@ -84,7 +84,9 @@ export class LocalRun {
   cancel(): boolean {
     if (this.#canceled || this.#phase === "finishing" || this.#phase === "done") return false;
     this.#canceled = true;
-    if (this.#phase === "active") this.#kill();
+    // While spawning too: should no `spawn` event come before `exit`, the
+    // process must not be left running (the spawn handler signals again).
+    if (this.#phase === "active" || this.#phase === "spawning") this.#kill();
     return true;
   }
 
@@ -234,6 +236,8 @@ export class LocalRun {
   }
 
   #kill(): void {
+    if (this.pid === undefined) return; // not started yet: the spawn handler kills
+    clearTimeout(this.#killTimer);
     this.#signal("SIGTERM");
     this.#killTimer = setTimeout(() => this.#signal("SIGKILL"), KILL_GRACE_MS);
     (this.#killTimer as { unref?: () => void }).unref?.();
