@@ -108,6 +108,7 @@ describe("JobSpec JSON: errors name the JSON path", () => {
       '$.environment["1X"]',
       /valid variable name/,
     ],
+    ["infinite variable", v1({ environment: { A: Infinity } }), "$.environment.A", /finite/],
     ["null variable", v1({ environment: { A: null } }), "$.environment.A", /must be a string/],
     [
       "bad walltime",

@@ -115,7 +115,10 @@ function readEnvironment(v: unknown, path: string): Record<string, string | numb
     Object.entries(asObject(v, path)).map(([k, value]) => {
       const p = childPath(path, k);
       if (!ENV_NAME_RE.test(k)) fail(p, "is not a valid variable name ([A-Za-z_][A-Za-z0-9_]*)");
-      if (typeof value === "number") return [k, value];
+      if (typeof value === "number") {
+        if (!Number.isFinite(value)) fail(p, `must be a finite number, got ${value}`);
+        return [k, value];
+      }
       return [k, asString(value, p, true)];
     }),
   );
