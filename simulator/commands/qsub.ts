@@ -162,10 +162,10 @@ function submit(ctx: CommandContext, args: string[], o: Out): Output {
   let variables = baseVariables(ctx);
   const vopt = pick("v");
   if (vopt !== undefined) {
-    for (const item of vopt.split(",")) {
+    for (const item of vopt.split(/(?<!\\),/)) {
       const eq = item.indexOf("=");
       if (eq < 0) variables.push([item, ctx.env[item] ?? ""]);
-      else variables.push([item.slice(0, eq), item.slice(eq + 1)]);
+      else variables.push([item.slice(0, eq), item.slice(eq + 1).replace(/\\,/g, ",")]);
     }
   }
   if (has("V")) {

@@ -102,8 +102,12 @@ export class NodePool {
     }
   }
 
-  /** The largest single host, for "Can Never Run". */
+  #largest?: { ncpus: number; memBytes: number; ngpus: number };
+  #upCount?: number;
+
+  /** The largest single host, for "Can Never Run" (cached until a node goes up or down). */
   largest(): { ncpus: number; memBytes: number; ngpus: number } {
+    if (this.#largest) return this.#largest;
     let ncpus = 0, memBytes = 0, ngpus = 0;
     for (const n of this.nodes) {
       if (n.down) continue;
@@ -111,13 +115,14 @@ export class NodePool {
       memBytes = Math.max(memBytes, n.spec.memBytes);
       ngpus = Math.max(ngpus, n.spec.ngpus);
     }
-    return { ncpus, memBytes, ngpus };
+    return this.#largest = { ncpus, memBytes, ngpus };
   }
 
   upCount(): number {
+    if (this.#upCount !== undefined) return this.#upCount;
     let c = 0;
     for (const n of this.nodes) if (!n.down) c++;
-    return c;
+    return this.#upCount = c;
   }
 
   #find(
@@ -290,6 +295,8 @@ export class NodePool {
   setDown(name: string, down: boolean): string[] {
     const n = this.byName.get(name);
     if (!n || n.down === down) return [];
+    this.#largest = undefined;
+    this.#upCount = undefined;
     if (down) {
       this.#track(n, -1);
       this.totalNcpus -= n.spec.ncpus;

@@ -74,7 +74,7 @@ export class SimServer {
   /** Every job the server knows: live and history, parents and subjobs. */
   readonly jobs = new Map<string, SimJob>();
   /** Non-subjob ids in submission order (qstat with no operands). */
-  readonly order: SimJob[] = [];
+  readonly order = new Set<SimJob>();
   readonly events = new EventHeap<SimEvent>();
   readonly random: () => number;
   executor?: Executor;
@@ -262,8 +262,7 @@ export class SimServer {
   forget(job: SimJob): void {
     this.jobs.delete(job.id);
     for (const s of job.subjobs ?? []) this.jobs.delete(s.id);
-    const i = this.order.indexOf(job);
-    if (i >= 0) this.order.splice(i, 1);
+    this.order.delete(job);
   }
 
   // ---- requests -------------------------------------------------------
@@ -275,7 +274,7 @@ export class SimServer {
     registerDepends(this, job);
     this.jobs.set(job.id, job);
     for (const s of job.subjobs ?? []) this.jobs.set(s.id, s);
-    this.order.push(job);
+    this.order.add(job);
     this.queues.get(job.queue)!.jobCount++;
     if (job.dependFailed) {
       job.state = "H";
@@ -465,7 +464,7 @@ export class SimServer {
     this.tick();
     const victims = id
       ? [this.find(id)].filter((j) => j?.isHistory)
-      : this.order.filter((j) => j.isHistory);
+      : [...this.order].filter((j) => j.isHistory);
     for (const j of victims) this.forget(j!);
   }
 

@@ -61,6 +61,40 @@ function resolvePath(srv: SimServer, given: string, workdir: string, fallback: s
   return `${host}:${path}`;
 }
 
+/**
+ * Identical requests share one immutable JobResources (a million jobs of a
+ * few shapes must not hold a million copies).
+ */
+const resourceCache = new WeakMap<SimServer, Map<string, JobResources>>();
+function cachedResources(srv: SimServer, pairs: [string, string][]): JobResources {
+  let cache = resourceCache.get(srv);
+  if (!cache) resourceCache.set(srv, cache = new Map());
+  const key = pairs.map(([k, v]) => `${k}=${v}`).join("\n");
+  let res = cache.get(key);
+  if (!res) {
+    res = buildResources(new Map(pairs));
+    if (cache.size > 10_000) cache.clear();
+    cache.set(key, res);
+  }
+  return res;
+}
+
+const varCache = new WeakMap<SubmitRequest, Map<string, string>>();
+function cachedVariableList(srv: SimServer, req: SubmitRequest, queue: string): string {
+  let byQueue = varCache.get(req);
+  if (!byQueue) varCache.set(req, byQueue = new Map());
+  let text = byQueue.get(queue);
+  if (text === undefined) {
+    const vars: [string, string][] = [...(req.variables ?? []), ["PBS_O_QUEUE", queue], [
+      "PBS_O_HOST",
+      srv.host,
+    ]];
+    text = vars.map(([k, v]) => `${k}=${v.replace(/,/g, "\\,")}`).join(",");
+    byQueue.set(queue, text);
+  }
+  return text;
+}
+
 /** Creates the job (and its subjobs) or throws the server's refusal. */
 export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
   const queueName = req.queue ?? srv.defaultQueue;
@@ -68,7 +102,7 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
   const queue = srv.queues.get(queueName);
   if (!queue) throw new PbsError(PBSE.UNKQUE);
   if (queue.config.enabled === false) throw new PbsError(PBSE.QUNOENB);
-  const resources = buildResources(new Map(req.resources ?? []));
+  const resources = cachedResources(srv, req.resources ?? []);
   if (queue.config.resourcesMax && exceedsMax(resources, queue.config.resourcesMax)) {
     throw new PbsError(PBSE.EXCQRESC);
   }
@@ -94,11 +128,7 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
   const err = defaultPath(srv, workdir, name, "e", seq, !!arraySpec);
   const outputPath = req.outputPath ? resolvePath(srv, req.outputPath, workdir, out) : out;
   const errorPath = req.errorPath ? resolvePath(srv, req.errorPath, workdir, err) : err;
-  const vars: [string, string][] = [...(req.variables ?? []), ["PBS_O_QUEUE", queueName], [
-    "PBS_O_HOST",
-    srv.host,
-  ]];
-  const variableList = vars.map(([k, v]) => `${k}=${v.replace(/,/g, "\\,")}`).join(",");
+  const variableList = cachedVariableList(srv, req, queueName);
   const now = srv.nowSec();
   const job = new SimJob(
     seq,
