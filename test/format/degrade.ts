@@ -42,13 +42,16 @@ export function v23Expected(s: string): string {
   return out;
 }
 
-/** A value printed by the cJSON encoder, read back: cJSON's own reading of it, as text. */
-export function cjsonExpected(s: string): string | undefined {
+/**
+ * A value printed by the cJSON encoder, read back: cJSON's own reading of it, as
+ * the text cJSON printed at that depth (3 for job attributes, 4 inside an object).
+ */
+export function cjsonExpected(s: string, depth = 3): string | undefined {
   const v = cjsonParse(s);
   if (v === undefined) return s;
   if (v.t === "str") return v.v;
   if (v.t === "obj") return undefined; // comes back as an object, not text
-  return cjsonPrint(v, 0);
+  return cjsonPrint(v, depth);
 }
 
 /** A value printed by `qstat -f`, read back: empty comma pieces gone, controls as `^X`. */

@@ -55,7 +55,7 @@ describe("parseQstatJson reads back the released encoder's quirks", () => {
     "a\\\nb",
     "x,y",
     "café",
-  ]; // deno-fmt-ignore
+  ];
   for (const value of exact) {
     it(`recovers ${JSON.stringify(value)} exactly`, () => assert.equal(commentBack(value), value));
   }
@@ -131,6 +131,14 @@ describe("parseQstatJson on damaged documents", () => {
     assert.equal(j.exitStatus, 3);
     const t = parseQstatFull(formatFull([job("2.vm")]).replace(/\n/g, "\r\n")).jobs.get("2.vm")!;
     assert.equal(t.exitStatus, 3);
+  });
+  it("reads a cJSON array of objects spread over several lines", () => {
+    const out = formatJsonCjson(H, [job("1.vm", [{ name: "comment", value: '[{"a":1},2]' }])]);
+    const r = parseQstatJson(out);
+    assert.deepEqual(r.problems, []);
+    const j = r.jobs.get("1.vm")!;
+    assert.deepEqual(JSON.parse(j.comment!), [{ a: 1 }, 2]);
+    assert.equal(j.exitStatus, 3);
   });
   it("reports garbage without throwing", () => {
     const r = parseQstatJson("qstat: cannot connect to server vm (errno=15010)\n");

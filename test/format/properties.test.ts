@@ -28,7 +28,7 @@ const RUNS = Number(process.env.PROPERTY_RUNS) || 200;
 const H = { timestamp: 1795600548, pbsVersion: "23.06.06", pbsServer: "vm" };
 
 const unit = fc.constantFrom(
-  ..."aZ015.-+exinf \t\n\r\b\x01\x1b\"\\',=:{}é✓".split(""),
+  ..."aZ015.-+exinf \t\n\r\b\x01\x1b\"\\',=:{}[]é✓".split(""),
 );
 const tricky = fc.constantFrom(
   "007",
@@ -54,7 +54,9 @@ const tricky = fc.constantFrom(
   "A=,B=1",
   "C:\\dir",
   "a\\bc",
-); // deno-fmt-ignore
+  '[{"a":1},2]',
+  '{"a":[1]}',
+);
 // A backslash before a raw newline is the one way pbs_json.c puts a newline inside a
 // string; what follows could then look like a JSON entry line, so keep it out of the
 // round trip (parse-repairs.test.ts covers it alone).
@@ -198,7 +200,7 @@ function checkCjson(jobs: StatJob[], r: ParseResult) {
       if (v === null) continue;
       // A value cJSON reads as an object comes back as that object's JSON text.
       const parsed = cjsonParse(v);
-      want[k] = cjsonExpected(v) ?? JSON.stringify(JSON.parse(cjsonPrint(parsed!, 0)));
+      want[k] = cjsonExpected(v, 4) ?? JSON.stringify(JSON.parse(cjsonPrint(parsed!, 0)));
     }
     assert.deepEqual(rec.variables, want);
   }

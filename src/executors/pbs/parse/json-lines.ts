@@ -28,6 +28,22 @@ function indentOf(line: string): { depth: number; tabs: boolean } {
     : { depth: Math.floor(m[2].length / 4), tabs: false };
 }
 
+/** Open `[`/`{` minus closed ones, outside strings. */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (inString) {
+      if (c === "\\") i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === "[" || c === "{") depth++;
+    else if (c === "]" || c === "}") depth--;
+  }
+  return depth;
+}
+
 const isStructural = (line: string) => KEY_LINE.test(line) || CLOSER.test(line) || line === "{";
 
 /**
@@ -102,6 +118,10 @@ export function readJsonLines(stdout: string): LineTree {
       continue;
     }
     let text = m[3];
+    if (tabs && text.startsWith("\t[")) {
+      // cJSON prints an array holding objects over several lines: take lines until it closes.
+      while (i + 1 < lines.length && bracketDepth(text) > 0) text += "\n" + lines[++i];
+    }
     while (i + 1 < lines.length && !isStructural(lines[i + 1])) text += "\n" + lines[++i];
     const key = decodeKey(m[2], tabs);
     const parent = depth >= 1 ? containers[depth - 1] : undefined;
