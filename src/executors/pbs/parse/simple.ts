@@ -5,12 +5,11 @@
 
 const JOB_ID = /^\d+(\[\d*\])?(\.[^\s]+)?$/;
 
-/** The job id qsub printed (`1234.server` or `1235[].server`), if any. */
+/** The job id qsub printed (`1234.server` or `1235[].server`): the first line that is one. */
 export function parseQsubId(stdout: string): string | undefined {
   for (const line of String(stdout ?? "").split("\n")) {
     const t = line.trim();
-    if (t === "") continue;
-    return JOB_ID.test(t) ? t : undefined;
+    if (JOB_ID.test(t)) return t;
   }
   return undefined;
 }
