@@ -86,6 +86,22 @@ describe("Job status rules", () => {
   });
 });
 
+describe("JobStatus", () => {
+  it("time is the scheduler's when given, else the executor clock's; synthesised ones share it", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+    const { ex, job } = await submitted(new TestExecutor({ clock }));
+    assert.equal(job.status.time, clock.now());
+    await clock.advance(5000);
+    ex.push(job, S.ACTIVE, { time: 42, message: "running", metadata: { evidence: "scheduler" } });
+    const [, stageIn, active] = job.history;
+    assert.deepEqual([stageIn.time, active.time], [42, 42]);
+    assert.equal(active.message, "running");
+    assert.deepEqual(active.metadata, { nativeId: job.nativeId, evidence: "scheduler" });
+    ex.push(job, S.COMPLETED);
+    assert.equal(job.status.time, clock.now());
+  });
+});
+
 describe("status callbacks", () => {
   it("function and object forms, job- and executor-level, once each in order", async () => {
     const ex = new TestExecutor();
