@@ -5,10 +5,12 @@
  *
  * Every figure keeps the same number of jobs in flight (`--concurrency`,
  * default 8), so jobs/s is throughput and the latency is submit-to-final of
- * a job that did not wait in a queue of our own making. Prints figures; never
- * passes or fails on them.
+ * a job that did not wait in a queue of our own making. The three are run
+ * in interleaved rounds (`--rounds`, default 5), so a load change on the
+ * machine hits all of them alike. Prints figures; never passes or fails on them.
  *
- * Usage: bun bench/local.ts [--jobs 1000] [--concurrency 8]
+ * Usage: bun bench/local.ts [--jobs 1000] [--concurrency 8] [--rounds 5]
+ *          [--group auto|detached|setsid]   (how each job gets its process group)
  *        deno run -A bench/local.ts
  * @module
  */
@@ -16,16 +18,19 @@
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Job } from "../src/core/job.ts";
-import { LocalJobExecutor } from "../src/executors/local.ts";
+import { type LocalExecutorOptions, LocalJobExecutor } from "../src/executors/local.ts";
 
 const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "8" },
+    rounds: { type: "string", default: "5" },
+    group: { type: "string", default: "auto" },
   },
 });
 const JOBS = Number(values.jobs);
 const CONCURRENCY = Number(values.concurrency);
+const ROUNDS = Number(values.rounds);
 
 interface Figures {
   jobsPerSec: number;
@@ -34,24 +39,37 @@ interface Figures {
   failures: number;
 }
 
-/** Runs `one` JOBS times with CONCURRENCY in flight; `one` resolves with ok/failed. */
-async function measure(one: () => Promise<boolean>): Promise<Figures> {
-  const latencies: number[] = [];
-  let started = 0, failures = 0;
+interface Tally {
+  latencies: number[];
+  elapsed: number;
+  failures: number;
+}
+
+/** Runs `one` n times with CONCURRENCY in flight, adding to the tally. */
+async function measure(one: () => Promise<boolean>, n: number, tally: Tally): Promise<void> {
+  let started = 0;
   const t0 = performance.now();
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (started < JOBS) {
+    while (started < n) {
       started++;
       const t = performance.now();
-      if (!(await one())) failures++;
-      latencies.push(performance.now() - t);
+      if (!(await one())) tally.failures++;
+      tally.latencies.push(performance.now() - t);
     }
   }));
-  const elapsed = performance.now() - t0;
+  tally.elapsed += performance.now() - t0;
+}
+
+function figures({ latencies, elapsed, failures }: Tally): Figures {
   latencies.sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))];
-  return { jobsPerSec: (JOBS / elapsed) * 1000, p50: pct(0.5), p99: pct(0.99), failures };
+  return {
+    jobsPerSec: (latencies.length / elapsed) * 1000,
+    p50: pct(0.5),
+    p99: pct(0.99),
+    failures,
+  };
 }
 
 function spawnOnce(argv: string[]): Promise<boolean> {
@@ -62,7 +80,9 @@ function spawnOnce(argv: string[]): Promise<boolean> {
   });
 }
 
-const executor = new LocalJobExecutor();
+const executor = new LocalJobExecutor({
+  processGroup: values.group as LocalExecutorOptions["processGroup"],
+});
 const viaExecutor = async () => {
   const job = new Job({ executable: "/bin/true" });
   await executor.submit(job);
@@ -79,17 +99,24 @@ const sampler = setInterval(() => {
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 }, 20);
 
-const rows: Array<[string, Figures]> = [
-  ["LocalJobExecutor", await measure(viaExecutor)],
-  ["bare spawn", await measure(() => spawnOnce(["/bin/true"]))],
-  ["spawn bash -c", await measure(() => spawnOnce(["bash", "-c", "/bin/true"]))],
+const variants: Array<[string, () => Promise<boolean>]> = [
+  ["LocalJobExecutor", viaExecutor],
+  ["bare spawn", () => spawnOnce(["/bin/true"])],
+  ["spawn bash -c", () => spawnOnce(["bash", "-c", "/bin/true"])],
 ];
+const tallies = variants.map((): Tally => ({ latencies: [], elapsed: 0, failures: 0 }));
+for (let round = 0; round < ROUNDS; round++) {
+  const n = Math.floor(JOBS / ROUNDS) + (round < JOBS % ROUNDS ? 1 : 0);
+  for (const [i, [, one]] of variants.entries()) await measure(one, n, tallies[i]);
+}
+const rows = variants.map(([name], i): [string, Figures] => [name, figures(tallies[i])]);
 clearInterval(sampler);
 peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
 console.log(
-  `local executor benchmark: ${JOBS} jobs of /bin/true, ${CONCURRENCY} in flight, ${runtime}`,
+  `local executor benchmark: ${JOBS} jobs of /bin/true each, ${CONCURRENCY} in flight, ` +
+    `${ROUNDS} interleaved rounds, process groups: ${values.group}, ${runtime}`,
 );
 for (const [name, f] of rows) {
   console.log(

@@ -15,6 +15,16 @@ import { localNodefile } from "./local/nodefiles.ts";
 import { buildPlan } from "./local/plan.ts";
 import { findRun, issuerPid, newNativeId, registerRun } from "./local/process-table.ts";
 import { LocalRun } from "./local/run.ts";
+import { checkProcessGroupMethod, type ProcessGroupMethod } from "./local/spawn-group.ts";
+
+export interface LocalExecutorOptions extends ExecutorOptions {
+  /**
+   * How each job gets a process group of its own (for cancel): `detached`
+   * (the runtime's), `setsid` (util-linux), or `auto` (setsid when installed;
+   * the faster one, see src/executors/local/spawn-group.ts). Default `auto`.
+   */
+  processGroup?: ProcessGroupMethod;
+}
 
 export class LocalJobExecutor extends JobExecutor {
   readonly name = "local";
@@ -23,8 +33,12 @@ export class LocalJobExecutor extends JobExecutor {
   #running = new Map<string, LocalRun>();
   #runOf = new WeakMap<Job, LocalRun>();
 
-  constructor(options: ExecutorOptions = {}) {
+  readonly #processGroup: ProcessGroupMethod;
+
+  constructor(options: LocalExecutorOptions = {}) {
     super(options);
+    this.#processGroup = options.processGroup ?? "auto";
+    checkProcessGroupMethod(this.#processGroup);
   }
 
   /** A plain job is already spawned when this returns; refusals are rejections. */
@@ -41,6 +55,7 @@ export class LocalJobExecutor extends JobExecutor {
         processEnv: process.env,
         cwd: process.cwd(),
         nodefile: localNodefile,
+        processGroup: this.#processGroup,
       });
       run = new LocalRun(newNativeId(), plan, this.clock);
     } catch (err) {
@@ -134,5 +149,5 @@ registerExecutor({
   name: "local",
   version: "0.1.0",
   description: "jobs run as child processes of this process",
-  create: (config?: ExecutorOptions) => new LocalJobExecutor(config),
+  create: (config?: LocalExecutorOptions) => new LocalJobExecutor(config),
 });

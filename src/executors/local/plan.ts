@@ -12,6 +12,7 @@ import { getLauncher } from "../../launchers/index.ts";
 import type { LaunchContext } from "../../launchers/types.ts";
 import { shellQuote } from "../../launchers/shell.ts";
 import { checkCleanupPath, stagingPath } from "./paths.ts";
+import type { ProcessGroupMethod } from "./spawn-group.ts";
 import type { Transfer } from "./staging.ts";
 
 export interface LaunchPlan {
@@ -32,6 +33,8 @@ export interface LaunchPlan {
   stageOut: Transfer[];
   cleanup: { field: string; path: string }[];
   cleanupFlags: number;
+  /** How the job gets its own process group. */
+  processGroup: ProcessGroupMethod;
 }
 
 export interface PlanContext {
@@ -40,6 +43,7 @@ export interface PlanContext {
   cwd: string;
   /** Path of a nodefile with one line per process. */
   nodefile(resources: ComputedResources): string;
+  processGroup?: ProcessGroupMethod;
 }
 
 const DEV_NULL = "/dev/null";
@@ -85,6 +89,7 @@ export function buildPlan(spec: JobSpec, ctx: PlanContext): LaunchPlan {
       path: checkCleanupPath(p, jobDir, `cleanup[${i}]`),
     })),
     cleanupFlags: spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS,
+    processGroup: ctx.processGroup ?? "auto",
   };
   // The fast path: nothing but one process to run. Staging runs in this
   // process either way, so it does not need the shell.

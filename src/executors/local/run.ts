@@ -141,12 +141,17 @@ export class LocalRun {
       // Its own process group, so a cancel reaches every process of the job.
       const options = { cwd: p.jobDir, env: p.env, stdio };
       child = p.direct
-        ? spawnInOwnGroup(p.executable, p.arguments, options)
-        : spawnInOwnGroup(bashPath ??= findOnPath("bash") ?? "/bin/bash", [
-          "-c",
-          p.script!,
-          "psij-job",
-        ], options);
+        ? spawnInOwnGroup(p.executable, p.arguments, options, p.processGroup)
+        : spawnInOwnGroup(
+          bashPath ??= findOnPath("bash") ?? "/bin/bash",
+          [
+            "-c",
+            p.script!,
+            "psij-job",
+          ],
+          options,
+          p.processGroup,
+        );
     } catch (err) {
       return this.#spawnFailed(err as NodeJS.ErrnoException);
     } finally {

@@ -2,14 +2,15 @@
  * Starting a child in a process group of its own, so a cancel can signal
  * every process of the job at once (kill(-pid)).
  *
- * Node's `detached: true` does it, and under Bun it costs nothing. Deno
- * implements it with a fork of the whole runtime, which drops its spawn rate
- * from ~2,000/s to a few hundred (and far less under load). So under Deno,
- * when util-linux `setsid` is there, the child is started through it instead:
- * setsid makes the new group and then execs the program, so the pid is still
- * the program's. setsid would report a missing program on the job's stderr
- * with status 127, so the executable is looked up here first and a failure
- * surfaces as the usual spawn error.
+ * Two ways: Node's `detached: true`, or util-linux `setsid` in front of the
+ * program (it makes the new group, then execs the program: the pid stays the
+ * program's). Measured here (bench/local.ts): under Deno, `detached` forks
+ * the whole runtime and runs at a few hundred spawns/s; under Bun it is as
+ * fast as a plain spawn on an idle machine but about half as fast under load,
+ * while setsid keeps close to a plain spawn in both. So `auto` picks setsid
+ * when it is installed. setsid would report a missing program on the job's
+ * stderr with status 127, so the executable is looked up here first and a
+ * failure surfaces as the usual spawn error.
  * @module
  */
 
@@ -18,22 +19,41 @@ import { accessSync, constants, statSync } from "node:fs";
 import { resolve } from "node:path";
 import { findOnPath } from "../../launchers/find-on-path.ts";
 
+export type ProcessGroupMethod = "auto" | "detached" | "setsid";
+
 type Options = SpawnOptions & { cwd: string; env: Record<string, string> };
 
-const useSetsid = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined"
-  ? findOnPath("setsid", "/usr/bin:/bin:/usr/sbin:/sbin")
-  : undefined;
+const SYSTEM_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
+const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+let setsidPath: string | null | undefined;
+
+/** The setsid program, or undefined when `method` (or its absence) means detached. */
+function setsidFor(method: ProcessGroupMethod): string | undefined {
+  if (method === "detached") return undefined;
+  setsidPath ??= findOnPath("setsid", SYSTEM_PATH) ?? null;
+  if (setsidPath === null && method === "setsid") {
+    throw new Error("processGroup: setsid was asked for but is not installed");
+  }
+  return setsidPath ?? undefined;
+}
+
+/** Checks that `method` can be used here (throws when setsid is asked for and missing). */
+export function checkProcessGroupMethod(method: ProcessGroupMethod): void {
+  setsidFor(method);
+}
 
 /** Like spawn(command, args, options) with `detached: true`. */
 export function spawnInOwnGroup(
   command: string,
   args: readonly string[],
   options: Options,
+  method: ProcessGroupMethod = "auto",
 ): ChildProcess {
-  if (!useSetsid) return spawn(command, args, { ...options, detached: true });
-  const found = locate(command, options.cwd, options.env.PATH ?? "/usr/local/bin:/usr/bin:/bin");
+  const setsid = setsidFor(method);
+  if (!setsid) return spawn(command, args, { ...options, detached: true });
+  const found = locate(command, options.cwd, options.env.PATH ?? DEFAULT_PATH);
   if (typeof found !== "string") throw found;
-  return spawn(useSetsid, [found, ...args], options);
+  return spawn(setsid, [found, ...args], options);
 }
 
 /** The program's path as exec would find it, or the error exec would give. */
