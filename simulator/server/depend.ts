@@ -48,6 +48,7 @@ export function registerDepends(srv: SimServer, job: SimJob): void {
     shown.push(`${type}:${(full as string[]).map((f) => `${f}@${srv.name}`).join(":")}`);
   }
   job.dependText = shown.join(",");
+  job.depends = [];
   for (const { type, ids } of parsed) {
     const pending: string[] = [];
     for (const id of ids) {

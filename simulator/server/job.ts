@@ -5,6 +5,7 @@
 import type { Outcome } from "./config.ts";
 import type { Placement } from "./nodes.ts";
 import type { JobResources } from "./select.ts";
+import { runAtString } from "./timefmt.ts";
 
 export type JobState = "Q" | "H" | "W" | "R" | "E" | "B" | "X" | "F";
 
@@ -68,6 +69,8 @@ export interface ArraySpec {
   text: string;
 }
 
+const NO_DEPENDS: Dependency[] = Object.freeze([]) as unknown as Dependency[];
+
 export class SimJob {
   state: JobState = "Q";
   substate = 10;
@@ -76,12 +79,20 @@ export class SimJob {
   obittime?: number;
   historyTs?: number;
   holdTypes = "n";
-  depends: Dependency[] = [];
+  /** Shared empty list until the job has dependencies (a million jobs, no arrays each). */
+  depends: Dependency[] = NO_DEPENDS;
   dependText?: string;
+  /** Where the job runs (or last ran): kept after the end for exec_host/exec_vnode. */
   placements?: Placement[];
-  execHost?: string;
-  execVnode?: string;
-  comment?: string;
+  /** True while the placements hold node resources. */
+  onNodes = false;
+  /**
+   * The comment is kept in parts so a million history jobs do not each hold
+   * a string: "Job run at <runAt> on <exec_vnode><suffix>", unless `note` is set.
+   */
+  note?: string;
+  runAt?: number;
+  suffix = "";
   runCount = 0;
   exitStatus?: number;
   sessionId?: number;
@@ -115,8 +126,9 @@ export class SimJob {
     readonly name: string,
     readonly queue: string,
     readonly ctime: number,
-    readonly outputPath: string,
-    readonly errorPath: string,
+    readonly host: string,
+    readonly outputGiven: string | undefined,
+    readonly errorGiven: string | undefined,
     readonly variableList: string,
     readonly parent?: SimJob,
     readonly arrayIndex?: number,
@@ -127,6 +139,49 @@ export class SimJob {
   mtime: number;
   qtime: number;
   executionTime?: number;
+
+  get comment(): string | undefined {
+    if (this.note !== undefined) return this.note;
+    if (this.runAt === undefined) return undefined;
+    return `Job run at ${runAtString(this.runAt)} on ${this.execVnode}${this.suffix}`;
+  }
+  set comment(text: string | undefined) {
+    this.note = text;
+    this.runAt = undefined;
+    this.suffix = "";
+  }
+  /** Appends " and finished" and the like to whatever the comment is. */
+  appendComment(tail: string): void {
+    if (this.note === undefined && this.runAt !== undefined) this.suffix += tail;
+    else this.note = `${this.note ?? ""}${tail}`;
+  }
+
+  get execHost(): string | undefined {
+    const p = this.placements;
+    return p &&
+      p.map((x) => `${x.node.name}/${x.slot}${x.ncpus > 1 ? `*${x.ncpus}` : ""}`).join("+");
+  }
+  get execVnode(): string | undefined {
+    const p = this.placements;
+    return p && p.map((x) => {
+      const parts = [`${x.node.name}:ncpus=${x.ncpus}`];
+      if (x.memBytes) parts.push(`mem=${Math.ceil(x.memBytes / 1024)}kb`);
+      if (x.ngpus) parts.push(`ngpus=${x.ngpus}`);
+      return `(${parts.join(":")})`;
+    }).join("+");
+  }
+
+  get outputPath(): string {
+    return this.outputGiven ?? this.#defaultPath("o");
+  }
+  get errorPath(): string {
+    return this.errorGiven ?? this.#defaultPath("e");
+  }
+  #defaultPath(letter: string): string {
+    const dir = this.req.workdir ?? this.req.home ?? "/";
+    const arr = this.arraySpec || this.parent ? ".^array_index^" : "";
+    return `${this.host}:${dir}/${this.name}.${letter}${this.seq}${arr}`;
+  }
 
   /** Scheduling order: queue_rank, then array index. */
   get rank(): number {

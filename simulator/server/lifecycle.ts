@@ -9,7 +9,6 @@ import type { SimJob } from "./job.ts";
 import type { Placement } from "./nodes.ts";
 import { dequeue, enqueue } from "./scheduler.ts";
 import { scheduleModelEnd, type SimServer } from "./server.ts";
-import { runAtString } from "./timefmt.ts";
 
 /** Q/10: in line for the scheduler (an array parent lines up its subjobs). */
 export function becomeEligible(srv: SimServer, job: SimJob): void {
@@ -36,26 +35,12 @@ export function removeFromShape(srv: SimServer, job: SimJob): void {
   dequeue(srv, job);
 }
 
-function execHost(p: Placement[]): string {
-  return p.map((x) => `${x.node.name}/${x.slot}${x.ncpus > 1 ? `*${x.ncpus}` : ""}`).join("+");
-}
-
-function execVnode(p: Placement[]): string {
-  return p.map((x) => {
-    const parts = [`${x.node.name}:ncpus=${x.ncpus}`];
-    if (x.memBytes) parts.push(`mem=${Math.ceil(x.memBytes / 1024)}kb`);
-    if (x.ngpus) parts.push(`ngpus=${x.ngpus}`);
-    return `(${parts.join(":")})`;
-  }).join("+");
-}
-
 export function startJob(srv: SimServer, job: SimJob, placements: Placement[]): void {
   const now = srv.nowSec();
   const q = srv.queues.get(job.queue)!;
   job.placements = placements;
+  job.onNodes = true;
   for (const p of placements) p.node.jobs.add(job.id);
-  job.execHost = execHost(placements);
-  job.execVnode = execVnode(placements);
   job.state = "R";
   job.substate = 42;
   job.stime = now;
@@ -64,7 +49,9 @@ export function startJob(srv: SimServer, job: SimJob, placements: Placement[]): 
   job.runCount++;
   job.runGen++;
   job.ending = undefined;
-  job.comment = `Job run at ${runAtString(now)} on ${job.execVnode}`;
+  job.note = undefined;
+  job.runAt = now;
+  job.suffix = "";
   q.running++;
   const parent = job.parent;
   if (parent) {
@@ -89,11 +76,11 @@ export function startJob(srv: SimServer, job: SimJob, placements: Placement[]): 
 }
 
 function releaseNodes(srv: SimServer, job: SimJob): void {
-  if (!job.placements) return;
+  if (!job.onNodes || !job.placements) return;
+  job.onNodes = false;
   const excl = job.resources.place.sharing === "excl" || job.resources.place.sharing === "exclhost";
   srv.pool.release(job.placements, excl);
   for (const p of job.placements) p.node.jobs.delete(job.id);
-  job.placements = undefined;
   const q = srv.queues.get(job.queue)!;
   q.running--;
   if (job.parent) job.parent.runningSubjobs--;
@@ -126,7 +113,7 @@ export function finalizeJob(
   how?: "deleted" | "aborted",
 ): void {
   const now = srv.nowSec();
-  const ran = job.placements !== undefined;
+  const ran = job.onNodes;
   releaseNodes(srv, job);
   dequeue(srv, job);
   const deleted = how === "deleted" || job.ending === "deleted" || job.ending === "forced";
@@ -139,16 +126,15 @@ export function finalizeJob(
   job.mtime = now;
   job.historyTs = now;
   if (ran || exitStatus !== undefined) {
-    const base = job.comment ?? "";
-    if (job.ending === "walltime") job.comment = `${base} and exceeded resource walltime`;
-    else if (deleted && job.comment !== "Non-rerunable job deleted on requeue") {
-      job.comment = `${base} and terminated by ${job.deletedBy}`;
-    } else if (!deleted) job.comment = `${base} and ${exitStatus === 0 ? "finished" : "failed"}`;
+    if (job.ending === "walltime") job.appendComment(" and exceeded resource walltime");
+    else if (deleted && job.note !== "Non-rerunable job deleted on requeue") {
+      job.appendComment(` and terminated by ${job.deletedBy}`);
+    } else if (!deleted) job.appendComment(exitStatus === 0 ? " and finished" : " and failed");
     job.substate = deleted ? 91 : exitStatus === 0 ? 92 : 93;
     if (!deleted) job.sessionId = undefined;
   } else {
     if (how === "deleted" && job.comment !== undefined) {
-      job.comment = `${job.comment} and terminated`;
+      job.appendComment(" and terminated");
     }
     job.substate = 91;
   }
@@ -195,8 +181,7 @@ function finishParent(srv: SimServer, parent: SimJob, deleted: boolean): void {
 export function requeueJob(srv: SimServer, job: SimJob, comment: string): void {
   releaseNodes(srv, job);
   job.runGen++;
-  job.execHost = undefined;
-  job.execVnode = undefined;
+  job.placements = undefined;
   job.stime = undefined;
   job.sessionId = undefined;
   job.comment = comment;

@@ -55,7 +55,7 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
   };
   const req = job.req;
   const ct = (s: number | undefined) => (s === undefined ? undefined : ctimeString(s));
-  const ran = job.execHost !== undefined;
+  const ran = job.placements !== undefined;
   add("Job_Name", job.name);
   add("Job_Owner", `${req.user}@${srv.host}`);
   // MoM reports usage first momReportMs after the start, then every momPollMs;
@@ -63,7 +63,7 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
   let mtime = job.mtime;
   let reported = ran && !job.subjobs;
   let used = job.usedWalltime;
-  if (reported && (job.state === "R" || (job.state === "E" && job.placements))) {
+  if (reported && (job.state === "R" || (job.state === "E" && job.onNodes))) {
     const start = job.startedAtMs ?? srv.nowMs();
     const first = start + (srv.config.momReportMs ?? 2000);
     const poll = srv.config.momPollMs ?? 120_000;
@@ -115,7 +115,7 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
   add("session_id", job.sessionId);
   add("Shell_Path_List", req.shell);
   add("sandbox", req.sandbox);
-  if (ran || job.isHistory && job.execHost) add("jobdir", req.home);
+  if (ran) add("jobdir", req.home);
   add("substate", job.substate);
   add("Variable_List", job.variableList);
   add("comment", waitingComment(srv, job) ?? job.comment);

@@ -126,8 +126,8 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
   const workdir = req.workdir ?? req.home ?? "/";
   const out = defaultPath(srv, workdir, name, "o", seq, !!arraySpec);
   const err = defaultPath(srv, workdir, name, "e", seq, !!arraySpec);
-  const outputPath = req.outputPath ? resolvePath(srv, req.outputPath, workdir, out) : out;
-  const errorPath = req.errorPath ? resolvePath(srv, req.errorPath, workdir, err) : err;
+  const outputPath = req.outputPath ? resolvePath(srv, req.outputPath, workdir, out) : undefined;
+  const errorPath = req.errorPath ? resolvePath(srv, req.errorPath, workdir, err) : undefined;
   const variableList = cachedVariableList(srv, req, queueName);
   const now = srv.nowSec();
   const job = new SimJob(
@@ -138,6 +138,7 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
     name,
     queueName,
     now,
+    srv.host,
     outputPath,
     errorPath,
     variableList,
@@ -158,6 +159,7 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
         name,
         queueName,
         now,
+        srv.host,
         outputPath,
         errorPath,
         variableList,
