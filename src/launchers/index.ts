@@ -24,9 +24,14 @@ export function launcherNames(): string[] {
 
 /**
  * The launcher of that name (case-insensitive; default `single`). Throws
- * InvalidJobException naming `launcher` when it is unknown or cannot run here.
+ * InvalidJobException naming `launcher` when it is unknown or, unless
+ * `checkAvailable` is false, cannot run on this machine. A batch executor
+ * passes false: its job runs elsewhere (mpirun may exist only on compute nodes).
  */
-export function getLauncher(name: string | undefined): Launcher {
+export function getLauncher(
+  name: string | undefined,
+  options: { checkAvailable?: boolean } = {},
+): Launcher {
   const key = (name ?? "single").toLowerCase();
   const launcher = launchers.get(key);
   if (!launcher) {
@@ -35,7 +40,7 @@ export function getLauncher(name: string | undefined): Launcher {
       { field: "launcher" },
     );
   }
-  const why = launcher.unavailable();
+  const why = options.checkAvailable === false ? undefined : launcher.unavailable();
   if (why) {
     throw new InvalidJobException(`launcher: "${launcher.name}" cannot run here: ${why}`, {
       field: "launcher",
