@@ -165,4 +165,13 @@ describe("launchers", () => {
   }, () => {
     assert.throws(() => getLauncher("mpirun"), /"mpirun" cannot run here: no mpirun on PATH/);
   });
+
+  it("a batch executor can render mpirun for a compute node without checking this machine", () => {
+    const text = getLauncher("mpirun", { checkAvailable: false }).script({
+      executable: "/bin/hostname",
+      arguments: [],
+      resources: new ResourceSpecV1({ nodeCount: 2, processesPerNode: 2 }).computed(),
+    });
+    assert.match(text, /^mpirun -n 4 \/bin\/hostname$/m);
+  });
 });
