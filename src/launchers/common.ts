@@ -12,7 +12,10 @@ export function redirections(ctx: LaunchContext, stdin = true, outputs = true): 
   let r = "";
   if (stdin && ctx.stdinPath !== undefined) r += ` <${shellQuote(ctx.stdinPath)}`;
   if (outputs && ctx.stdoutPath !== undefined) r += ` >${shellQuote(ctx.stdoutPath)}`;
-  if (outputs && ctx.stderrPath !== undefined) r += ` 2>${shellQuote(ctx.stderrPath)}`;
+  if (outputs && ctx.stderrPath !== undefined) {
+    // One file for both: one open, so the two streams interleave instead of overwriting.
+    r += ctx.stderrPath === ctx.stdoutPath ? " 2>&1" : ` 2>${shellQuote(ctx.stderrPath)}`;
+  }
   return r;
 }
 

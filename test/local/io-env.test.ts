@@ -53,6 +53,19 @@ describe("local executor: stdio, environment, pre/post-launch", () => {
       assert.equal(read(`cat-${path}.txt`), "line one\nline two\n");
     });
 
+    it(`stdout and stderr to one file interleave (${path} path)`, SLOW, async () => {
+      const { final } = await runJob({
+        executable: "/bin/sh",
+        arguments: ["-c", "echo one; echo two >&2; echo three"],
+        directory: dir.path,
+        stdoutPath: `both-${path}.txt`,
+        stderrPath: `both-${path}.txt`,
+        ...shell,
+      });
+      assert.equal(final.state, JobState.COMPLETED);
+      assert.equal(read(`both-${path}.txt`), "one\ntwo\nthree\n");
+    });
+
     it(`scenario 8 (${path} path): environment numbers become strings`, SLOW, async () => {
       const { final } = await runJob({
         executable: "/bin/sh",

@@ -130,10 +130,12 @@ export class LocalRun {
             throw new Error(`${field}: cannot open ${path}: ${(err as Error).message}`);
           }
         };
+        const stdout = open(p.stdoutPath, "w", "stdoutPath");
         stdio = [
           open(p.stdinPath, "r", "stdinPath"),
-          open(p.stdoutPath, "w", "stdoutPath"),
-          open(p.stderrPath, "w", "stderrPath"),
+          stdout,
+          // one open file for both, so the streams interleave instead of overwriting
+          p.stderrPath === p.stdoutPath ? stdout : open(p.stderrPath, "w", "stderrPath"),
         ];
       } else {
         stdio = ["ignore", "pipe", "pipe"];
