@@ -1,0 +1,157 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
+import { exited, runCli, startServe } from "./fixtures/cli.ts";
+
+const SLOW = { timeout: 60_000 };
+
+describe("CLI against a served agent (local executor)", SLOW, () => {
+  let home: string;
+  let server: ChildProcess;
+  const cli = (args: string[], input?: string) =>
+    runCli([args[0], "--home", home, ...args.slice(1)], { input });
+
+  before(async () => {
+    home = mkdtempSync(join(tmpdir(), "psij-cli-"));
+    ({ child: server } = await startServe(
+      ["--home", home, "--executor", "local"],
+      join(home, "agent.sock"),
+    ));
+  });
+
+  after(async () => {
+    server.kill("SIGTERM");
+    await exited(server);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it("serve makes a 0700 home and a 0600 socket", () => {
+    assert.equal(statSync(home).mode & 0o777, 0o700);
+    assert.equal(statSync(join(home, "agent.sock")).mode & 0o777, 0o600);
+  });
+
+  it("run --wait mirrors the job: FAILED exits 1 and shows the exit code", SLOW, async () => {
+    const r = await cli(["run", "--wait", "--json", "--", "sh", "-c", "exit 3"]);
+    assert.equal(r.code, 1, r.stderr);
+    const job = JSON.parse(r.stdout);
+    assert.equal(job.state, "FAILED");
+    assert.equal(job.exitCode, 3);
+  });
+
+  it("submit <file> then status shows spec and history; submit - reads stdin", SLOW, async () => {
+    const file = join(home, "spec.json");
+    writeFileSync(file, JSON.stringify({ version: 1, executable: "/bin/echo", arguments: ["x"] }));
+    const sub = await cli(["submit", file, "--json"]);
+    assert.equal(sub.code, 0, sub.stderr);
+    const id = JSON.parse(sub.stdout).id;
+    assert.equal((await cli(["wait", id])).code, 0);
+    const st = await cli(["status", id, "--json"]);
+    const job = JSON.parse(st.stdout);
+    assert.deepEqual(job.spec.arguments, ["x"]);
+    assert.equal(job.history.at(-1).state, "COMPLETED");
+    const human = await cli(["status", id]);
+    assert.match(human.stdout, /state\s+COMPLETED \(exit 0\)/);
+    const stdin = await cli(["submit", "-"], JSON.stringify({ executable: "/bin/true" }));
+    assert.equal(stdin.code, 0, stdin.stderr);
+    assert.match(stdin.stdout, /^j\w+\s/);
+  });
+
+  it("wait --timeout exits 3 while the job runs; after cancel, wait exits 2", SLOW, async () => {
+    const sub = await cli(["run", "--json", "--", "sleep", "30"]);
+    const id = JSON.parse(sub.stdout).id;
+    assert.equal((await cli(["wait", id, "--timeout", "0.3"])).code, 3);
+    const c = await cli(["cancel", id]);
+    assert.equal(c.code, 0, c.stderr);
+    assert.equal((await cli(["wait", id])).code, 2);
+  });
+
+  it(
+    "list filters by state; events prints the stored transitions; executors names local",
+    SLOW,
+    async () => {
+      const list = await cli(["list", "--state", "COMPLETED", "--json"]);
+      const jobs = JSON.parse(list.stdout);
+      assert.ok(jobs.length >= 1);
+      assert.ok(jobs.every((j: any) => j.state === "COMPLETED"));
+      const table = await cli(["list"]);
+      assert.match(table.stdout, /^ID\s+STATE\s+EXIT/);
+      const events = await cli(["events", "--json"]);
+      const lines = events.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      assert.ok(lines.some((e) => e.state === "QUEUED"));
+      const ids = lines.map((e) => e.eventId);
+      assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+      const ex = await cli(["executors", "--json"]);
+      assert.equal(JSON.parse(ex.stdout).executors[0].name, "local");
+    },
+  );
+
+  it("bad command lines exit 64 and say why; unknown jobs exit 1", SLOW, async () => {
+    const noExe = await cli(["run", "--"]);
+    assert.equal(noExe.code, 64);
+    assert.match(noExe.stderr, /expected an executable/);
+    const flag = await cli(["status", "--bogus", "x"]);
+    assert.equal(flag.code, 64);
+    assert.match(flag.stderr, /bogus/);
+    const missing = await cli(["status"]);
+    assert.equal(missing.code, 64);
+    const walltime = await cli(["run", "--walltime", "soon", "--", "true"]);
+    assert.equal(walltime.code, 64);
+    const unknown = await cli(["status", "nope"]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /404: no job with id "nope"/);
+    const badSpec = await cli(
+      ["submit", "-"],
+      JSON.stringify({ version: 1, executable: "x", y: 1 }),
+    );
+    assert.equal(badSpec.code, 1);
+    assert.match(badSpec.stderr, /\$\.y/);
+  });
+
+  it("--help for every command, and --version", SLOW, async () => {
+    const top = await cli(["--help"]);
+    assert.equal(top.code, 0);
+    for (const cmd of ["serve", "submit", "run", "status", "wait", "cancel", "list", "events"]) {
+      assert.match(top.stdout, new RegExp(`\\n  ${cmd}\\s`));
+    }
+    const run = await cli(["run", "--help"]);
+    assert.match(run.stdout, /--walltime <time>/);
+    const version = await cli(["--version"]);
+    assert.match(version.stdout, /^psij-agent \d+\.\d+\.\d+/);
+  });
+});
+
+describe("CLI without a running agent", SLOW, () => {
+  it("status exits 69 saying no agent answers", SLOW, async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-cli-"));
+    try {
+      const r = await runCli(["status", "x", "--home", home], { env: { PSIJ_AGENT_HOME: home } });
+      assert.equal(r.code, 69);
+      assert.match(r.stderr, /no agent answers/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("run starts an agent in the background, says so, and the job runs", SLOW, async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-cli-"));
+    try {
+      const r = await runCli(["run", "--wait", "--home", home, "--", "true"], {
+        env: { PSIJ_AGENT_EXECUTOR: "local", PSIJ_AGENT_HOME: home },
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /started one in the background \(pid \d+/);
+      const pid = JSON.parse(readFileSync(join(home, "agent.json"), "utf8")).pid;
+      process.kill(pid, "SIGTERM");
+      const deadline = Date.now() + 10_000;
+      while (existsSync(join(home, "agent.sock")) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(existsSync(join(home, "agent.sock")), false, "socket removed on SIGTERM");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
