@@ -5,6 +5,7 @@
  */
 
 import { InvalidJobException } from "./errors.ts";
+import { expandString } from "./expand.ts";
 import { type JobAttributes, validateAttributes } from "./job-attributes.ts";
 import { computeResources, type ResourceSpecFields, ResourceSpecV1 } from "./resources.ts";
 import { type StageIn, type StageOut, StageOutFlags, StagingMode } from "./staging.ts";
@@ -79,7 +80,10 @@ export function validateJobSpec(spec: JobSpec | undefined): void {
   checkString(spec.executable, "executable");
   if (spec.arguments !== undefined) {
     if (!Array.isArray(spec.arguments)) fail("arguments", "must be an array of strings");
-    spec.arguments.forEach((a, i) => checkString(a, `arguments[${i}]`, true));
+    spec.arguments.forEach((a, i) => {
+      checkString(a, `arguments[${i}]`, true);
+      checkExpansion(a, `arguments[${i}]`);
+    });
   }
   for (
     const f of [
@@ -110,6 +114,7 @@ export function validateJobSpec(spec: JobSpec | undefined): void {
         `must be a string or a number, got ${v === null ? "null" : typeof v}`,
       );
     } else if (v.includes("\0")) fail(`environment.${k}`, "must not contain a NUL character");
+    else checkExpansion(v, `environment.${k}`);
   }
   computeResources(resourcesOf(spec));
   if (spec.attributes) validateAttributes(spec.attributes);
@@ -124,6 +129,11 @@ export function validateJobSpec(spec: JobSpec | undefined): void {
   if (spec.cleanupFlags !== undefined && !validFlags(spec.cleanupFlags)) {
     fail("cleanupFlags", "is not a StageOutFlags bitmask (0..15)");
   }
+}
+
+// Refuse at validation what expandSpec would refuse at submit (`${A:-x}`).
+function checkExpansion(s: string, field: string): void {
+  expandString(s, {}, field);
 }
 
 function validFlags(f: unknown): boolean {

@@ -59,6 +59,8 @@ const bad: Array<[string, Record<string, unknown>, string]> = [
   ["numeric postLaunch", { postLaunch: 2 }, "postLaunch"],
   ["empty launcher", { launcher: "" }, "launcher"],
   ["inheritEnvironment as a string", { inheritEnvironment: "yes" }, "inheritEnvironment"],
+  ["an unsupported expansion in an argument", { arguments: ["ok", "${A:-x}"] }, "arguments[1]"],
+  ["an unclosed expansion in a variable", { environment: { A: "${HOME" } }, "environment.A"],
   ["a bad variable name", { environment: { "1X": "a" } }, "environment.1X"],
   ["a null variable", { environment: { A: null } }, "environment.A"],
   ["an object variable", { environment: { A: {} } }, "environment.A"],

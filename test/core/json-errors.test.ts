@@ -108,6 +108,18 @@ describe("JobSpec JSON: errors name the JSON path", () => {
       '$.environment["1X"]',
       /valid variable name/,
     ],
+    [
+      "unsupported expansion",
+      v1({ arguments: ["${A:-x}"] }),
+      "$.arguments[0]",
+      /not a supported expansion/,
+    ],
+    [
+      "unclosed expansion",
+      v1({ environment: { P: "${PATH" } }),
+      "$.environment.P",
+      /not a supported expansion/,
+    ],
     ["infinite variable", v1({ environment: { A: Infinity } }), "$.environment.A", /finite/],
     ["null variable", v1({ environment: { A: null } }), "$.environment.A", /must be a string/],
     [

@@ -22,14 +22,20 @@ import { PROPERTY_RUNS } from "./helpers.ts";
 
 const viaText = (o: unknown) => JSON.parse(JSON.stringify(o));
 
-const text = fc.string({ unit: "binary", maxLength: 12 }).filter((s) => !s.includes("\0"));
+// any text but NUL and `${` (a `${` must be a valid expansion: see below)
+const plain = fc.string({ unit: "binary", maxLength: 12 })
+  .filter((s) => !s.includes("\0") && !s.includes("${"));
+const envName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,6}$/);
+const text = fc.oneof(
+  { weight: 4, arbitrary: plain },
+  fc.tuple(plain, envName, plain).map(([a, n, b]) => `${a}\${${n}}${b}`),
+);
 const nonEmpty = text.filter((s) => s.length > 0);
 // -0 is not a JSON value (it reads back as 0)
 const number = fc.oneof(
   fc.integer({ min: -1e6, max: 1e6 }),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 ).filter((n) => !Object.is(n, -0));
-const envName = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,6}$/);
 const customKey = fc.tuple(
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,5}$/),
   fc.stringMatching(/^[^\s.][^\s]{0,5}$/),

@@ -23,6 +23,7 @@ import {
   fail,
   type JsonObject,
 } from "./check.ts";
+import { expandString } from "../expand.ts";
 import type { Form } from "./forms.ts";
 
 /** Model fields of a JobSpec, in the order writers emit them. */
@@ -94,8 +95,10 @@ export function readSpec(
     const v = obj[key];
     const p = childPath(path, key);
     if (STRING_FIELDS.has(field)) (spec as Record<string, unknown>)[field] = asString(v, p);
-    else if (field === "arguments") spec.arguments = asStringArray(v, p, true);
-    else if (field === "inheritEnvironment") spec.inheritEnvironment = asBoolean(v, p);
+    else if (field === "arguments") {
+      spec.arguments = asStringArray(v, p, true);
+      spec.arguments.forEach((a, i) => expandable(a, childPath(p, i)));
+    } else if (field === "inheritEnvironment") spec.inheritEnvironment = asBoolean(v, p);
     else if (field === "environment") spec.environment = readEnvironment(v, p);
     else if (field === "resources") spec.resources = readResources(v, form, p);
     else if (field === "attributes") spec.attributes = readAttributes(v, form, p);
@@ -119,9 +122,15 @@ function readEnvironment(v: unknown, path: string): Record<string, string | numb
         if (!Number.isFinite(value)) fail(p, `must be a finite number, got ${value}`);
         return [k, value];
       }
-      return [k, asString(value, p, true)];
+      return [k, expandable(asString(value, p, true), p)];
     }),
   );
+}
+
+/** Refuses `${...}` that expansion would refuse at submit (`${A:-x}`). */
+function expandable(s: string, path: string): string {
+  expandString(s, {}, path);
+  return s;
 }
 
 function readResources(v: unknown, form: Form, path: string): ResourceSpecV1 {
