@@ -10,7 +10,8 @@
  * machine hits all of them alike. Prints figures; never passes or fails on them.
  *
  * Usage: bun bench/local.ts [--jobs 1000] [--concurrency 8] [--rounds 5]
- *          [--group auto|detached|setsid]   (how each job gets its process group)
+ *          [--group auto,detached]   (process-group methods to run the executor with;
+ *                                     one row each, the first is the headline)
  *        deno run -A bench/local.ts
  * @module
  */
@@ -18,14 +19,15 @@
 import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Job } from "../src/core/job.ts";
-import { type LocalExecutorOptions, LocalJobExecutor } from "../src/executors/local.ts";
+import { LocalJobExecutor } from "../src/executors/local.ts";
+import type { ProcessGroupMethod } from "../src/executors/local/spawn-group.ts";
 
 const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "8" },
     rounds: { type: "string", default: "5" },
-    group: { type: "string", default: "auto" },
+    group: { type: "string", default: "auto,detached" },
   },
 });
 const JOBS = Number(values.jobs);
@@ -80,17 +82,18 @@ function spawnOnce(argv: string[]): Promise<boolean> {
   });
 }
 
-const executor = new LocalJobExecutor({
-  processGroup: values.group as LocalExecutorOptions["processGroup"],
-});
-const viaExecutor = async () => {
-  const job = new Job({ executable: "/bin/true" });
-  await executor.submit(job);
-  return (await job.wait())?.state === "COMPLETED";
+const methods = values.group.split(",") as ProcessGroupMethod[];
+const viaExecutor = (method: ProcessGroupMethod) => {
+  const executor = new LocalJobExecutor({ processGroup: method });
+  return async () => {
+    const job = new Job({ executable: "/bin/true" });
+    await executor.submit(job);
+    return (await job.wait())?.state === "COMPLETED";
+  };
 };
 
 // Warm up every path once so the first measured job pays no start-up cost.
-await viaExecutor();
+for (const m of methods) await viaExecutor(m)();
 await spawnOnce(["/bin/true"]);
 await spawnOnce(["bash", "-c", "/bin/true"]);
 
@@ -100,7 +103,7 @@ const sampler = setInterval(() => {
 }, 20);
 
 const variants: Array<[string, () => Promise<boolean>]> = [
-  ["LocalJobExecutor", viaExecutor],
+  ...methods.map((m): [string, () => Promise<boolean>] => [`executor (${m})`, viaExecutor(m)]),
   ["bare spawn", () => spawnOnce(["/bin/true"])],
   ["spawn bash -c", () => spawnOnce(["bash", "-c", "/bin/true"])],
 ];
@@ -116,11 +119,11 @@ peakRss = Math.max(peakRss, process.memoryUsage().rss);
 const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? "bun" : "deno";
 console.log(
   `local executor benchmark: ${JOBS} jobs of /bin/true each, ${CONCURRENCY} in flight, ` +
-    `${ROUNDS} interleaved rounds, process groups: ${values.group}, ${runtime}`,
+    `${ROUNDS} interleaved rounds, ${runtime}`,
 );
 for (const [name, f] of rows) {
   console.log(
-    `${name.padEnd(18)} ${f.jobsPerSec.toFixed(0).padStart(6)} jobs/s   p50 ${
+    `${name.padEnd(20)} ${f.jobsPerSec.toFixed(0).padStart(6)} jobs/s   p50 ${
       f.p50.toFixed(2).padStart(6)
     } ms   p99 ${f.p99.toFixed(2).padStart(6)} ms${f.failures ? `   ${f.failures} FAILED` : ""}`,
   );
