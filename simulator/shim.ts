@@ -1,0 +1,8 @@
+/**
+ * Entry point for the PATH shims: `bun simulator/shim.ts qstat -f 1` (or
+ * `deno run -A simulator/shim.ts ...`). Exits with the command's code.
+ * @module
+ */
+import { simMain } from "./cli.ts";
+
+process.exitCode = await simMain(process.argv.slice(2));
