@@ -25,6 +25,8 @@ async function readStdin(): Promise<string> {
 const code = await cli(process.argv.slice(2), {
   out: (text) => process.stdout.write(text + "\n"),
   err: (text) => process.stderr.write(text + "\n"),
+  write: (text) => process.stdout.write(text),
+  writeErr: (text) => process.stderr.write(text),
   readStdin,
   mainPath: process.argv[1] ?? "",
   signal: stop.signal,

@@ -19,8 +19,12 @@ export interface OptionDecl {
 }
 
 export interface Io {
+  /** A line (a newline is added). */
   out(text: string): void;
   err(text: string): void;
+  /** Text exactly as given (the simulator's commands print PBS's bytes). */
+  write(text: string): void;
+  writeErr(text: string): void;
   readStdin(): Promise<string>;
   /** The program's own path (argv[1]), to start the agent in the background. */
   mainPath: string;

@@ -1,18 +1,18 @@
 /**
- * `sim ...`: the PBS simulator's own commands (qsub, qstat, ..., its server),
- * handed over unparsed.
+ * `sim ...`: the PBS simulator's own command line (its server, and
+ * qsub/qstat/qdel/qselect/qhold/qrls against it), handed over unparsed.
  * @module
  */
 
+import { simMain } from "../../../simulator/cli.ts";
 import type { Command } from "./command.ts";
 
 export const simCommand: Command = {
   name: "sim",
-  summary: "the PBS simulator's commands and server (psij-agent sim --help)",
-  usage: "psij-agent sim <qsub|qstat|qdel|qhold|qrls|qselect|server> [args...]",
+  summary: "the PBS simulator: sim serve, sim qsub|qstat|qdel|qselect|qhold|qrls, sim stop",
+  usage: "psij-agent sim <serve|stop|qsub|qstat|qdel|qselect|qhold|qrls> [args...]",
   options: {},
   run(ctx) {
-    ctx.io.err("psij-agent sim: the simulator's command line is not part of this build yet");
-    return Promise.resolve(1);
+    return simMain(ctx.positionals, { out: ctx.io.write, err: ctx.io.writeErr });
   },
 };

@@ -72,7 +72,7 @@ export class JobStore {
       ),
       updateJobState: p(
         "UPDATE jobs SET state = ?, seq = ?, exit_code = coalesce(?, exit_code), " +
-          "message = coalesce(?, message), updated_at = ? WHERE id = ?",
+          "message = ?, updated_at = ? WHERE id = ?",
       ),
       setNative: p("UPDATE jobs SET native_id = ?, updated_at = ? WHERE id = ?"),
       resolveIntent: p(
