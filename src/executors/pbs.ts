@@ -102,8 +102,8 @@ export class PbsExecutor extends JobExecutor {
     return Promise.resolve();
   }
 
-  #run(argv: string[], cwd?: string): Promise<CommandResult> {
-    return this.#runner.run(argv, { timeoutMs: this.#timeout, cwd });
+  #run(argv: string[]): Promise<CommandResult> {
+    return this.#runner.run(argv, { timeoutMs: this.#timeout });
   }
 
   #ensureWorkDir(): void {
@@ -123,14 +123,19 @@ export class PbsExecutor extends JobExecutor {
       this.#ensureWorkDir();
       const stamp = stampFor(job.id);
       const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
-      const path = scriptPath(this.workDir, stamp);
-      writeFileSync(path, script.text, { mode: 0o700 });
-      const r = await this.#run(["qsub", path], this.workDir);
+      // The script goes to qsub on stdin: PBS keeps its own copy, and no file
+      // write per job slows a burst of submissions. Kept on disk only on request.
+      const r = await this.#runner.run(["qsub"], {
+        stdin: script.text,
+        cwd: this.workDir,
+        timeoutMs: this.#timeout,
+      });
       const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
+      if (this.#config.keepFiles) {
+        writeFileSync(scriptPath(this.workDir, stamp), script.text, { mode: 0o600 });
+      }
       if (!id) {
         const transient = transientFailure(r);
-        // A timed-out qsub may still have queued the job: its script stays for reconciliation.
-        if (!r.timedOut) this.#entries.removeFiles([path, ...script.pbsFiles]);
         throw new SubmitException(
           r.exitCode === 0
             ? `qsub printed no job id: ${firstLines(r.stdout) || "(nothing)"}`

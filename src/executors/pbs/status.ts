@@ -7,7 +7,8 @@
 
 import type { CommandResult, CommandRunner } from "../../core/command-runner.ts";
 import type { StatusReport } from "../../batch/poller.ts";
-import { parseQstatErrors, parseQstatFull, parseQstatJson } from "./parse/index.ts";
+import { parseQstatErrors, parseQstatFull } from "./parse/index.ts";
+import { parseStatusJson } from "./fast-json.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 
 export function qstatJsonArgv(ids: readonly string[]): string[] {
@@ -72,7 +73,7 @@ export function interpretStatus(
   ids: readonly string[],
   r: CommandResult,
 ): StatusReport<PbsJobRecord> {
-  const parsed = parseQstatJson(r.stdout);
+  const parsed = parseStatusJson(r.stdout);
   const seen = matchRecords(ids, parsed.jobs);
   const errors = parseQstatErrors(r.stderr);
   let error: string | undefined;

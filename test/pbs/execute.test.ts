@@ -1,0 +1,297 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { realClock } from "../../src/core/clock.ts";
+import { Job } from "../../src/core/job.ts";
+import type { JobSpec } from "../../src/core/job-spec.ts";
+import { JobState } from "../../src/core/job-state.ts";
+import { StageOutFlags } from "../../src/core/staging.ts";
+import { PbsExecutor, type PbsExecutorConfig } from "../../src/executors/pbs.ts";
+import { attachMom } from "../../simulator/mom.ts";
+import { createSimRunner } from "../../simulator/runner.ts";
+import { defaultNodes } from "../../simulator/server/config.ts";
+import { SimServer } from "../../simulator/server/server.ts";
+
+const base = mkdtempSync(join(tmpdir(), "psij-pbs-exec-"));
+const server = new SimServer({
+  clock: realClock,
+  mode: "execute",
+  nodes: defaultNodes(2, 4, 8, 0, "node"),
+  spoolDir: join(base, "spool"),
+  killDelayMs: 2000,
+});
+attachMom(server);
+server.start();
+const runner = createSimRunner(server);
+const executors: PbsExecutor[] = [];
+let n = 0;
+
+function executor(config: PbsExecutorConfig = {}): PbsExecutor {
+  const ex = new PbsExecutor({
+    runner,
+    workDir: join(base, `work${++n}`),
+    pollFloorMs: 100,
+    pollCeilingMs: 400,
+    graceMs: 5000,
+    ...config,
+  });
+  executors.push(ex);
+  return ex;
+}
+
+function jobDir(): string {
+  const d = join(base, `job${++n}`);
+  mkdirSync(d);
+  return d;
+}
+
+async function run(spec: JobSpec, ex = executor()): Promise<Job> {
+  const job = new Job(spec);
+  await ex.submit(job);
+  await job.wait({ timeout: 30_000 });
+  return job;
+}
+
+after(async () => {
+  for (const ex of executors) await ex.close();
+  server.stop();
+});
+
+describe("PBS executor, execute mode (the script really runs)", { timeout: 60000 }, () => {
+  it("scenario 1: /bin/date → COMPLETED, exit 0, from the exit-code file and PBS agreeing", async () => {
+    const job = await run({ executable: "/bin/date" });
+    assert.equal(job.status.state, JobState.COMPLETED);
+    assert.equal(job.status.exitCode, 0);
+    assert.deepEqual(job.history.map((s) => s.state), [
+      "QUEUED",
+      "STAGE_IN",
+      "ACTIVE",
+      "STAGE_OUT",
+      "CLEANUP",
+      "COMPLETED",
+    ]);
+    assert.equal(job.history.at(-1)!.metadata?.evidence, "exit-code-file");
+  });
+
+  it("scenario 2: /bin/false → FAILED, exit 1, and PBS's Exit_status says 1 too", async () => {
+    const job = await run({ executable: "/bin/false" });
+    assert.equal(job.status.state, JobState.FAILED);
+    assert.equal(job.status.exitCode, 1);
+    assert.equal(job.status.metadata?.exitStatus, 1);
+  });
+
+  it("scenario 3: a missing executable → FAILED, exit 127, a message naming it", async () => {
+    const job = await run({ executable: "/no/such/program-xyz" });
+    assert.equal(job.status.state, JobState.FAILED);
+    assert.equal(job.status.exitCode, 127);
+    assert.match(job.status.message!, /\/no\/such\/program-xyz/);
+  });
+
+  it("scenario 7: stdout, stderr and stdin files", async () => {
+    const d = jobDir();
+    writeFileSync(join(d, "in.txt"), "from stdin");
+    const out = await run({
+      executable: "/bin/echo",
+      arguments: ["-n", "_x_"],
+      stdoutPath: join(d, "out.txt"),
+    });
+    assert.equal(out.status.state, JobState.COMPLETED);
+    assert.equal(readFileSync(join(d, "out.txt"), "utf8"), "_x_");
+    await run({
+      executable: "/bin/bash",
+      arguments: ["-c", "printf _e_ >&2"],
+      stderrPath: join(d, "err.txt"),
+    });
+    assert.equal(readFileSync(join(d, "err.txt"), "utf8"), "_e_");
+    await run({
+      executable: "/bin/cat",
+      stdinPath: join(d, "in.txt"),
+      stdoutPath: join(d, "cat.txt"),
+    });
+    assert.equal(readFileSync(join(d, "cat.txt"), "utf8"), "from stdin");
+  });
+
+  it("scenario 8: environment {TEST_INT: 1, TEST_VAR: '_y_'} → the job sees _y_1", async () => {
+    const d = jobDir();
+    const job = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", 'printf %s "$TEST_VAR$TEST_INT"'],
+      environment: { TEST_INT: 1, TEST_VAR: "_y_" },
+      stdoutPath: join(d, "env.txt"),
+    });
+    assert.equal(job.status.state, JobState.COMPLETED);
+    assert.equal(readFileSync(join(d, "env.txt"), "utf8"), "_y_1");
+  });
+
+  it("scenario 13: 2 nodes × 2 processes → PSIJ_NODEFILE has one line per process on 2 hosts", async () => {
+    const d = jobDir();
+    const job = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", 'cat "$PSIJ_NODEFILE"'],
+      resources: { nodeCount: 2, processesPerNode: 2 },
+      stdoutPath: join(d, "nodes.txt"),
+    });
+    assert.equal(job.status.state, JobState.COMPLETED);
+    const lines = readFileSync(join(d, "nodes.txt"), "utf8").trim().split("\n");
+    assert.equal(lines.length, 4);
+    assert.equal(new Set(lines).size, 2);
+  });
+
+  it("scenario 13: the multiple launcher starts one copy per process, each told its index", async () => {
+    const d = jobDir();
+    const job = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", 'echo "$PSIJ_PROCESS_INDEX"'],
+      resources: { processCount: 4 },
+      launcher: "multiple",
+      stdoutPath: join(d, "idx.txt"),
+    });
+    assert.equal(job.status.state, JobState.COMPLETED);
+    const idx = readFileSync(join(d, "idx.txt"), "utf8").trim().split("\n").sort();
+    assert.deepEqual(idx, ["0", "1", "2", "3"]);
+  });
+
+  it("scenario 16: history purged before the poller saw the end: the exit-code file gives FAILED 3", async () => {
+    const ex = executor({ pollFloorMs: 60_000, pollCeilingMs: 60_000 });
+    const job = new Job({ executable: "/bin/bash", arguments: ["-c", "exit 3"] });
+    await ex.submit(job);
+    const ec = join(ex.workDir, `${job.nativeId}.ec`);
+    for (let i = 0; i < 200 && !server.find(job.nativeId!)?.isHistory; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(existsSync(ec));
+    server.purgeHistory(job.nativeId!);
+    const ex2 = executor({ workDir: ex.workDir }); // a restarted agent: same work directory
+    const twin = new Job();
+    await ex2.attach(twin, job.nativeId!);
+    assert.equal(twin.status.state, JobState.FAILED);
+    assert.equal(twin.status.exitCode, 3);
+    assert.equal(twin.status.metadata?.evidence, "exit-code-file");
+    await ex.close();
+  });
+
+  it("scenario 17: a failure before the completion marker → FAILED with the script's output", async () => {
+    const d = jobDir();
+    const job = await run({
+      executable: "/bin/date",
+      directory: d,
+      stageIn: [{ source: join(d, "missing-input"), target: "in" }],
+    });
+    assert.equal(job.status.state, JobState.FAILED);
+    assert.match(job.status.message!, /stage-in failed/);
+    assert.match(job.status.message!, /missing-input/);
+  });
+
+  it("scenario 21: preLaunch is sourced, so an exported function is visible to the job", async () => {
+    const d = jobDir();
+    writeFileSync(join(d, "pre.sh"), "greet() { printf 'hello %s' \"$1\"; }\nexport -f greet\n");
+    const job = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", "greet world"],
+      preLaunch: join(d, "pre.sh"),
+      stdoutPath: join(d, "out.txt"),
+    });
+    assert.equal(job.status.state, JobState.COMPLETED);
+    assert.equal(readFileSync(join(d, "out.txt"), "utf8"), "hello world");
+  });
+
+  it("scenario 22: stage in (COPY, LINK, MOVE), stage out by flags, cleanup only inside the job directory", async () => {
+    const d = jobDir();
+    const src = jobDir();
+    writeFileSync(join(src, "a.txt"), "A");
+    writeFileSync(join(src, "b.txt"), "B");
+    writeFileSync(join(src, "c.txt"), "C");
+    mkdirSync(join(src, "tree"));
+    writeFileSync(join(src, "tree", "t.txt"), "T");
+    const outside = join(src, "keep-me.txt");
+    writeFileSync(outside, "K");
+    const job = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", "cat a b c tree/t.txt > result.txt; echo x > scratch"],
+      directory: d,
+      stageIn: [
+        { source: join(src, "a.txt"), target: "a", mode: "COPY" },
+        { source: join(src, "b.txt"), target: "b", mode: "LINK" },
+        { source: `file://${join(src, "c.txt")}`, target: "c", mode: "MOVE" },
+        { source: join(src, "tree"), target: "tree", mode: "COPY" },
+      ],
+      stageOut: [
+        { source: "result.txt", target: join(src, "result.txt"), flags: StageOutFlags.ON_SUCCESS },
+        { source: "result.txt", target: join(src, "never.txt"), flags: StageOutFlags.ON_ERROR },
+        {
+          source: "absent.txt",
+          target: join(src, "absent.txt"),
+          flags: StageOutFlags.ALWAYS | StageOutFlags.IF_PRESENT,
+        },
+      ],
+      cleanup: ["scratch", outside],
+    });
+    assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
+    assert.equal(readFileSync(join(src, "result.txt"), "utf8"), "ABCT");
+    assert.equal(existsSync(join(src, "never.txt")), false);
+    assert.equal(existsSync(join(src, "c.txt")), false); // moved
+    assert.equal(existsSync(join(d, "scratch")), false); // cleaned
+    assert.equal(readFileSync(outside, "utf8"), "K"); // outside the job directory: kept
+  });
+
+  it("scenario 4: cancel a running job → CANCELED; its files are tidied once PBS ends it", async () => {
+    const ex = executor();
+    const job = new Job({ executable: "/bin/sleep", arguments: ["30"] });
+    await ex.submit(job);
+    await job.wait({ targetStates: [JobState.ACTIVE], timeout: 10_000 });
+    await job.cancel();
+    assert.equal(job.status.state, JobState.CANCELED);
+    await job.cancel();
+    for (let i = 0; i < 100 && readdirSync(ex.workDir).length > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.deepEqual(readdirSync(ex.workDir), []);
+  });
+
+  it("scenario 25: no .ec/.out files left after final states; kept with keepFiles", async () => {
+    const ex = executor();
+    await run({ executable: "/bin/true" }, ex);
+    await run({ executable: "/bin/false" }, ex);
+    assert.deepEqual(readdirSync(ex.workDir), []);
+    const keeper = executor({ keepFiles: true });
+    const job = await run({ executable: "/bin/true" }, keeper);
+    const files = readdirSync(keeper.workDir);
+    assert.ok(files.includes(`${job.nativeId}.ec`));
+    assert.ok(files.includes(`${job.nativeId}.out`));
+    assert.ok(files.some((f) => f.endsWith(".job")));
+  });
+
+  it("hostile values run end to end and arrive intact", async () => {
+    const d = jobDir();
+    const values = [
+      "it's",
+      'a "b"',
+      "$(touch pwned)",
+      "`touch pwned`",
+      "x\n#PBS -q evil",
+      "ünï 🎉",
+    ];
+    for (const [i, v] of values.entries()) {
+      const job = await run({
+        executable: "/bin/bash",
+        arguments: ["-c", 'printf %s "$1|$HOSTILE"', "_", v],
+        environment: { HOSTILE: v },
+        name: v,
+        directory: d,
+        stdoutPath: join(d, `out${i}.txt`),
+      });
+      assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
+      assert.equal(readFileSync(join(d, `out${i}.txt`), "utf8"), `${v}|${v}`);
+    }
+    assert.equal(existsSync(join(d, "pwned")), false);
+  });
+});
