@@ -219,6 +219,21 @@ export class SlurmExecutor extends JobExecutor {
       });
     }
     const entry = this.#entries.add(nativeId, job, undefined);
+    // No callback may run before attach returns: the verdict is applied from
+    // a fresh task, after the caller has resumed.
+    setTimeout(() => this.#settleAttached(nativeId, job, entry, found), 0);
+  }
+
+  #settleAttached(
+    nativeId: string,
+    job: Job,
+    entry: Entry,
+    found: { kind: "found"; row: SlurmJobRow } | { kind: "unknown" },
+  ): void {
+    if (this.#entries.get(nativeId) !== entry) {
+      if (!isFinal(job.status.state)) this.#poller.track(nativeId);
+      return;
+    }
     if (found.kind === "found") {
       const { final } = this.#applyRow(nativeId, found.row, [job]);
       if (!final) this.#poller.track(nativeId);
