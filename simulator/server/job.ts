@@ -116,7 +116,6 @@ export class SimJob {
   /** Jobs that depend on this one. */
   dependents?: string[];
   dependFailed = false;
-  ctimeMs = 0;
 
   constructor(
     readonly seq: number,

@@ -24,6 +24,7 @@ export class SimNode {
   readonly jobs = new Set<string>();
   /** exec_host slot numbers in use (`node/3`). */
   readonly slots: boolean[] = [];
+  usedSlots = 0;
   constructor(readonly spec: NodeSpec, readonly index: number) {
     this.freeNcpus = spec.ncpus;
     this.freeMem = spec.memBytes;
@@ -33,7 +34,7 @@ export class SimNode {
     return this.spec.name;
   }
   get idle(): boolean {
-    return this.jobs.size === 0;
+    return this.usedSlots === 0;
   }
 }
 
@@ -60,10 +61,14 @@ export type Shortfall =
   }
   | { kind: "nodes" };
 
+const NO_NODES: Shortfall = { kind: "nodes" };
+
 export class NodePool {
   readonly nodes: SimNode[];
   readonly byName = new Map<string, SimNode>();
   #buckets: Set<SimNode>[] = [];
+  /** Up nodes with nothing on them (whole-node requests look only here). */
+  #idle = new Set<SimNode>();
   #maxNcpus = 0;
   totalNcpus = 0;
   freeNcpus = 0;
@@ -83,6 +88,7 @@ export class NodePool {
   }
 
   #addUp(n: SimNode): void {
+    if (n.idle) this.#idle.add(n);
     this.totalNcpus += n.spec.ncpus;
     this.totalMem += n.spec.memBytes;
     this.totalGpus += n.spec.ngpus;
@@ -103,6 +109,7 @@ export class NodePool {
   }
 
   #largest?: { ncpus: number; memBytes: number; ngpus: number };
+
   #upCount?: number;
 
   /** The largest single host, for "Can Never Run" (cached until a node goes up or down). */
@@ -153,6 +160,7 @@ export class NodePool {
     let slot = n.slots.indexOf(false);
     if (slot < 0) slot = n.slots.length;
     n.slots[slot] = true;
+    if (n.usedSlots++ === 0) this.#idle.delete(n);
     return slot;
   }
 
@@ -165,6 +173,7 @@ export class NodePool {
     if (excl) n.exclusive = false;
     this.#track(n, 1);
     n.slots[p.slot] = false;
+    if (--n.usedSlots === 0 && !n.down) this.#idle.add(n);
   }
 
   /**
@@ -173,12 +182,12 @@ export class NodePool {
    */
   place(chunks: Chunk[], place: Place): Placement[] | Shortfall {
     const excl = place.sharing === "excl" || place.sharing === "exclhost";
+    if (excl && place.arrangement !== "pack") {
+      let count = 0;
+      for (const c of chunks) count += c.count;
+      if (count > this.#idle.size) return NO_NODES;
+    }
     const taken: Placement[] = [];
-    const used = new Set<SimNode>();
-    const fail = (): Shortfall => {
-      for (const p of taken) this.#give(p, excl);
-      return this.shortfall(chunks);
-    };
     if (place.arrangement === "pack") {
       let ncpus = 0, mem = 0, gpus = 0;
       for (const c of chunks) {
@@ -202,14 +211,18 @@ export class NodePool {
       return taken;
     }
     const distinct = place.arrangement === "scatter" || place.arrangement === "vscatter" || excl;
+    const used = distinct ? new Set<SimNode>() : undefined;
     for (const c of chunks) {
       for (let i = 0; i < c.count; i++) {
         const n = c.host
-          ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl, distinct ? used : undefined)
-          : this.#find(c.ncpus, c.memBytes, c.ngpus, excl, distinct ? used : undefined);
-        if (!n) return fail();
+          ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl, used)
+          : this.#find(c.ncpus, c.memBytes, c.ngpus, excl, used);
+        if (!n) {
+          for (const p of taken) this.#give(p, excl);
+          return this.shortfall(chunks);
+        }
         const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl);
-        used.add(n);
+        used?.add(n);
         taken.push(this.#placement(n, slot, c));
       }
     }
@@ -299,6 +312,7 @@ export class NodePool {
     this.#upCount = undefined;
     if (down) {
       this.#track(n, -1);
+      this.#idle.delete(n);
       this.totalNcpus -= n.spec.ncpus;
       this.totalMem -= n.spec.memBytes;
       this.totalGpus -= n.spec.ngpus;

@@ -7,10 +7,8 @@
  * priority, jobs by submission order, and a later small job passes a blocked big one.
  * @module
  */
-import { EventHeap } from "./heap.ts";
 import type { SimJob } from "./job.ts";
 import { startJob } from "./lifecycle.ts";
-import type { Shortfall } from "./nodes.ts";
 import type { Chunk, Place } from "./select.ts";
 import type { SimServer } from "./server.ts";
 import { formatSizeShort } from "./units.ts";
@@ -25,8 +23,19 @@ export interface Shape {
   /** Eligible jobs in rank order; entries before `head` are gone. */
   jobs: SimJob[];
   head: number;
-  /** The scheduler's last word on this shape ("Not Running: ..."), if it failed. */
-  reason?: string;
+  /**
+   * The scheduler's last word on this shape when it could not start, kept as
+   * numbers so a cycle allocates nothing; `reasonText` renders it.
+   */
+  why?: "resource" | "nodes" | "limit" | "maxrun";
+  never: boolean;
+  whyRes: "ncpus" | "mem" | "ngpus";
+  whyR: number;
+  whyA: number;
+  whyT: number;
+  /** Agenda keys (the shape is its own heap entry). */
+  at: number;
+  seq: number;
 }
 
 export function shapeKeyOf(job: SimJob): string {
@@ -51,107 +60,131 @@ export function newShape(job: SimJob, key: string): Shape {
     ngpus,
     jobs: [],
     head: 0,
+    never: false,
+    whyRes: "ncpus",
+    whyR: 0,
+    whyA: 0,
+    whyT: 0,
+    at: 0,
+    seq: 0,
   };
 }
 
-function describe(s: Shortfall): string {
-  if (s.kind === "nodes") return "Not enough free nodes available";
-  const f = s.resource === "mem" ? formatSizeShort : String;
-  return `Insufficient amount of resource: ${s.resource} (R: ${f(s.requested)} A: ${
-    f(s.available)
-  } T: ${f(s.total)})`;
+/** "Not Running: ..." / "Can Never Run: ..." for a shape's last verdict. */
+export function reasonText(shape: Shape, queueName: string): string | undefined {
+  if (shape.why === undefined) return undefined;
+  if (shape.why === "limit") return `Not Running: Queue ${queueName} job limit has been reached.`;
+  if (shape.why === "maxrun") return "Not Running: max_run_subjobs limit reached";
+  const head = shape.never ? "Can Never Run" : "Not Running";
+  if (shape.why === "nodes") {
+    return `${head}: ${
+      shape.never ? "Not enough total nodes available" : "Not enough free nodes available"
+    }`;
+  }
+  const f = shape.whyRes === "mem" ? formatSizeShort : String;
+  return `${head}: Insufficient amount of resource: ${shape.whyRes} (R: ${f(shape.whyR)} A: ${
+    f(shape.whyA)
+  } T: ${f(shape.whyT)})`;
+}
+
+function setShort(shape: Shape, res: Shape["whyRes"], r: number, a: number, t: number): true {
+  shape.why = "resource";
+  shape.whyRes = res;
+  shape.whyR = r;
+  shape.whyA = a;
+  shape.whyT = t;
+  return true;
+}
+
+/** Sets the verdict when the cluster cannot hold the request now; false if it might. */
+function short(srv: SimServer, shape: Shape, totals: boolean): boolean {
+  const p = srv.pool;
+  const cmp = (want: number, free: number, total: number) => (totals ? want > total : want > free);
+  if (cmp(shape.ncpus, p.freeNcpus, p.totalNcpus)) {
+    return setShort(shape, "ncpus", shape.ncpus, p.freeNcpus, p.totalNcpus);
+  }
+  if (cmp(shape.memBytes, p.freeMem, p.totalMem)) {
+    return setShort(shape, "mem", shape.memBytes, p.freeMem, p.totalMem);
+  }
+  if (cmp(shape.ngpus, p.freeGpus, p.totalGpus)) {
+    return setShort(shape, "ngpus", shape.ngpus, p.freeGpus, p.totalGpus);
+  }
+  return false;
 }
 
 /** "Can Never Run" when the request exceeds the whole (up) cluster or any single host. */
-function neverReason(srv: SimServer, shape: Shape): string | undefined {
+function neverFits(srv: SimServer, shape: Shape): boolean {
   const p = srv.pool;
-  const total = (res: "ncpus" | "mem" | "ngpus", want: number, avail: number, tot: number) =>
-    want > tot
-      ? describe({ kind: "resource", resource: res, requested: want, available: avail, total: tot })
-      : undefined;
-  const whole = total("ncpus", shape.ncpus, p.freeNcpus, p.totalNcpus) ??
-    total("mem", shape.memBytes, p.freeMem, p.totalMem) ??
-    total("ngpus", shape.ngpus, p.freeGpus, p.totalGpus);
-  if (whole) return whole;
+  shape.never = true;
+  if (short(srv, shape, true)) return true;
   const big = p.largest();
-  if (shape.place.arrangement === "pack") {
-    if (shape.ncpus > big.ncpus || shape.memBytes > big.memBytes || shape.ngpus > big.ngpus) {
-      return "Not enough total nodes available";
-    }
-  }
+  const tooBig = (n: number, m: number, g: number) =>
+    n > big.ncpus || m > big.memBytes || g > big.ngpus;
+  let chunks = 0;
+  let bad = shape.place.arrangement === "pack" && tooBig(shape.ncpus, shape.memBytes, shape.ngpus);
   for (const c of shape.chunks) {
-    if (c.ncpus > big.ncpus || c.memBytes > big.memBytes || c.ngpus > big.ngpus) {
-      return "Not enough total nodes available";
-    }
+    chunks += c.count;
+    if (tooBig(c.ncpus, c.memBytes, c.ngpus)) bad = true;
   }
-  const distinct = shape.place.arrangement !== "free" && shape.place.arrangement !== "pack" ||
+  const distinct = (shape.place.arrangement !== "free" && shape.place.arrangement !== "pack") ||
     shape.place.sharing === "excl";
-  if (distinct && shape.chunks.reduce((a, c) => a + c.count, 0) > p.upCount()) {
-    return "Not enough total nodes available";
+  if (distinct && chunks > p.upCount()) bad = true;
+  if (bad) {
+    shape.why = "nodes";
+    return true;
   }
-  return undefined;
-}
-
-interface Pending {
-  at: number;
-  seq: number;
-  shape: Shape;
+  shape.never = false;
+  return false;
 }
 
 export function runCycle(srv: SimServer): void {
-  const queues = [...srv.queues.values()].sort((a, b) =>
-    (b.config.priority ?? 0) - (a.config.priority ?? 0)
-  );
-  for (const q of queues) {
+  const agenda = srv.agenda;
+  for (const q of srv.queueOrder) {
     if (q.config.started === false) continue;
-    const agenda = new EventHeap<Pending>();
     let n = 0;
     for (const shape of q.shapes.values()) {
       if (shape.head < shape.jobs.length) {
-        agenda.push({ at: shape.jobs[shape.head].rank, seq: n++, shape });
+        shape.at = shape.jobs[shape.head].rank;
+        shape.seq = n++;
+        agenda.push(shape);
       }
     }
-    for (let p = agenda.pop(); p; p = agenda.pop()) {
-      const shape = p.shape;
+    for (let shape = agenda.pop(); shape; shape = agenda.pop()) {
       const job = shape.jobs[shape.head];
       srv.decisions++;
       if (q.config.maxRun !== undefined && q.running >= q.config.maxRun) {
-        const why = `Not Running: Queue ${q.config.name} job limit has been reached.`;
-        shape.reason = why;
-        for (let r = agenda.pop(); r; r = agenda.pop()) r.shape.reason = why;
+        shape.why = "limit";
+        shape.never = false;
+        for (let r = agenda.pop(); r; r = agenda.pop()) {
+          r.why = "limit";
+          r.never = false;
+        }
         break;
       }
       const parent = job.parent;
       if (
         parent?.arraySpec?.maxRun !== undefined && parent.runningSubjobs >= parent.arraySpec.maxRun
       ) {
-        shape.reason = "Not Running: max_run_subjobs limit reached";
+        shape.why = "maxrun";
         continue;
       }
-      const never = neverReason(srv, shape);
-      if (never) {
-        shape.reason = `Can Never Run: ${never}`;
-        continue;
-      }
-      if (
-        shape.ncpus > srv.pool.freeNcpus || shape.memBytes > srv.pool.freeMem ||
-        shape.ngpus > srv.pool.freeGpus
-      ) {
-        shape.reason = `Not Running: ${describe(srv.pool.shortfall(shape.chunks))}`;
-        continue;
-      }
+      if (neverFits(srv, shape)) continue;
+      if (short(srv, shape, false)) continue;
       const placed = srv.pool.place(shape.chunks, shape.place);
       if (!Array.isArray(placed)) {
-        shape.reason = `Not Running: ${describe(placed)}`;
+        if (placed.kind === "nodes") shape.why = "nodes";
+        else setShort(shape, placed.resource, placed.requested, placed.available, placed.total);
         continue;
       }
-      shape.reason = undefined;
+      shape.why = undefined;
       shape.head++;
       job.shapeKey = undefined;
       startJob(srv, job, placed);
       compact(shape);
       if (shape.head < shape.jobs.length) {
-        agenda.push({ at: shape.jobs[shape.head].rank, seq: n++, shape });
+        shape.at = shape.jobs[shape.head].rank;
+        shape.seq = n++;
+        agenda.push(shape);
       }
     }
     for (const [key, shape] of q.shapes) if (shape.head >= shape.jobs.length) q.shapes.delete(key);
@@ -205,5 +238,6 @@ export function dequeue(srv: SimServer, job: SimJob): void {
 /** The comment a waiting job shows: its shape's last verdict. */
 export function waitingComment(srv: SimServer, job: SimJob): string | undefined {
   if (job.state !== "Q" || job.shapeKey === undefined) return undefined;
-  return srv.queues.get(job.queue)?.shapes.get(job.shapeKey)?.reason;
+  const shape = srv.queues.get(job.queue)?.shapes.get(job.shapeKey);
+  return shape && reasonText(shape, job.queue);
 }

@@ -76,6 +76,10 @@ export class SimServer {
   /** Non-subjob ids in submission order (qstat with no operands). */
   readonly order = new Set<SimJob>();
   readonly events = new EventHeap<SimEvent>();
+  /** Queues by priority (the scheduler walks them in this order). */
+  readonly queueOrder: QueueState[];
+  /** The scheduler's reusable agenda of shapes. */
+  readonly agenda = new EventHeap<Shape>();
   readonly random: () => number;
   executor?: Executor;
   historyEnabled: boolean;
@@ -107,6 +111,9 @@ export class SimServer {
     for (const q of config.queues ?? [{ name: "workq" }]) {
       this.queues.set(q.name, { config: { ...q }, shapes: new Map(), jobCount: 0, running: 0 });
     }
+    this.queueOrder = [...this.queues.values()].sort((a, b) =>
+      (b.config.priority ?? 0) - (a.config.priority ?? 0)
+    );
     this.defaultQueue = config.defaultQueue ?? (this.queues.has("workq") ? "workq" : undefined);
     this.maxArraySize = config.maxArraySize ?? 10000;
     this.historyEnabled = config.historyEnabled ?? true;
@@ -538,14 +545,14 @@ export function scheduleModelEnd(srv: SimServer, job: SimJob, startedAt: number)
 
 function resolveOutcome(srv: SimServer, job: SimJob): Outcome {
   if (job.outcome) return job.outcome;
-  const q = {
+  const q = srv.config.outcome && {
     id: job.id,
     name: job.name,
     arrayIndex: job.arrayIndex,
     script: job.req.script,
     runCount: job.runCount,
   };
-  const fromConfig = srv.config.outcome?.(q);
+  const fromConfig = q && srv.config.outcome?.(q);
   if (fromConfig) return fromConfig;
   const [min, max] = srv.config.runtimeMs ?? [60_000, 600_000];
   const runtimeMs = Math.round(min + (max - min) * srv.random());

@@ -124,10 +124,22 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
   const id = arraySpec ? `${seq}[].${srv.name}` : `${seq}.${srv.name}`;
   const name = req.name ?? "STDIN";
   const workdir = req.workdir ?? req.home ?? "/";
-  const out = defaultPath(srv, workdir, name, "o", seq, !!arraySpec);
-  const err = defaultPath(srv, workdir, name, "e", seq, !!arraySpec);
-  const outputPath = req.outputPath ? resolvePath(srv, req.outputPath, workdir, out) : undefined;
-  const errorPath = req.errorPath ? resolvePath(srv, req.errorPath, workdir, err) : undefined;
+  const outputPath = req.outputPath
+    ? resolvePath(
+      srv,
+      req.outputPath,
+      workdir,
+      defaultPath(srv, workdir, name, "o", seq, !!arraySpec),
+    )
+    : undefined;
+  const errorPath = req.errorPath
+    ? resolvePath(
+      srv,
+      req.errorPath,
+      workdir,
+      defaultPath(srv, workdir, name, "e", seq, !!arraySpec),
+    )
+    : undefined;
   const variableList = cachedVariableList(srv, req, queueName);
   const now = srv.nowSec();
   const job = new SimJob(
@@ -143,7 +155,6 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
     errorPath,
     variableList,
   );
-  job.ctimeMs = srv.nowMs();
   job.outcome = req.outcome;
   job.executionTime = req.executionTime;
   if (req.hold) job.holdTypes = "u";
@@ -166,7 +177,6 @@ export function createJob(srv: SimServer, req: SubmitRequest): SimJob {
         job,
         i,
       );
-      sub.ctimeMs = job.ctimeMs;
       return sub;
     });
   }
