@@ -54,6 +54,7 @@ export class PbsExecutor extends JobExecutor {
   readonly #entries: Entries;
   readonly #poller: StatusPoller<PbsJobRecord>;
   #workDirReady = false;
+  #parseMs = 0;
 
   constructor(config: PbsExecutorConfig = {}) {
     super({ clock: config.clock });
@@ -63,7 +64,13 @@ export class PbsExecutor extends JobExecutor {
     this.#timeout = config.commandTimeoutMs ?? 60_000;
     this.#entries = new Entries(this.workDir, config.keepFiles ?? false);
     this.#poller = new StatusPoller(this.clock, {
-      query: async (ids) => interpretStatus(ids, await this.#run(qstatJsonArgv(ids))),
+      query: async (ids) => {
+        const r = await this.#run(qstatJsonArgv(ids));
+        const t0 = performance.now();
+        const report = interpretStatus(ids, r);
+        this.#parseMs += performance.now() - t0;
+        return report;
+      },
       apply: (id, rec) => this.#applyRecord(id, rec),
       probe: (id) => this.#probe(id),
       giveUp: (id, since) => this.#giveUp(id, since),
@@ -76,8 +83,8 @@ export class PbsExecutor extends JobExecutor {
   }
 
   /** Poller figures, for benchmarks and the agent's /health. */
-  pollerStats(): ReturnType<StatusPoller<PbsJobRecord>["stats"]> {
-    return this.#poller.stats();
+  pollerStats(): ReturnType<StatusPoller<PbsJobRecord>["stats"]> & { parseMs: number } {
+    return { ...this.#poller.stats(), parseMs: this.#parseMs };
   }
 
   override health(): ExecutorHealth {

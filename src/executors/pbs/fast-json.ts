@@ -8,26 +8,87 @@
  */
 
 import { parseQstatJson } from "./parse/index.ts";
-import { toRecord, type Value } from "./parse/record.ts";
 import type { ParseResult, PbsJobRecord } from "./parse/types.ts";
 
-function toValue(v: unknown): Value {
-  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
-    const map = new Map<string, Value>();
-    for (const k in v as Record<string, unknown>) {
-      map.set(k, toValue((v as Record<string, unknown>)[k]));
-    }
-    return { kind: "obj", map };
+/** The text of a scalar as PBS printed it; objects have none. */
+function text(v: unknown): string | undefined {
+  if (typeof v === "string") return v;
+  if (v === null || typeof v !== "object") return v === undefined ? undefined : JSON.stringify(v);
+  return undefined;
+}
+
+function int(v: unknown): number | undefined {
+  const t = text(v)?.trim();
+  return t !== undefined && /^[+-]?\d+$/.test(t) ? Number(t) : undefined;
+}
+
+function textMap(v: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (v === null || typeof v !== "object" || Array.isArray(v)) return out;
+  for (const k in v as Record<string, unknown>) {
+    const x = (v as Record<string, unknown>)[k];
+    out[k] = text(x) ?? JSON.stringify(x);
   }
-  if (typeof v === "string") return { kind: "str", v };
-  return { kind: "bare", raw: JSON.stringify(v) };
+  return out;
+}
+
+const FIELDS = new Set([
+  "job_state",
+  "substate",
+  "Exit_status",
+  "comment",
+  "Job_Name",
+  "Job_Owner",
+  "queue",
+  "ctime",
+  "qtime",
+  "stime",
+  "mtime",
+  "obittime",
+  "Variable_List",
+  "Resource_List",
+]);
+
+/**
+ * One job straight from JSON.parse output, with the same meaning as the
+ * repairing parser's records (tested to agree), without its value tree.
+ */
+function record(id: string, a: Record<string, unknown>): PbsJobRecord {
+  const rec: PbsJobRecord = {
+    id,
+    times: {},
+    variables: textMap(a.Variable_List),
+    resources: textMap(a.Resource_List),
+    attrs: {},
+  };
+  const state = text(a.job_state)?.trim();
+  if (state !== undefined) rec.state = state;
+  const substate = int(a.substate);
+  if (substate !== undefined) rec.substate = substate;
+  const exit = int(a.Exit_status);
+  if (exit !== undefined) rec.exitStatus = exit;
+  const comment = text(a.comment);
+  if (comment !== undefined) rec.comment = comment;
+  const name = text(a.Job_Name);
+  if (name !== undefined) rec.name = name;
+  const owner = text(a.Job_Owner);
+  if (owner !== undefined) rec.owner = owner;
+  const queue = text(a.queue);
+  if (queue !== undefined) rec.queue = queue;
+  for (const t of ["ctime", "qtime", "stime", "mtime", "obittime"] as const) {
+    const v = text(a[t]);
+    if (v !== undefined) rec.times[t] = v;
+  }
+  for (const k in a) if (!FIELDS.has(k)) rec.attrs[k] = a[k];
+  return rec;
 }
 
 function addJobs(all: unknown, jobs: Map<string, PbsJobRecord>, problems: string[]): void {
   for (const id in all as Record<string, unknown>) {
-    const v = toValue((all as Record<string, unknown>)[id]);
-    if (v.kind !== "obj") problems.push(`job ${id}: not an object`);
-    else jobs.set(id, toRecord(id, v.map));
+    const v = (all as Record<string, unknown>)[id];
+    if (v === null || typeof v !== "object" || Array.isArray(v)) {
+      problems.push(`job ${id}: not an object`);
+    } else jobs.set(id, record(id, v as Record<string, unknown>));
   }
 }
 
