@@ -56,7 +56,11 @@ function pct(sorted: number[], p: number): number {
 
 async function loadClient(kind: "get" | "post"): Promise<void> {
   const { base, init } = target(values.target!);
-  const paths = (values.paths ?? "/v1/jobs").split(",");
+  // "seeded:N" stands for the N seeded job ids (too many for an argv list).
+  const seeded = /^seeded:(\d+)$/.exec(values.paths ?? "");
+  const paths = seeded
+    ? Array.from({ length: Number(seeded[1]) }, (_, i) => `/v1/jobs/${seededId(i)}`)
+    : (values.paths ?? "/v1/jobs").split(",");
   const total = Number(kind === "post" ? values.posts : values.requests);
   const conc = Number(values.concurrency);
   const lat: number[] = [];
@@ -79,8 +83,8 @@ async function loadClient(kind: "get" | "post"): Promise<void> {
       lat.push(performance.now() - t0);
     }
   };
-  // warm-up, not counted
-  for (let i = 0; i < 200 && kind === "get"; i++) {
+  // warm-up (connections, JIT), not counted; a cold run skips it
+  for (let i = 0; i < 200 && kind === "get" && !seeded; i++) {
     await (await fetch(base + paths[i % paths.length], init)).arrayBuffer();
   }
   const t0 = performance.now();
@@ -154,12 +158,16 @@ function runClient(args: string[], onLine?: (line: string) => void): Promise<any
   });
 }
 
+function seededId(i: number): string {
+  return `jb${i.toString(36).padStart(8, "0")}`;
+}
+
 function seed(store: JobStore, from: number, to: number): string[] {
   const ids: string[] = [];
   const specJson = specToJson({ executable: "/bin/echo", arguments: ["hello", "world"] });
   store.db.exec("BEGIN");
   for (let i = from; i < to; i++) {
-    const id = `jb${i.toString(36).padStart(8, "0")}`;
+    const id = seededId(i);
     ids.push(id);
     store.db.prepare(
       "INSERT INTO jobs (id, executor, native_id, spec, state, exit_code, seq, created_at, updated_at) VALUES (?, 'sim', ?, ?, 'COMPLETED', 0, 0, ?, ?)",
@@ -206,10 +214,8 @@ async function main(): Promise<void> {
     } s`,
   );
 
-  const sim = createSimExecutor(join(home, "sim"), {
-    mode: "model",
-    runtimeMs: [3_600_000, 7_200_000],
-  });
+  // Model mode: jobs run 1 to 5 s of real time, so the poller tracks a realistic live set.
+  const sim = createSimExecutor(join(home, "sim"), { mode: "model", runtimeMs: [1_000, 5_000] });
   const service = new JobService({
     store,
     executors: { sim: sim.executor },
@@ -226,7 +232,23 @@ async function main(): Promise<void> {
   const [unix, tcp] = listeners.map((l) => l.url);
   const sample = Array.from({ length: 200 }, (_, i) => `/v1/jobs/${ids[(i * 49) % ids.length]}`);
   const n = values.requests!, c = values.concurrency!;
-  console.log(`\nGET (${n} requests, ${c} in flight, client in a second process)`);
+  console.log(`\nGET cold: each of the 10,000 seeded jobs once, empty view cache (unix socket)`);
+  const cold = await runClient([
+    "--client",
+    "get",
+    "--target",
+    unix,
+    "--paths",
+    "seeded:10000",
+    "--requests",
+    "10000",
+    "--concurrency",
+    c,
+  ]);
+  console.log(`  ${"".padEnd(13)} GET /v1/jobs/{id} ${fmt(cold)}`);
+  console.log(
+    `\nGET warm (${n} requests over 200 jobs, ${c} in flight, client in a second process)`,
+  );
   for (const [name, t] of [["unix socket", unix], ["loopback TCP", tcp]]) {
     const job = await runClient([
       "--client",
@@ -257,7 +279,7 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\nPOST /v1/jobs (${values.posts} jobs, 16 in flight, in-process PBS simulator, model mode)`,
+    `\nPOST /v1/jobs (${values.posts} jobs, 16 in flight, in-process PBS simulator, model mode, jobs run 1-5 s)`,
   );
   const post = await runClient([
     "--client",
@@ -303,38 +325,68 @@ async function main(): Promise<void> {
     } in ${s.secs.toFixed(2)} s)`,
   );
 
+  for (const l of listeners) await l.stop();
+  await service.close();
+
+  // RSS: a fresh agent process (store, service, simulator executor, app) over a
+  // store of `big` jobs, after serving a GET for 10,000 of them.
   const big = Number(values.big);
   t0 = performance.now();
   for (let at = store.countJobs(); at < big; at += 10_000) {
     seed(store, at, Math.min(big, at + 10_000));
   }
-  g.Bun.gc(true);
-  const rss = process.memoryUsage().rss;
+  const seeded = store.countJobs();
+  store.close();
   console.log(
-    `\nRSS with ${store.countJobs().toLocaleString("en-US")} jobs stored: ${
-      mb(rss)
-    } (seeding took ${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+    `\nseeded ${seeded.toLocaleString("en-US")} jobs in ${
+      ((performance.now() - t0) / 1000).toFixed(1)
+    } s`,
   );
-  const after100k = await runClient([
-    "--client",
-    "get",
-    "--target",
-    unix,
-    "--paths",
-    sample.join(","),
-    "--requests",
-    n,
-    "--concurrency",
-    c,
-  ]);
-  console.log(`  GET /v1/jobs/{id} at that size (unix) ${fmt(after100k)}`);
+  const rss = await runClient(["--client", "rss", "--target", join(home, "agent.db")]);
+  console.log(
+    `  RSS of an agent over that store: ${mb(rss.rss)} after start, ${
+      mb(rss.rssAfter)
+    } after GET of 10,000 jobs (${
+      Math.round(rss.perSec).toLocaleString("en-US")
+    } in-process GET/s)`,
+  );
+  rmSync(home, { recursive: true, force: true });
+}
 
-  for (const l of listeners) await l.stop();
+async function rssClient(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "psij-bench-rss-"));
+  const store = new JobStore(values.target!);
+  const sim = createSimExecutor(join(dir, "sim"), { mode: "model", persist: false });
+  const service = new JobService({
+    store,
+    executors: { sim: sim.executor },
+    defaultExecutor: "sim",
+  });
+  const app = createApp(service);
+  g.Bun?.gc(true);
+  const rss = process.memoryUsage().rss;
+  const ids = store.listJobs({ limit: 1000 }).jobs.map((j) => j.id);
+  const t0 = performance.now();
+  let n = 0;
+  for (let page = 0, cursor: string | undefined; page < 10; page++) {
+    const p = store.listJobs({ limit: 1000, cursor });
+    cursor = p.nextCursor;
+    for (const j of p.jobs) {
+      await (await app.request(`/v1/jobs/${j.id}`)).text();
+      n++;
+    }
+  }
+  const perSec = n / ((performance.now() - t0) / 1000);
+  g.Bun?.gc(true);
+  console.log(
+    JSON.stringify({ rss, rssAfter: process.memoryUsage().rss, perSec, ids: ids.length }),
+  );
   await service.close();
   store.close();
-  rmSync(home, { recursive: true, force: true });
+  rmSync(dir, { recursive: true, force: true });
 }
 
 if (values.client === "get" || values.client === "post") await loadClient(values.client);
 else if (values.client === "sse") await sseClient();
+else if (values.client === "rss") await rssClient();
 else await main();

@@ -55,6 +55,9 @@ export class JobService {
   /** Jobs not yet final, as the executors track them. */
   readonly live = new Map<string, Job>();
   readonly #unhook: Array<() => void> = [];
+  /** `GET /jobs/{id}` bodies, dropped whenever the store changes the job. */
+  readonly #views = new Map<string, string>();
+  static readonly VIEW_CACHE_SIZE = 10_000;
 
   constructor(options: JobServiceOptions) {
     this.store = options.store;
@@ -66,6 +69,7 @@ export class JobService {
         `default executor "${this.defaultExecutor}" is not among this agent's executors`,
       );
     }
+    this.store.onJobChange = (id) => this.#views.delete(id);
     for (const ex of Object.values(this.#executors)) {
       this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
     }
@@ -227,8 +231,17 @@ export class JobService {
 
   /** The job as JSON text, or undefined: the hot path of `GET /jobs/{id}`. */
   jobJson(id: string): string | undefined {
+    const cached = this.#views.get(id);
+    if (cached !== undefined) return cached;
     const r = this.store.getJob(id);
-    return r && jobJson(r, this.store.transitions(id));
+    if (!r) return undefined;
+    const text = jobJson(r, this.store.transitions(id));
+    if (this.#views.size >= JobService.VIEW_CACHE_SIZE) {
+      // Evict the oldest entry (Map keeps insertion order): cheap and bounded.
+      this.#views.delete(this.#views.keys().next().value!);
+    }
+    this.#views.set(id, text);
+    return text;
   }
 
   list(query: ListQuery): ListPage {

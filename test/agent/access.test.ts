@@ -3,12 +3,7 @@ import assert from "node:assert/strict";
 import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  agentPaths,
-  ensureToken,
-  parseListen,
-  tcpAccessProblem,
-} from "../../src/agent/access.ts";
+import { agentPaths, ensureToken, parseListen, tcpAccessProblem } from "../../src/agent/access.ts";
 import { startAgent } from "../../src/agent/agent.ts";
 import { AgentClient } from "../../src/agent/cli/client.ts";
 import { runCli } from "./fixtures/cli.ts";
@@ -46,62 +41,73 @@ describe("access rules", () => {
     }
   });
 
-  it("a TCP listener demands the bearer token on every route; the socket does not", SLOW, async () => {
-    const home = tempHome();
-    chmodSync(home, 0o755);
-    const paths = agentPaths(home);
-    const agent = await startAgent({
-      paths,
-      executor: "local",
-      listen: { hostname: "127.0.0.1", port: 0 },
-    });
-    try {
-      assert.equal(statSync(home).mode & 0o777, 0o700, "home tightened to 0700");
-      assert.equal(statSync(paths.token).mode & 0o777, 0o600);
-      const tcp = agent.listeners.find((l) => l.port !== undefined)!;
-      const base = tcp.url;
-      for (const path of ["/v1/health", "/v1/jobs", "/v1/events", "/v1/openapi.json"]) {
-        const none = await fetch(base + path);
-        assert.equal(none.status, 401, path);
-        await none.body?.cancel();
-        const wrong = await fetch(base + path, { headers: { authorization: "Bearer wrong" } });
-        assert.equal(wrong.status, 401, path);
-        await wrong.body?.cancel();
+  it(
+    "a TCP listener demands the bearer token on every route; the socket does not",
+    SLOW,
+    async () => {
+      const home = tempHome();
+      chmodSync(home, 0o755);
+      const paths = agentPaths(home);
+      const agent = await startAgent({
+        paths,
+        executor: "local",
+        listen: { hostname: "127.0.0.1", port: 0 },
+      });
+      try {
+        assert.equal(statSync(home).mode & 0o777, 0o700, "home tightened to 0700");
+        assert.equal(statSync(paths.token).mode & 0o777, 0o600);
+        const tcp = agent.listeners.find((l) => l.port !== undefined)!;
+        const base = tcp.url;
+        for (const path of ["/v1/health", "/v1/jobs", "/v1/events", "/v1/openapi.json"]) {
+          const none = await fetch(base + path);
+          assert.equal(none.status, 401, path);
+          await none.body?.cancel();
+          const wrong = await fetch(base + path, { headers: { authorization: "Bearer wrong" } });
+          assert.equal(wrong.status, 401, path);
+          await wrong.body?.cancel();
+        }
+        const ok = await fetch(base + "/v1/health", {
+          headers: { authorization: `Bearer ${agent.token}` },
+        });
+        assert.equal(ok.status, 200);
+        await ok.body?.cancel();
+        const viaSocket = await new AgentClient({ socket: paths.socket }).request(
+          "GET",
+          "/v1/health",
+        );
+        assert.equal(viaSocket.status, 200);
+        const cli = await runCli(["health", "--home", home, "--url", base, "--json"]);
+        assert.equal(cli.code, 0, cli.stderr);
+        assert.equal(JSON.parse(cli.stdout).status, "ok");
+        const noToken = await runCli(["health", "--url", base], {
+          env: { PSIJ_AGENT_HOME: join(home, "elsewhere") },
+        });
+        assert.equal(noToken.code, 1);
+        assert.match(noToken.stderr, /401/);
+      } finally {
+        await agent.stop();
+        rmSync(home, { recursive: true, force: true });
       }
-      const ok = await fetch(base + "/v1/health", {
-        headers: { authorization: `Bearer ${agent.token}` },
-      });
-      assert.equal(ok.status, 200);
-      await ok.body?.cancel();
-      const viaSocket = await new AgentClient({ socket: paths.socket }).request("GET", "/v1/health");
-      assert.equal(viaSocket.status, 200);
-      const cli = await runCli(["health", "--home", home, "--url", base, "--json"]);
-      assert.equal(cli.code, 0, cli.stderr);
-      assert.equal(JSON.parse(cli.stdout).status, "ok");
-      const noToken = await runCli(["health", "--url", base], {
-        env: { PSIJ_AGENT_HOME: join(home, "elsewhere") },
-      });
-      assert.equal(noToken.code, 1);
-      assert.match(noToken.stderr, /401/);
-    } finally {
-      await agent.stop();
-      rmSync(home, { recursive: true, force: true });
-    }
-  });
+    },
+  );
 
-  it("refuses a second agent on the same home, and a non-loopback listener with --no-auth", SLOW, async () => {
-    const home = tempHome();
-    const paths = agentPaths(home);
-    const agent = await startAgent({ paths, executor: "local" });
-    try {
-      await assert.rejects(startAgent({ paths, executor: "local" }), /already running/);
-    } finally {
-      await agent.stop();
-    }
-    await assert.rejects(
-      startAgent({ paths, executor: "local", listen: parseListen("0.0.0.0:0"), noAuth: true }),
-      /loopback addresses only/,
-    );
-    rmSync(home, { recursive: true, force: true });
-  });
+  it(
+    "refuses a second agent on the same home, and a non-loopback listener with --no-auth",
+    SLOW,
+    async () => {
+      const home = tempHome();
+      const paths = agentPaths(home);
+      const agent = await startAgent({ paths, executor: "local" });
+      try {
+        await assert.rejects(startAgent({ paths, executor: "local" }), /already running/);
+      } finally {
+        await agent.stop();
+      }
+      await assert.rejects(
+        startAgent({ paths, executor: "local", listen: parseListen("0.0.0.0:0"), noAuth: true }),
+        /loopback addresses only/,
+      );
+      rmSync(home, { recursive: true, force: true });
+    },
+  );
 });

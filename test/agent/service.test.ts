@@ -106,3 +106,18 @@ describe("JobService", () => {
     assert.deepEqual(resumed.map((e) => e.eventId), live.slice(3).map((e) => e.eventId));
   });
 });
+
+describe("JobService view cache", () => {
+  it("serves a job's JSON from cache and drops it on every change", async () => {
+    const { service, executor } = manualAgent();
+    const { job } = await service.submit(SPEC);
+    const first = service.jobJson(job.id)!;
+    assert.equal(service.jobJson(job.id), first, "same text while nothing changed");
+    executor.move(job.nativeId!, JobState.ACTIVE);
+    const after = JSON.parse(service.jobJson(job.id)!);
+    assert.equal(after.state, "ACTIVE");
+    assert.equal(after.history.length, 3);
+    service.store.recordNativeId(job.id, "other.id", Date.now());
+    assert.equal(JSON.parse(service.jobJson(job.id)!).nativeId, "other.id");
+  });
+});

@@ -35,6 +35,8 @@ export class JobStore {
   readonly db: DatabaseSync;
   readonly #s: Record<string, StatementSync>;
   readonly #listCache = new Map<string, StatementSync>();
+  /** Called after every write that changes what a job looks like (caches listen). */
+  onJobChange?: (jobId: string) => void;
 
   /** Opens (creating and migrating as needed) the store at `path`; `:memory:` for tests. */
   constructor(path: string, options: StoreOptions = {}) {
@@ -65,7 +67,10 @@ export class JobStore {
       getJob: p(`SELECT ${JOB_COLS} FROM jobs WHERE id = ?`),
       getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
       stateOf: p("SELECT state, seq FROM jobs WHERE id = ?"),
-      transitions: p("SELECT * FROM transitions WHERE job_id = ? ORDER BY seq"),
+      transitions: p(
+        "SELECT event_id, job_id, seq, state, time, message, exit_code, evidence, metadata " +
+          "FROM transitions WHERE job_id = ? ORDER BY seq",
+      ),
       insertTransition: p(
         "INSERT INTO transitions (job_id, seq, state, time, message, exit_code, evidence, metadata)" +
           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -144,6 +149,7 @@ export class JobStore {
       this.#s.setNative.run(nativeId, time, jobId);
       this.#s.resolveIntent.run(nativeId, time, outcome, jobId);
     });
+    this.onJobChange?.(jobId);
   }
 
   /** Closes an intent without a native id (refused, or given up on). */
@@ -167,6 +173,12 @@ export class JobStore {
    * Returns the transitions written (with their event ids).
    */
   recordTransition(jobId: string, status: JobStatus): TransitionRecord[] {
+    const written = this.#recordTransition(jobId, status);
+    if (written.length) this.onJobChange?.(jobId);
+    return written;
+  }
+
+  #recordTransition(jobId: string, status: JobStatus): TransitionRecord[] {
     return this.#tx(() => {
       const cur = this.#s.stateOf.get(jobId) as Row | undefined;
       if (!cur) return [];
