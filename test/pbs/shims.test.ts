@@ -1,0 +1,81 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ProcessRunner } from "../../src/batch/process-runner.ts";
+import type { CommandRunner } from "../../src/core/command-runner.ts";
+import { Job } from "../../src/core/job.ts";
+import { JobState } from "../../src/core/job-state.ts";
+import { PbsExecutor } from "../../src/executors/pbs.ts";
+import { selfCommand } from "../../simulator/runtime.ts";
+
+const SHIMS = fileURLToPath(new URL("../../simulator/shims/", import.meta.url));
+const available = existsSync(join(SHIMS, "qsub"));
+
+describe("PBS executor through the spawned CLI shims (real processes)", {
+  skip: available ? undefined : "simulator/shims not present",
+  timeout: 60000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), "psij-pbs-shims-"));
+  const sock = join(dir, "sim.sock");
+  let server: ChildProcess | undefined;
+  let executor: PbsExecutor;
+
+  before(async () => {
+    const [cmd, ...args] = selfCommand();
+    server = spawn(cmd, [...args, "serve", "--socket", sock, "--mode", "execute"], {
+      stdio: "ignore",
+    });
+    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    const env = {
+      ...process.env as Record<string, string>,
+      PATH: `${SHIMS}:${process.env.PATH}`,
+      PSIJ_SIM_SOCKET: sock,
+    };
+    const processes = new ProcessRunner();
+    // Real qsub/qstat/qdel processes, found on PATH like on a cluster.
+    const runner: CommandRunner = { run: (argv, o) => processes.run(argv, { ...o, env }) };
+    executor = new PbsExecutor({
+      runner,
+      workDir: join(dir, "work"),
+      pollFloorMs: 300,
+      pollCeilingMs: 1000,
+    });
+  });
+
+  after(async () => {
+    await executor?.close();
+    server?.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a job runs to COMPLETED with its output, and list() shows it", async () => {
+    assert.ok(existsSync(sock), "the simulator server started");
+    const out = join(dir, "out.txt");
+    const job = new Job({
+      executable: "/bin/bash",
+      arguments: ["-c", "sleep 1; echo -n via shims"],
+      stdoutPath: out,
+    });
+    await executor.submit(job);
+    assert.ok((await executor.list()).includes(job.nativeId!)); // live jobs: qselect -u
+    const s = await job.wait({ timeout: 30_000 });
+    assert.equal(s?.state, JobState.COMPLETED);
+    assert.equal(readFileSync(out, "utf8"), "via shims");
+  });
+
+  it("a failing job is FAILED with its exit code; a cancelled one CANCELED", async () => {
+    const bad = new Job({ executable: "/bin/bash", arguments: ["-c", "exit 4"] });
+    const slow = new Job({ executable: "/bin/sleep", arguments: ["30"] });
+    await executor.submit(bad);
+    await executor.submit(slow);
+    await slow.wait({ targetStates: [JobState.ACTIVE], timeout: 30_000 });
+    await slow.cancel();
+    const s = await bad.wait({ timeout: 30_000 });
+    assert.deepEqual([s?.state, s?.exitCode], [JobState.FAILED, 4]);
+    assert.equal(slow.status.state, JobState.CANCELED);
+  });
+});
