@@ -30,6 +30,8 @@ export interface AgentOptions {
   /** Loopback TCP without a token (refused for other addresses). */
   noAuth?: boolean;
   log?: (line: string) => void;
+  /** See JobServiceOptions.intentSettleMs. */
+  intentSettleMs?: number;
 }
 
 export interface RunningAgent {
@@ -39,7 +41,8 @@ export interface RunningAgent {
   listeners: Listener[];
   /** The TCP token, when TCP is served with one. */
   token?: string;
-  recovery: RecoveryReport;
+  /** Restart recovery, which runs while the agent already serves. */
+  recovery: Promise<RecoveryReport>;
   stop(): Promise<void>;
 }
 
@@ -78,8 +81,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     store,
     executors: { [chosen.name]: chosen.executor },
     defaultExecutor: chosen.name,
+    intentSettleMs: options.intentSettleMs,
   });
-  const recovery = await service.recover();
   const shutdown = new AbortController();
   const listeners: Listener[] = [];
   let token: string | undefined;
@@ -116,17 +119,25 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   for (const l of listeners) {
     log(`listening on ${l.url}${l.port && token ? " (bearer token in " + paths.token + ")" : ""}`);
   }
-  const r = recovery;
-  if (r.reattached.length + r.reconciled.length + r.resubmitted.length + r.failed.length) {
-    log(
-      `recovered: ${r.reattached.length} re-attached, ${r.reconciled.length} reconciled, ` +
-        `${r.resubmitted.length} resubmitted, ${r.failed.length} failed`,
-    );
-  }
+  let stopped = false;
+  const recovery = service.recover();
+  recovery.then((r) => {
+    if (r.reattached.length + r.reconciled.length + r.resubmitted.length + r.failed.length) {
+      log(
+        `recovered: ${r.reattached.length} re-attached, ${r.reconciled.length} reconciled, ` +
+          `${r.resubmitted.length} resubmitted, ${r.failed.length} failed`,
+      );
+    }
+  }, (err) => {
+    if (!stopped) {
+      log(`recovery stopped with an error: ${err instanceof Error ? err.message : err}`);
+    }
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     stopping ??= (async () => {
+      stopped = true;
       shutdown.abort();
       await Promise.all(listeners.map((l) => l.stop()));
       await service.close();

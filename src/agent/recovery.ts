@@ -6,6 +6,12 @@
  * whether the scheduler has it; found means attach, provably absent means
  * submit now. Without such a look-up the job is marked FAILED with
  * "submission state unknown" rather than risk running it twice.
+ *
+ * "Provably absent" needs time: a qsub started by the dead agent may still be
+ * on its way to the server. An intent is therefore looked up only once it is
+ * older than the settle time (the scheduler command timeout, 60 s by
+ * default); younger ones wait for it, one after another, while the agent
+ * already serves.
  * @module
  */
 
@@ -45,6 +51,7 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
     service.failJob(id, reason, "no-evidence");
     report.failed.push({ id, reason });
   };
+  const pending: JobRecord[] = [];
   const one = async (rec: JobRecord): Promise<void> => {
     if (service.live.has(rec.id)) return;
     if (!service.executorNames().includes(rec.executor)) {
@@ -62,6 +69,9 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
       } else report.reattached.push(rec.id);
       return;
     }
+    pending.push(rec);
+  };
+  const reconcile = async (rec: JobRecord): Promise<void> => {
     const intent = intents.get(rec.id);
     const lookup = lookupOf(service.executor(rec.executor));
     if (!intent || !lookup) {
@@ -72,6 +82,9 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
           `submissions up; look for a job stamped ${rec.id} before submitting again`,
       );
     }
+    const settleAt = intent.createdAt + service.intentSettleMs;
+    if (service.clock.now() < settleAt) await service.clock.sleep(settleAt - service.clock.now());
+    if (store.getIntent(rec.id)?.resolvedAt !== undefined) return;
     let found: string | undefined;
     try {
       const r = await lookup.findByStamp(intent.stamp);
@@ -96,5 +109,7 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
     }
   };
   await Promise.all(store.nonFinalJobs().map(one));
+  // One at a time: each look-up lists the user's jobs at the scheduler.
+  for (const rec of pending.sort((a, b) => a.createdAt - b.createdAt)) await reconcile(rec);
   return report;
 }

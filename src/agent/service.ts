@@ -33,6 +33,11 @@ export interface JobServiceOptions {
   executors: Record<string, JobExecutor>;
   defaultExecutor: string;
   clock?: Clock;
+  /**
+   * How long after a submission intent was recorded a scheduler look-up may
+   * conclude that the submission never arrived (see recovery.ts). Default 60 s.
+   */
+  intentSettleMs?: number;
 }
 
 export interface SubmitOptions {
@@ -51,6 +56,9 @@ export class JobService {
   readonly events = new EventBus();
   readonly defaultExecutor: string;
   readonly clock: Clock;
+  readonly intentSettleMs: number;
+  /** True while restart recovery is still reconciling jobs. */
+  recovering = false;
   readonly #executors: Record<string, JobExecutor>;
   /** Jobs not yet final, as the executors track them. */
   readonly live = new Map<string, Job>();
@@ -64,6 +72,7 @@ export class JobService {
     this.#executors = options.executors;
     this.defaultExecutor = options.defaultExecutor;
     this.clock = options.clock ?? realClock;
+    this.intentSettleMs = options.intentSettleMs ?? 60_000;
     if (!this.#executors[this.defaultExecutor]) {
       throw new UnknownExecutorException(
         `default executor "${this.defaultExecutor}" is not among this agent's executors`,
@@ -274,8 +283,13 @@ export class JobService {
   }
 
   /** Re-attaches every non-final job and reconciles open intents (see recovery.ts). */
-  recover(): Promise<RecoveryReport> {
-    return recoverJobs(this);
+  async recover(): Promise<RecoveryReport> {
+    this.recovering = true;
+    try {
+      return await recoverJobs(this);
+    } finally {
+      this.recovering = false;
+    }
   }
 
   /** Stops the executors' background work; the store stays open for the caller to close. */

@@ -6,6 +6,7 @@ import { parseJobSpecDocument } from "../../src/core/json/index.ts";
 import { JobState } from "../../src/core/job-state.ts";
 import { manualAgent, SPEC } from "./fixtures/agent.ts";
 import { ManualScheduler } from "./fixtures/manual-executor.ts";
+import { VirtualClock } from "../../src/core/clock.ts";
 
 /** An agent that "died": its service is dropped, the store and the scheduler stay. */
 async function restart(store: JobStore, scheduler: ManualScheduler, stampLookup = true) {
@@ -15,12 +16,12 @@ async function restart(store: JobStore, scheduler: ManualScheduler, stampLookup 
 }
 
 /** What a crash between recording the intent and recording qsub's reply leaves behind. */
-function intentOnly(store: JobStore, id: string) {
+function intentOnly(store: JobStore, id: string, createdAt = 1) {
   store.createJob({
     id,
     executor: "manual",
     specJson: specToJson(parseJobSpecDocument(SPEC)),
-    createdAt: 1,
+    createdAt,
     stamp: id,
   });
 }
@@ -95,5 +96,33 @@ describe("restart recovery", () => {
     const { service, report } = await restart(first.store, first.scheduler);
     assert.equal(report.failed[0]?.id, a.id);
     assert.match(service.getRecord(a.id).message!, /attach to 1\.manual failed/);
+  });
+
+  it("waits out the settle time before deciding a young intent never arrived", async () => {
+    const clock = new VirtualClock();
+    const store = new JobStore(":memory:");
+    const scheduler = new ManualScheduler();
+    intentOnly(store, "jyoung", clock.now());
+    const next = manualAgent({ store, scheduler, clock, intentSettleMs: 60_000 });
+    let done = false;
+    const recovering = next.service.recover().then((r) => {
+      done = true;
+      return r;
+    });
+    await clock.advance(30_000);
+    assert.equal(done, false, "still inside the settle time");
+    assert.equal(next.service.recovering, true);
+    // the dead agent's qsub arrives late
+    scheduler.jobs.set("3.manual", {
+      nativeId: "3.manual",
+      stamp: "jyoung",
+      state: JobState.QUEUED,
+    });
+    await clock.advance(30_000);
+    const report = await recovering;
+    assert.deepEqual(report.reconciled, ["jyoung"]);
+    assert.deepEqual(report.resubmitted, []);
+    assert.equal(scheduler.jobs.size, 1, "not submitted twice");
+    assert.equal(next.service.recovering, false);
   });
 });

@@ -23,6 +23,11 @@ On start the agent re-attaches every job that was not final when it last stopped
     executor: { type: "string", value: "name", help: "auto (default), pbs, local or sim" },
     listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
     "no-auth": { type: "boolean", help: "no token on a loopback TCP listener" },
+    "intent-settle": {
+      type: "string",
+      value: "seconds",
+      help: "after a crash, wait this long before deciding a submission never arrived (60)",
+    },
   },
   async run(ctx) {
     expectPositionals(ctx, []);
@@ -38,7 +43,12 @@ On start the agent re-attaches every job that was not final when it last stopped
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    const settle = ctx.values["intent-settle"];
+    if (settle !== undefined && !/^\d+(\.\d+)?$/.test(settle)) {
+      throw new UsageError(`--intent-settle must be a number of seconds, got "${settle}"`);
+    }
     const agent = await startAgent({
+      intentSettleMs: settle === undefined ? undefined : Number(settle) * 1000,
       paths: ctx.paths,
       executor: choice,
       listen,

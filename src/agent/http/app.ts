@@ -124,6 +124,7 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
       status: degraded ? "degraded" : "ok",
       version: VERSION,
       executors,
+      recovering: service.recovering,
       liveJobs: service.live.size,
       lastEventId: service.store.lastEventId(),
       sseClients: service.events.subscriberCount,
