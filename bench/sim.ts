@@ -89,6 +89,7 @@ for (let i = 0; i < JOBS; i++) {
 }
 const tSubmitted = performance.now();
 sampleRss();
+const rssSubmitted = process.memoryUsage().rss;
 
 let live = JOBS;
 const isLive = (state: string) => state !== "F";
@@ -119,7 +120,11 @@ console.log(
   `scheduler decisions: ${server.decisions} (${(server.decisions / total).toFixed(0)}/s)`,
 );
 console.log(`simulated time: ${simulatedHours.toFixed(1)} h; unfinished jobs: ${live}`);
-console.log(`peak RSS: ${(peakRss / 1024 ** 2).toFixed(0)} MiB`);
+console.log(
+  `peak RSS: ${(peakRss / 1024 ** 2).toFixed(0)} MiB (after submission ${
+    (rssSubmitted / 1024 ** 2).toFixed(0)
+  } MiB, at the end ${(process.memoryUsage().rss / 1024 ** 2).toFixed(0)} MiB)`,
+);
 
 // One `qstat -f -F json` over 10,000 jobs (history included with -x).
 const small = new SimServer({

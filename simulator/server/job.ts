@@ -69,6 +69,14 @@ export interface ArraySpec {
   text: string;
 }
 
+export interface RanChunk {
+  node: string;
+  slot: number;
+  ncpus: number;
+  memBytes: number;
+  ngpus: number;
+}
+
 const NO_DEPENDS: Dependency[] = Object.freeze([]) as unknown as Dependency[];
 
 export class SimJob {
@@ -84,6 +92,8 @@ export class SimJob {
   dependText?: string;
   /** Where the job runs (or last ran): kept after the end for exec_host/exec_vnode. */
   placements?: Placement[];
+  /** After the run: [node, slot, ncpus, memBytes, ngpus] per chunk, flat (history is compact). */
+  ranOn?: (string | number)[];
   /** True while the placements hold node resources. */
   onNodes = false;
   /**
@@ -155,15 +165,38 @@ export class SimJob {
     else this.note = `${this.note ?? ""}${tail}`;
   }
 
+  /** Where the job runs or ran, chunk by chunk. */
+  get ranChunks(): RanChunk[] | undefined {
+    if (this.placements) {
+      return this.placements.map((p) => ({
+        node: p.node.name,
+        slot: p.slot,
+        ncpus: p.ncpus,
+        memBytes: p.memBytes,
+        ngpus: p.ngpus,
+      }));
+    }
+    const r = this.ranOn;
+    if (!r) return undefined;
+    const out: RanChunk[] = [];
+    for (let i = 0; i < r.length; i += 5) {
+      out.push({
+        node: r[i] as string,
+        slot: r[i + 1] as number,
+        ncpus: r[i + 2] as number,
+        memBytes: r[i + 3] as number,
+        ngpus: r[i + 4] as number,
+      });
+    }
+    return out;
+  }
   get execHost(): string | undefined {
-    const p = this.placements;
-    return p &&
-      p.map((x) => `${x.node.name}/${x.slot}${x.ncpus > 1 ? `*${x.ncpus}` : ""}`).join("+");
+    return this.ranChunks?.map((x) => `${x.node}/${x.slot}${x.ncpus > 1 ? `*${x.ncpus}` : ""}`)
+      .join("+");
   }
   get execVnode(): string | undefined {
-    const p = this.placements;
-    return p && p.map((x) => {
-      const parts = [`${x.node.name}:ncpus=${x.ncpus}`];
+    return this.ranChunks?.map((x) => {
+      const parts = [`${x.node}:ncpus=${x.ncpus}`];
       if (x.memBytes) parts.push(`mem=${Math.ceil(x.memBytes / 1024)}kb`);
       if (x.ngpus) parts.push(`ngpus=${x.ngpus}`);
       return `(${parts.join(":")})`;

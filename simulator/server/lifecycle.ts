@@ -80,7 +80,13 @@ function releaseNodes(srv: SimServer, job: SimJob): void {
   job.onNodes = false;
   const excl = job.resources.place.sharing === "excl" || job.resources.place.sharing === "exclhost";
   srv.pool.release(job.placements, excl);
-  for (const p of job.placements) p.node.jobs.delete(job.id);
+  const flat: (string | number)[] = [];
+  for (const p of job.placements) {
+    p.node.jobs.delete(job.id);
+    flat.push(p.node.name, p.slot, p.ncpus, p.memBytes, p.ngpus);
+  }
+  job.ranOn = flat;
+  job.placements = undefined;
   const q = srv.queues.get(job.queue)!;
   q.running--;
   if (job.parent) job.parent.runningSubjobs--;
@@ -182,6 +188,7 @@ export function requeueJob(srv: SimServer, job: SimJob, comment: string): void {
   releaseNodes(srv, job);
   job.runGen++;
   job.placements = undefined;
+  job.ranOn = undefined;
   job.stime = undefined;
   job.sessionId = undefined;
   job.comment = comment;

@@ -25,6 +25,8 @@ export class SimNode {
   /** exec_host slot numbers in use (`node/3`). */
   readonly slots: boolean[] = [];
   usedSlots = 0;
+  /** Placement attempt that picked this node (distinct-host requests). */
+  mark = 0;
   constructor(readonly spec: NodeSpec, readonly index: number) {
     this.freeNcpus = spec.ncpus;
     this.freeMem = spec.memBytes;
@@ -69,6 +71,7 @@ export class NodePool {
   #buckets: Set<SimNode>[] = [];
   /** Up nodes with nothing on them (whole-node requests look only here). */
   #idle = new Set<SimNode>();
+  #mark = 0;
   #maxNcpus = 0;
   totalNcpus = 0;
   freeNcpus = 0;
@@ -137,13 +140,13 @@ export class NodePool {
     mem: number,
     gpus: number,
     wholeNode: boolean,
-    avoid?: Set<SimNode>,
+    avoid = -1,
   ): SimNode | undefined {
     for (let k = Math.max(ncpus, 0); k <= this.#maxNcpus; k++) {
       for (const n of this.#buckets[k]) {
         if (n.freeMem < mem || n.freeGpus < gpus) continue;
         if (wholeNode && !n.idle) continue;
-        if (avoid?.has(n)) continue;
+        if (n.mark === avoid) continue;
         return n;
       }
     }
@@ -211,19 +214,40 @@ export class NodePool {
       return taken;
     }
     const distinct = place.arrangement === "scatter" || place.arrangement === "vscatter" || excl;
-    const used = distinct ? new Set<SimNode>() : undefined;
+    if (distinct) {
+      // Hosts are used once each, so pick them all before taking anything:
+      // a request that does not fit allocates nothing.
+      const mark = ++this.#mark;
+      const picked: SimNode[] = [];
+      for (const c of chunks) {
+        for (let i = 0; i < c.count; i++) {
+          const n = c.host
+            ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl, mark)
+            : this.#find(c.ncpus, c.memBytes, c.ngpus, excl, mark);
+          if (!n) return this.shortfall(chunks);
+          n.mark = mark;
+          picked.push(n);
+        }
+      }
+      let k = 0;
+      for (const c of chunks) {
+        for (let i = 0; i < c.count; i++) {
+          const n = picked[k++];
+          taken.push(this.#placement(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl), c));
+        }
+      }
+      return taken;
+    }
     for (const c of chunks) {
       for (let i = 0; i < c.count; i++) {
         const n = c.host
-          ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl, used)
-          : this.#find(c.ncpus, c.memBytes, c.ngpus, excl, used);
+          ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl)
+          : this.#find(c.ncpus, c.memBytes, c.ngpus, excl);
         if (!n) {
           for (const p of taken) this.#give(p, excl);
           return this.shortfall(chunks);
         }
-        const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl);
-        used?.add(n);
-        taken.push(this.#placement(n, slot, c));
+        taken.push(this.#placement(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl), c));
       }
     }
     return taken;
@@ -235,10 +259,10 @@ export class NodePool {
     mem: number,
     gpus: number,
     whole: boolean,
-    avoid?: Set<SimNode>,
+    avoid = -1,
   ) {
     const n = this.byName.get(name);
-    if (!n || n.down || n.exclusive || avoid?.has(n)) return undefined;
+    if (!n || n.down || n.exclusive || n.mark === avoid) return undefined;
     if (n.freeNcpus < ncpus || n.freeMem < mem || n.freeGpus < gpus || (whole && !n.idle)) {
       return undefined;
     }
@@ -259,11 +283,7 @@ export class NodePool {
   }
 
   release(placements: Placement[], excl: boolean): void {
-    const seen = new Set<SimNode>();
-    for (const p of placements) {
-      this.#give(p, excl && !seen.has(p.node));
-      seen.add(p.node);
-    }
+    for (const p of placements) this.#give(p, excl && p.node.exclusive);
   }
 
   /** The cluster-wide shortfall a scheduler comment names. */

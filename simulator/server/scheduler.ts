@@ -99,14 +99,13 @@ function setShort(shape: Shape, res: Shape["whyRes"], r: number, a: number, t: n
 /** Sets the verdict when the cluster cannot hold the request now; false if it might. */
 function short(srv: SimServer, shape: Shape, totals: boolean): boolean {
   const p = srv.pool;
-  const cmp = (want: number, free: number, total: number) => (totals ? want > total : want > free);
-  if (cmp(shape.ncpus, p.freeNcpus, p.totalNcpus)) {
+  if (shape.ncpus > (totals ? p.totalNcpus : p.freeNcpus)) {
     return setShort(shape, "ncpus", shape.ncpus, p.freeNcpus, p.totalNcpus);
   }
-  if (cmp(shape.memBytes, p.freeMem, p.totalMem)) {
+  if (shape.memBytes > (totals ? p.totalMem : p.freeMem)) {
     return setShort(shape, "mem", shape.memBytes, p.freeMem, p.totalMem);
   }
-  if (cmp(shape.ngpus, p.freeGpus, p.totalGpus)) {
+  if (shape.ngpus > (totals ? p.totalGpus : p.freeGpus)) {
     return setShort(shape, "ngpus", shape.ngpus, p.freeGpus, p.totalGpus);
   }
   return false;
@@ -118,13 +117,12 @@ function neverFits(srv: SimServer, shape: Shape): boolean {
   shape.never = true;
   if (short(srv, shape, true)) return true;
   const big = p.largest();
-  const tooBig = (n: number, m: number, g: number) =>
-    n > big.ncpus || m > big.memBytes || g > big.ngpus;
   let chunks = 0;
-  let bad = shape.place.arrangement === "pack" && tooBig(shape.ncpus, shape.memBytes, shape.ngpus);
+  let bad = shape.place.arrangement === "pack" &&
+    (shape.ncpus > big.ncpus || shape.memBytes > big.memBytes || shape.ngpus > big.ngpus);
   for (const c of shape.chunks) {
     chunks += c.count;
-    if (tooBig(c.ncpus, c.memBytes, c.ngpus)) bad = true;
+    if (c.ncpus > big.ncpus || c.memBytes > big.memBytes || c.ngpus > big.ngpus) bad = true;
   }
   const distinct = (shape.place.arrangement !== "free" && shape.place.arrangement !== "pack") ||
     shape.place.sharing === "excl";
@@ -178,6 +176,7 @@ export function runCycle(srv: SimServer): void {
       }
       shape.why = undefined;
       shape.head++;
+      if (shape.head >= shape.jobs.length) q.emptied = true;
       job.shapeKey = undefined;
       startJob(srv, job, placed);
       compact(shape);
@@ -187,7 +186,12 @@ export function runCycle(srv: SimServer): void {
         agenda.push(shape);
       }
     }
-    for (const [key, shape] of q.shapes) if (shape.head >= shape.jobs.length) q.shapes.delete(key);
+    if (q.emptied) {
+      q.emptied = false;
+      for (const shape of q.shapes.values()) {
+        if (shape.head >= shape.jobs.length) q.shapes.delete(shape.key);
+      }
+    }
   }
 }
 

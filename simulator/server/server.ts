@@ -49,6 +49,8 @@ export interface SimEvent extends TimedEvent {
 export interface QueueState {
   config: QueueConfig;
   shapes: Map<string, Shape>;
+  /** A shape ran out of jobs this cycle (drop empty shapes). */
+  emptied: boolean;
   /** Jobs in the queue that are not history (limits). */
   jobCount: number;
   running: number;
@@ -109,7 +111,13 @@ export class SimServer {
     this.#simNow = this.clock.now();
     this.pool = new NodePool(config.nodes ?? defaultNodes(1, 8, 16, 0, ""));
     for (const q of config.queues ?? [{ name: "workq" }]) {
-      this.queues.set(q.name, { config: { ...q }, shapes: new Map(), jobCount: 0, running: 0 });
+      this.queues.set(q.name, {
+        config: { ...q },
+        shapes: new Map(),
+        emptied: false,
+        jobCount: 0,
+        running: 0,
+      });
     }
     this.queueOrder = [...this.queues.values()].sort((a, b) =>
       (b.config.priority ?? 0) - (a.config.priority ?? 0)
@@ -158,7 +166,7 @@ export class SimServer {
     if (this.#ticking) return;
     this.#ticking = true;
     try {
-      const target = Math.max(this.#simNow, this.clock.now());
+      const target = Math.max(this.#simNow, this.#until ?? this.clock.now());
       for (;;) {
         const ev = this.events.peek();
         if (!ev || ev.at > target) break;
@@ -178,14 +186,14 @@ export class SimServer {
 
   /** Runs events up to `ms` regardless of the clock (benchmarks drive time directly). */
   runUntil(ms: number): void {
-    const clock = this.clock;
-    (this as { clock: Clock }).clock = { now: () => ms, sleep: clock.sleep };
+    this.#until = ms;
     try {
       this.tick();
     } finally {
-      (this as { clock: Clock }).clock = clock;
+      this.#until = undefined;
     }
   }
+  #until?: number;
 
   nextEventTime(): number | undefined {
     return this.events.peek()?.at;
@@ -536,26 +544,25 @@ function mergeHolds(current: string, add: string): string {
 
 /** Model mode: when and how the current run of `job` ends. */
 export function scheduleModelEnd(srv: SimServer, job: SimJob, startedAt: number): void {
-  const o = resolveOutcome(srv, job);
-  const wall = job.resources.walltime;
-  if (wall !== undefined && o.runtimeMs > wall * 1000) {
-    srv.schedule(startedAt + (wall + 1) * 1000, "walltime", job);
-  } else srv.schedule(startedAt + o.runtimeMs, "end", job, o.exitStatus);
-}
-
-function resolveOutcome(srv: SimServer, job: SimJob): Outcome {
-  if (job.outcome) return job.outcome;
-  const q = srv.config.outcome && {
+  let runtimeMs: number, exitStatus: number;
+  const given = job.outcome ?? (srv.config.outcome && srv.config.outcome({
     id: job.id,
     name: job.name,
     arrayIndex: job.arrayIndex,
     script: job.req.script,
     runCount: job.runCount,
-  };
-  const fromConfig = q && srv.config.outcome?.(q);
-  if (fromConfig) return fromConfig;
-  const [min, max] = srv.config.runtimeMs ?? [60_000, 600_000];
-  const runtimeMs = Math.round(min + (max - min) * srv.random());
-  const exitStatus = srv.random() < (srv.config.failureRate ?? 0) ? 1 : 0;
-  return { runtimeMs, exitStatus };
+  }));
+  if (given) ({ runtimeMs, exitStatus } = given);
+  else {
+    // The seeded default: no object per job (a million of them add up).
+    const [min, max] = srv.config.runtimeMs ?? DEFAULT_RUNTIME;
+    runtimeMs = Math.round(min + (max - min) * srv.random());
+    exitStatus = srv.random() < (srv.config.failureRate ?? 0) ? 1 : 0;
+  }
+  const wall = job.resources.walltime;
+  if (wall !== undefined && runtimeMs > wall * 1000) {
+    srv.schedule(startedAt + (wall + 1) * 1000, "walltime", job);
+  } else srv.schedule(startedAt + runtimeMs, "end", job, exitStatus);
 }
+
+const DEFAULT_RUNTIME: [number, number] = [60_000, 600_000];
