@@ -56,12 +56,17 @@ export class LocalMom implements Executor {
     const id = job.id;
     const req = job.req;
     const nodefile = join(this.spool, "aux", id);
-    const ranks = (job.placements ?? []).flatMap((p) => Array(p.mpiprocs).fill(p.node.name));
+    const hosts = (job.ranChunks ?? []).map((c) => c.node);
+    const perChunk = job.resources.chunks.flatMap((c) => {
+      const mpi = c.mpiprocs || (c.res.some(([k]) => k === "mpiprocs") ? 0 : 1);
+      return Array<number>(c.count).fill(mpi);
+    });
+    const ranks = hosts.flatMap((h, i) => Array<string>(perChunk[i] ?? 1).fill(h));
     writeFileSync(nodefile, ranks.map((h) => `${h}\n`).join(""));
     const tmp = join(this.spool, "tmp", `pbs.${id}`);
     mkdirSync(tmp, { recursive: true });
-    const first = job.placements?.[0];
-    const ncpus = String(first?.ompthreads ?? 1);
+    const first = job.resources.chunks[0];
+    const ncpus = String(first ? first.ompthreads || first.ncpus : 1);
     const home = req.home ?? process.env.HOME ?? "/";
     const env: Record<string, string> = Object.fromEntries(splitVars(job.variableList));
     Object.assign(env, {

@@ -130,7 +130,7 @@ export function readState(srv: SimServer, path: string): number {
 
 function revive(srv: SimServer, j: SimJob): void {
   if (j.state === "F") {
-    srv.schedule((j.historyTs ?? srv.nowSec()) * 1000 + srv.historyRetentionMs, "purge", j);
+    srv.addHistory(j);
   } else if (j.state === "R" || j.state === "E") {
     if (j.req.rerunable === false) {
       j.comment = "Job lost when the simulator restarted";

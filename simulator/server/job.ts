@@ -3,7 +3,7 @@
  * @module
  */
 import type { Outcome } from "./config.ts";
-import type { Placement } from "./nodes.ts";
+import { type Alloc, ALLOC_STRIDE, type SimNode } from "./nodes.ts";
 import type { JobResources } from "./select.ts";
 import { runAtString } from "./timefmt.ts";
 
@@ -91,9 +91,7 @@ export class SimJob {
   depends: Dependency[] = NO_DEPENDS;
   dependText?: string;
   /** Where the job runs (or last ran): kept after the end for exec_host/exec_vnode. */
-  placements?: Placement[];
-  /** After the run: [node, slot, ncpus, memBytes, ngpus] per chunk, flat (history is compact). */
-  ranOn?: (string | number)[];
+  alloc?: Alloc;
   /** True while the placements hold node resources. */
   onNodes = false;
   /**
@@ -167,25 +165,16 @@ export class SimJob {
 
   /** Where the job runs or ran, chunk by chunk. */
   get ranChunks(): RanChunk[] | undefined {
-    if (this.placements) {
-      return this.placements.map((p) => ({
-        node: p.node.name,
-        slot: p.slot,
-        ncpus: p.ncpus,
-        memBytes: p.memBytes,
-        ngpus: p.ngpus,
-      }));
-    }
-    const r = this.ranOn;
-    if (!r) return undefined;
+    const a = this.alloc;
+    if (!a) return undefined;
     const out: RanChunk[] = [];
-    for (let i = 0; i < r.length; i += 5) {
+    for (let i = 0; i < a.length; i += ALLOC_STRIDE) {
       out.push({
-        node: r[i] as string,
-        slot: r[i + 1] as number,
-        ncpus: r[i + 2] as number,
-        memBytes: r[i + 3] as number,
-        ngpus: r[i + 4] as number,
+        node: (a[i] as SimNode).name,
+        slot: a[i + 1] as number,
+        ncpus: a[i + 2] as number,
+        memBytes: a[i + 3] as number,
+        ngpus: a[i + 4] as number,
       });
     }
     return out;

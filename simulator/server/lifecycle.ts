@@ -6,7 +6,7 @@
  */
 import { dependOnEnd, dependOnStart } from "./depend.ts";
 import type { SimJob } from "./job.ts";
-import type { Placement } from "./nodes.ts";
+import { type Alloc, ALLOC_STRIDE, type SimNode } from "./nodes.ts";
 import { dequeue, enqueue } from "./scheduler.ts";
 import { scheduleModelEnd, type SimServer } from "./server.ts";
 
@@ -35,12 +35,12 @@ export function removeFromShape(srv: SimServer, job: SimJob): void {
   dequeue(srv, job);
 }
 
-export function startJob(srv: SimServer, job: SimJob, placements: Placement[]): void {
+export function startJob(srv: SimServer, job: SimJob, alloc: Alloc): void {
   const now = srv.nowSec();
   const q = srv.queues.get(job.queue)!;
-  job.placements = placements;
+  job.alloc = alloc;
   job.onNodes = true;
-  for (const p of placements) p.node.jobs.add(job.id);
+  for (let i = 0; i < alloc.length; i += ALLOC_STRIDE) (alloc[i] as SimNode).jobs.add(job.id);
   job.state = "R";
   job.substate = 42;
   job.stime = now;
@@ -76,17 +76,12 @@ export function startJob(srv: SimServer, job: SimJob, placements: Placement[]): 
 }
 
 function releaseNodes(srv: SimServer, job: SimJob): void {
-  if (!job.onNodes || !job.placements) return;
+  const a = job.alloc;
+  if (!job.onNodes || !a) return;
   job.onNodes = false;
   const excl = job.resources.place.sharing === "excl" || job.resources.place.sharing === "exclhost";
-  srv.pool.release(job.placements, excl);
-  const flat: (string | number)[] = [];
-  for (const p of job.placements) {
-    p.node.jobs.delete(job.id);
-    flat.push(p.node.name, p.slot, p.ncpus, p.memBytes, p.ngpus);
-  }
-  job.ranOn = flat;
-  job.placements = undefined;
+  srv.pool.release(a, excl);
+  for (let i = 0; i < a.length; i += ALLOC_STRIDE) (a[i] as SimNode).jobs.delete(job.id);
   const q = srv.queues.get(job.queue)!;
   q.running--;
   if (job.parent) job.parent.runningSubjobs--;
@@ -157,7 +152,7 @@ export function finalizeJob(
 
 function toHistory(srv: SimServer, job: SimJob): void {
   if (!srv.historyEnabled) srv.forget(job);
-  else srv.schedule(srv.nowMs() + srv.historyRetentionMs, "purge", job);
+  else srv.addHistory(job);
 }
 
 function maybeFinishParent(srv: SimServer, parent: SimJob): void {
@@ -187,8 +182,7 @@ function finishParent(srv: SimServer, parent: SimJob, deleted: boolean): void {
 export function requeueJob(srv: SimServer, job: SimJob, comment: string): void {
   releaseNodes(srv, job);
   job.runGen++;
-  job.placements = undefined;
-  job.ranOn = undefined;
+  job.alloc = undefined;
   job.stime = undefined;
   job.sessionId = undefined;
   job.comment = comment;

@@ -40,18 +40,13 @@ export class SimNode {
   }
 }
 
-/** One placed chunk: where and how much. */
-export interface Placement {
-  node: SimNode;
-  slot: number;
-  ncpus: number;
-  memBytes: number;
-  ngpus: number;
-  mpiprocs: number;
-  ompthreads: number;
-  /** The chunk's own resources, for exec_vnode. */
-  res: [string, string][];
-}
+/**
+ * Where a job's chunks went, flat: [node, slot, ncpus, memBytes, ngpus] per
+ * chunk, in select order. One array per job (not an object per chunk), kept
+ * after the run for exec_host/exec_vnode: a million jobs stay small.
+ */
+export type Alloc = (SimNode | number)[];
+export const ALLOC_STRIDE = 5;
 
 export type Shortfall =
   | {
@@ -167,15 +162,15 @@ export class NodePool {
     return slot;
   }
 
-  #give(p: Placement, excl: boolean): void {
-    const n = p.node;
+  #give(a: Alloc, i: number, excl: boolean): void {
+    const n = a[i] as SimNode;
     this.#track(n, -1);
-    n.freeNcpus += p.ncpus;
-    n.freeMem += p.memBytes;
-    n.freeGpus += p.ngpus;
+    n.freeNcpus += a[i + 2] as number;
+    n.freeMem += a[i + 3] as number;
+    n.freeGpus += a[i + 4] as number;
     if (excl) n.exclusive = false;
     this.#track(n, 1);
-    n.slots[p.slot] = false;
+    n.slots[a[i + 1] as number] = false;
     if (--n.usedSlots === 0 && !n.down) this.#idle.add(n);
   }
 
@@ -183,14 +178,14 @@ export class NodePool {
    * Places every chunk or none. Returns the placements, or why it cannot
    * (the first resource that is short across the cluster, else "nodes").
    */
-  place(chunks: Chunk[], place: Place): Placement[] | Shortfall {
+  place(chunks: Chunk[], place: Place): Alloc | Shortfall {
     const excl = place.sharing === "excl" || place.sharing === "exclhost";
     if (excl && place.arrangement !== "pack") {
       let count = 0;
       for (const c of chunks) count += c.count;
       if (count > this.#idle.size) return NO_NODES;
     }
-    const taken: Placement[] = [];
+    const taken: Alloc = [];
     if (place.arrangement === "pack") {
       let ncpus = 0, mem = 0, gpus = 0;
       for (const c of chunks) {
@@ -208,7 +203,7 @@ export class NodePool {
         for (let i = 0; i < c.count; i++) {
           const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl && first);
           first = false;
-          taken.push(this.#placement(n, slot, c));
+          taken.push(n, slot, c.ncpus, c.memBytes, c.ngpus);
         }
       }
       return taken;
@@ -233,7 +228,13 @@ export class NodePool {
       for (const c of chunks) {
         for (let i = 0; i < c.count; i++) {
           const n = picked[k++];
-          taken.push(this.#placement(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl), c));
+          taken.push(
+            n,
+            this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl),
+            c.ncpus,
+            c.memBytes,
+            c.ngpus,
+          );
         }
       }
       return taken;
@@ -244,10 +245,16 @@ export class NodePool {
           ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl)
           : this.#find(c.ncpus, c.memBytes, c.ngpus, excl);
         if (!n) {
-          for (const p of taken) this.#give(p, excl);
+          for (let k = 0; k < taken.length; k += ALLOC_STRIDE) this.#give(taken, k, excl);
           return this.shortfall(chunks);
         }
-        taken.push(this.#placement(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl), c));
+        taken.push(
+          n,
+          this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl),
+          c.ncpus,
+          c.memBytes,
+          c.ngpus,
+        );
       }
     }
     return taken;
@@ -269,21 +276,10 @@ export class NodePool {
     return n;
   }
 
-  #placement(n: SimNode, slot: number, c: Chunk): Placement {
-    return {
-      node: n,
-      slot,
-      ncpus: c.ncpus,
-      memBytes: c.memBytes,
-      ngpus: c.ngpus,
-      mpiprocs: c.mpiprocs || (c.res.some(([k]) => k === "mpiprocs") ? 0 : 1),
-      ompthreads: c.ompthreads || c.ncpus,
-      res: c.res,
-    };
-  }
-
-  release(placements: Placement[], excl: boolean): void {
-    for (const p of placements) this.#give(p, excl && p.node.exclusive);
+  release(a: Alloc, excl: boolean): void {
+    for (let i = 0; i < a.length; i += ALLOC_STRIDE) {
+      this.#give(a, i, excl && (a[i] as SimNode).exclusive);
+    }
   }
 
   /** The cluster-wide shortfall a scheduler comment names. */

@@ -260,7 +260,7 @@ export class SimServer {
         if (job.state === "E" && ev.gen === job.runGen) finalizeJob(this, job, ev.exitStatus);
         break;
       case "purge":
-        if (job.isHistory) this.forget(job);
+        this.#purgeDue();
         break;
       case "depabort":
         if (!job.finished && job.dependFailed) this.abortJob(job, job.comment ?? "");
@@ -271,6 +271,42 @@ export class SimServer {
 
   get killDelayMs(): number {
     return this.config.killDelayMs ?? 10000;
+  }
+
+  /**
+   * Finished jobs in the order they finished: with one retention for all,
+   * that is purge order, so one timed event (for the oldest) serves them all.
+   */
+  #history: SimJob[] = [];
+  #historyHead = 0;
+  #purgeArmed = false;
+
+  addHistory(job: SimJob): void {
+    this.#history.push(job);
+    if (!this.#purgeArmed) this.#armPurge();
+  }
+
+  #purgeAt(job: SimJob): number {
+    return ((job.historyTs ?? 0) + 1) * 1000 + this.historyRetentionMs;
+  }
+
+  #armPurge(): void {
+    const next = this.#history[this.#historyHead];
+    this.#purgeArmed = next !== undefined;
+    if (next) this.schedule(Math.max(this.#purgeAt(next), this.#simNow), "purge", next);
+  }
+
+  #purgeDue(): void {
+    const h = this.#history;
+    while (this.#historyHead < h.length && this.#purgeAt(h[this.#historyHead]) <= this.#simNow) {
+      const job = h[this.#historyHead++];
+      if (this.jobs.get(job.id) === job && job.isHistory) this.forget(job);
+    }
+    if (this.#historyHead > 4096 && this.#historyHead * 2 > h.length) {
+      this.#history = h.slice(this.#historyHead);
+      this.#historyHead = 0;
+    }
+    this.#armPurge();
   }
 
   /** Drops a job (and its subjobs) from every table. */

@@ -55,7 +55,7 @@ export function statJob(srv: SimServer, job: SimJob): StatJob {
   };
   const req = job.req;
   const ct = (s: number | undefined) => (s === undefined ? undefined : ctimeString(s));
-  const ran = job.placements !== undefined || job.ranOn !== undefined;
+  const ran = job.alloc !== undefined;
   add("Job_Name", job.name);
   add("Job_Owner", `${req.user}@${srv.host}`);
   // MoM reports usage first momReportMs after the start, then every momPollMs;

@@ -85,7 +85,7 @@ describe("faults", () => {
     await sim.at(T0 + 11);
     await runner.run(["qstat"], opts);
     const a = sim.server.find("1")!;
-    assert.deepEqual([a.state, a.placements?.[0].node.name, a.runCount], ["R", "n2", 2]);
+    assert.deepEqual([a.state, a.ranChunks?.[0].node, a.runCount], ["R", "n2", 2]);
     await sim.at(T0 + 31);
     assert.equal((await runner.run(["qstat", "-x", "2"], opts)).exitCode, 153);
     await runner.run(["qsub", "-N", "c", "exit0.sh"], opts); // arms linger for every ending job

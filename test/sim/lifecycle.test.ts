@@ -172,8 +172,8 @@ describe("walltime, history, failures", () => {
     sim.run(["qsub", "-l", "select=1:ncpus=2", "sleep60.sh"]);
     sim.run(["qsub", "-r", "n", "-l", "select=1:ncpus=2", "sleep60.sh"]);
     const [a, b] = [sim.server.find("1")!, sim.server.find("2")!];
-    const nodeOfA = a.placements![0].node.name;
-    const nodeOfB = b.placements![0].node.name;
+    const nodeOfA = a.ranChunks![0].node;
+    const nodeOfB = b.ranChunks![0].node;
     sim.server.killNode(nodeOfA);
     sim.server.killNode(nodeOfB);
     assert.deepEqual([a.state, a.runCount], ["Q", 1]);

@@ -43,8 +43,8 @@ function checkCapacity(sim: ReturnType<typeof makeSim>) {
   for (const n of sim.server.pool.nodes) {
     let cpus = 0, mem = 0;
     for (const id of n.jobs) {
-      for (const p of sim.server.jobs.get(id)!.placements!) {
-        if (p.node === n) {
+      for (const p of sim.server.jobs.get(id)!.ranChunks!) {
+        if (p.node === n.name) {
           cpus += p.ncpus;
           mem += p.memBytes;
         }

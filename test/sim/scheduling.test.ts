@@ -64,11 +64,11 @@ describe("scheduling", () => {
   it("pack keeps all chunks on one host, excl takes the whole node", () => {
     const sim = makeSim({ nodes: [node("n1"), node("n2")] });
     sim.run(["qsub", "-l", "select=2:ncpus=2", "-l", "place=pack", "sleep60.sh"]);
-    assert.deepEqual(new Set(sim.server.find("1")!.placements!.map((p) => p.node.name)).size, 1);
+    assert.deepEqual(new Set(sim.server.find("1")!.ranChunks!.map((p) => p.node)).size, 1);
     sim.run(["qsub", "-l", "select=1:ncpus=1", "-l", "place=excl", "sleep60.sh"]);
     sim.run(["qsub", "-l", "select=1:ncpus=1", "sleep60.sh"]);
-    const excl = sim.server.find("2")!.placements![0].node.name;
-    const other = sim.server.find("3")!.placements![0].node.name;
+    const excl = sim.server.find("2")!.ranChunks![0].node;
+    const other = sim.server.find("3")!.ranChunks![0].node;
     assert.notEqual(excl, other);
   });
 
