@@ -77,6 +77,20 @@ export interface RanChunk {
   ngpus: number;
 }
 
+interface JobExtra {
+  depends: Dependency[];
+  dependText?: string;
+  dependents?: string[];
+  dependFailed: boolean;
+  ending?: "deleted" | "walltime" | "forced";
+  deletedBy?: string;
+  outcome?: Outcome;
+  executionTime?: number;
+  subjobs?: SimJob[];
+  arraySpec?: ArraySpec;
+  runningSubjobs: number;
+}
+
 const NO_DEPENDS: Dependency[] = Object.freeze([]) as unknown as Dependency[];
 
 export class SimJob {
@@ -87,9 +101,6 @@ export class SimJob {
   obittime?: number;
   historyTs?: number;
   holdTypes = "n";
-  /** Shared empty list until the job has dependencies (a million jobs, no arrays each). */
-  depends: Dependency[] = NO_DEPENDS;
-  dependText?: string;
   /** Where the job runs (or last ran): kept after the end for exec_host/exec_vnode. */
   alloc?: Alloc;
   /** True while the placements hold node resources. */
@@ -108,22 +119,10 @@ export class SimJob {
   usedWalltime = 0;
   /** Bumped on every start/stop so stale timed events are ignored. */
   runGen = 0;
-  /** Why a running job is being ended: set by qdel / walltime / node death. */
-  ending?: "deleted" | "walltime" | "forced";
-  deletedBy?: string;
-  outcome?: Outcome;
   /** Model mode: when the current run's end was decided, ms. */
   startedAtMs?: number;
   /** Set while the job is in a scheduling shape's queue. */
   shapeKey?: string;
-  /** Array parent: subjobs by index order. */
-  subjobs?: SimJob[];
-  arraySpec?: ArraySpec;
-  /** Subjobs currently running (array parent only). */
-  runningSubjobs = 0;
-  /** Jobs that depend on this one. */
-  dependents?: string[];
-  dependFailed = false;
 
   constructor(
     readonly seq: number,
@@ -145,7 +144,82 @@ export class SimJob {
   }
   mtime: number;
   qtime: number;
-  executionTime?: number;
+  /** Rarely used fields live here, made on first write (a million plain jobs stay small). */
+  #x?: JobExtra;
+  get #extra(): JobExtra {
+    return this.#x ??= { depends: NO_DEPENDS, dependFailed: false, runningSubjobs: 0 };
+  }
+  /** Dependencies (shared empty list until the job has some). */
+  get depends(): Dependency[] {
+    return this.#x?.depends ?? NO_DEPENDS;
+  }
+  set depends(v: Dependency[]) {
+    this.#extra.depends = v;
+  }
+  get dependText(): string | undefined {
+    return this.#x?.dependText;
+  }
+  set dependText(v: string | undefined) {
+    this.#extra.dependText = v;
+  }
+  /** Jobs that depend on this one. */
+  get dependents(): string[] | undefined {
+    return this.#x?.dependents;
+  }
+  set dependents(v: string[] | undefined) {
+    this.#extra.dependents = v;
+  }
+  get dependFailed(): boolean {
+    return this.#x?.dependFailed ?? false;
+  }
+  set dependFailed(v: boolean) {
+    this.#extra.dependFailed = v;
+  }
+  /** Why a running job is being ended: set by qdel / walltime / node death. */
+  get ending(): JobExtra["ending"] {
+    return this.#x?.ending;
+  }
+  set ending(v: JobExtra["ending"]) {
+    if (v !== undefined || this.#x) this.#extra.ending = v;
+  }
+  get deletedBy(): string | undefined {
+    return this.#x?.deletedBy;
+  }
+  set deletedBy(v: string | undefined) {
+    this.#extra.deletedBy = v;
+  }
+  get outcome(): Outcome | undefined {
+    return this.#x?.outcome;
+  }
+  set outcome(v: Outcome | undefined) {
+    if (v !== undefined || this.#x) this.#extra.outcome = v;
+  }
+  get executionTime(): number | undefined {
+    return this.#x?.executionTime;
+  }
+  set executionTime(v: number | undefined) {
+    if (v !== undefined || this.#x) this.#extra.executionTime = v;
+  }
+  /** Array parent: subjobs by index order. */
+  get subjobs(): SimJob[] | undefined {
+    return this.#x?.subjobs;
+  }
+  set subjobs(v: SimJob[] | undefined) {
+    this.#extra.subjobs = v;
+  }
+  get arraySpec(): ArraySpec | undefined {
+    return this.#x?.arraySpec;
+  }
+  set arraySpec(v: ArraySpec | undefined) {
+    this.#extra.arraySpec = v;
+  }
+  /** Subjobs currently running (array parent only). */
+  get runningSubjobs(): number {
+    return this.#x?.runningSubjobs ?? 0;
+  }
+  set runningSubjobs(v: number) {
+    this.#extra.runningSubjobs = v;
+  }
 
   get comment(): string | undefined {
     if (this.note !== undefined) return this.note;
