@@ -100,7 +100,7 @@ for (let next = server.nextEventTime(); next !== undefined; next = server.nextEv
   const ev = server.events.peek();
   if (ev && ev.kind === "purge") {
     live = 0;
-    for (const j of server.order) if (isLive(j.state)) live++;
+    for (const j of server.order()) if (isLive(j.state)) live++;
     if (live === 0) break;
   }
 }

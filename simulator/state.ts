@@ -73,7 +73,7 @@ export function writeState(srv: SimServer, path: string): void {
     version: 1,
     server: srv.name,
     lastSeq: srv.lastSeq,
-    jobs: [...srv.order].map(save),
+    jobs: [...srv.order()].map(save),
   };
   writeFileSync(`${path}.tmp`, JSON.stringify(snap));
   renameSync(`${path}.tmp`, path);
@@ -118,7 +118,6 @@ export function readState(srv: SimServer, path: string): number {
     job.subjobs?.forEach((sub, i) => s.subjobs?.[i] && restoreInto(sub, s.subjobs[i]));
     srv.jobs.set(job.id, job);
     for (const sub of job.subjobs ?? []) srv.jobs.set(sub.id, sub);
-    srv.order.add(job);
     if (!job.finished) srv.queues.get(job.queue)!.jobCount++;
     for (const j of [job, ...(job.subjobs ?? [])]) revive(srv, j);
   }

@@ -38,7 +38,7 @@ export function qselect(ctx: CommandContext): Output {
     o.fail(`qselect: Unknown queue destination ${val("q")}`, 170);
     return o.result();
   }
-  for (const j of srv.order) {
+  for (const j of srv.order()) {
     const jobs = has("T") && j.subjobs ? [j, ...j.subjobs] : [j];
     for (const job of jobs) {
       if (job.isHistory && !history) continue;

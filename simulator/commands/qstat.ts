@@ -112,7 +112,7 @@ export function qstat(ctx: CommandContext): Output {
     (fl.x || !j.isHistory) && (!fl.H || j.isHistory) && (!fl.J || j.subjobs) &&
     (fl.user === undefined || fl.user.split(",").includes(j.req.user));
   if (g.operands.length === 0) {
-    emit([...srv.order].filter(visible).flatMap(expand), 0);
+    emit([...srv.order()].filter(visible).flatMap(expand), 0);
   } else {
     g.operands.forEach((operand, i) => {
       if (/^\d/.test(operand)) {
@@ -143,7 +143,7 @@ export function qstat(ctx: CommandContext): Output {
         return o.fail(`qstat: Unknown queue destination ${operand}`, PBSE.UNKQUE);
       }
       emit(
-        [...srv.order].filter((j) => (qname === "" || j.queue === qname) && visible(j)).flatMap(
+        [...srv.order()].filter((j) => (qname === "" || j.queue === qname) && visible(j)).flatMap(
           expand,
         ),
         i,

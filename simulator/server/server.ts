@@ -75,8 +75,10 @@ export class SimServer {
   readonly maxArraySize: number;
   /** Every job the server knows: live and history, parents and subjobs. */
   readonly jobs = new Map<string, SimJob>();
-  /** Non-subjob ids in submission order (qstat with no operands). */
-  readonly order = new Set<SimJob>();
+  /** Jobs that are not subjobs, in submission order (qstat with no operands). */
+  *order(): Generator<SimJob> {
+    for (const j of this.jobs.values()) if (!j.parent) yield j;
+  }
   readonly events = new EventHeap<SimEvent>();
   /** Queues by priority (the scheduler walks them in this order). */
   readonly queueOrder: QueueState[];
@@ -156,8 +158,18 @@ export class SimServer {
     this.#dirty = true;
   }
 
+  /** Handled events, reused (a million job ends need not leave a million objects behind). */
+  #spare: SimEvent[] = [];
+
   schedule(at: number, kind: EventKind, job: SimJob, exitStatus?: number): void {
-    this.events.push({ at, seq: this.#evSeq++, kind, job, gen: job.runGen, exitStatus });
+    const ev = this.#spare.pop() ?? ({} as SimEvent);
+    ev.at = at;
+    ev.seq = this.#evSeq++;
+    ev.kind = kind;
+    ev.job = job;
+    ev.gen = job.runGen;
+    ev.exitStatus = exitStatus;
+    this.events.push(ev);
     this.#arm();
   }
 
@@ -173,6 +185,10 @@ export class SimServer {
         this.events.pop();
         this.#simNow = Math.max(this.#simNow, ev.at);
         this.#handle(ev);
+        if (this.#spare.length < 4096) {
+          ev.job = undefined!;
+          this.#spare.push(ev);
+        }
         const next = this.events.peek();
         if (this.#dirty && (!next || next.at > this.#simNow)) this.#cycle();
       }
@@ -313,7 +329,6 @@ export class SimServer {
   forget(job: SimJob): void {
     this.jobs.delete(job.id);
     for (const s of job.subjobs ?? []) this.jobs.delete(s.id);
-    this.order.delete(job);
   }
 
   // ---- requests -------------------------------------------------------
@@ -325,7 +340,6 @@ export class SimServer {
     registerDepends(this, job);
     this.jobs.set(job.id, job);
     for (const s of job.subjobs ?? []) this.jobs.set(s.id, s);
-    this.order.add(job);
     this.queues.get(job.queue)!.jobCount++;
     if (job.dependFailed) {
       job.state = "H";
@@ -515,7 +529,7 @@ export class SimServer {
     this.tick();
     const victims = id
       ? [this.find(id)].filter((j) => j?.isHistory)
-      : [...this.order].filter((j) => j.isHistory);
+      : [...this.order()].filter((j) => j.isHistory);
     for (const j of victims) this.forget(j!);
   }
 

@@ -97,7 +97,7 @@ describe("properties", () => {
         const { sim } = await play(steps);
         await sim.at(sim.server.nowSec() + 100_000);
         const byShape = new Map<string, SimJob[]>();
-        for (const j of sim.server.order) {
+        for (const j of sim.server.order()) {
           const k = `${j.resources.list.get("select")}|${j.resources.list.get("place")}`;
           byShape.set(k, [...(byShape.get(k) ?? []), j]);
         }

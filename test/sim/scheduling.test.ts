@@ -31,7 +31,7 @@ describe("scheduling", () => {
     const starts: string[] = [];
     for (let s = 0; s < 120; s += 5) {
       await sim.at(sim.server.nowSec() + 5);
-      for (const j of sim.server.order) {
+      for (const j of sim.server.order()) {
         if (j.stime !== undefined && !starts.includes(j.id)) starts.push(j.id);
       }
     }
