@@ -402,6 +402,7 @@ export class SimServer {
       }
       throw new PbsError(PBSE.HISTJOBID);
     }
+    checkOwner(job, user);
     if (job.state === "E" && !opts.force) throw new PbsError(PBSE.BADSTATE);
     this.#delete(job, user, !!opts.force);
     if (opts.purge && job.isHistory) this.forget(job);
@@ -441,7 +442,7 @@ export class SimServer {
   /** qhold: adds hold types; a running job keeps running. */
   hold(id: string, user: string, types = "u"): void {
     this.tick();
-    const job = this.#liveJob(id);
+    const job = this.#liveJob(id, user);
     if (job.state === "E") throw new PbsError(PBSE.BADSTATE);
     const targets = job.subjobs
       ? [job, ...job.subjobs.filter((s) => !s.finished && s.state !== "R")]
@@ -460,9 +461,9 @@ export class SimServer {
   }
 
   /** qrls: drops hold types; with none left (and no pending dependency) the job queues. */
-  release(id: string, _user: string, types = "u"): void {
+  release(id: string, user: string, types = "u"): void {
     this.tick();
-    const job = this.#liveJob(id);
+    const job = this.#liveJob(id, user);
     const targets = job.subjobs ? [job, ...job.subjobs.filter((s) => s.state === "H")] : [job];
     for (const j of targets) {
       let holds = j.holdTypes === "n" ? "" : j.holdTypes;
@@ -484,10 +485,11 @@ export class SimServer {
     this.tick();
   }
 
-  #liveJob(id: string): SimJob {
+  #liveJob(id: string, user: string): SimJob {
     const job = this.find(id);
     if (!job) throw new PbsError(PBSE.UNKJOBID);
     if (job.finished) throw new PbsError(PBSE.HISTJOBID);
+    checkOwner(job, user);
     return job;
   }
 
@@ -585,6 +587,11 @@ export class SimServer {
     this.markDirty();
     this.tick();
   }
+}
+
+/** Only the owner (or root, the simulator's only manager) may act on a job. */
+function checkOwner(job: SimJob, user: string): void {
+  if (user !== job.req.user && user !== "root") throw new PbsError(PBSE.PERM);
 }
 
 function mergeHolds(current: string, add: string): string {

@@ -197,3 +197,58 @@ describe("qselect, qdel, runner", () => {
     assert.equal(sim.run(["/usr/bin/qmove", "1"]).exitCode, 127);
   });
 });
+
+describe("more refusals from pbs-cli.md", () => {
+  it("another user's job: 'Unauthorized Request ' (double space) with 159", () => {
+    const sim = makeSim();
+    sim.run(["qsub", "sleep60.sh"]);
+    const bob = { env: { USER: "bob", HOME: "/home/bob" } };
+    assert.deepEqual(sim.run(["qdel", "1"], bob), {
+      exitCode: 159,
+      stdout: "",
+      stderr: "qdel: Unauthorized Request  1.vm\n",
+    });
+    assert.equal(sim.run(["qhold", "1"], bob).stderr, "qhold: Unauthorized Request  1.vm\n");
+    assert.equal(sim.server.find("1")!.state, "R");
+  });
+
+  it("an array over max_array_size exits 3; no default queue exits 189", () => {
+    const sim = makeSim({ maxArraySize: 10 });
+    assert.deepEqual(sim.run(["qsub", "-J", "1-11", "exit0.sh"]), {
+      exitCode: 3,
+      stdout: "",
+      stderr: "qsub: Array job exceeds server or queue size limit\n",
+    });
+    const noDefault = makeSim({ queues: [{ name: "batch" }] });
+    assert.deepEqual(noDefault.run(["qsub", "exit0.sh"]), {
+      exitCode: 189,
+      stdout: "",
+      stderr: "qsub: No default queue specified\n",
+    });
+  });
+
+  it("qdel -x of a finished subjob exits 55", async () => {
+    const sim = makeSim();
+    sim.run(["qsub", "-J", "1-2", "exit0.sh"]);
+    for (const i of [1, 2]) sim.server.setOutcome(`1[${i}]`, { runtimeMs: 1000, exitStatus: 0 });
+    await sim.at(T0 + 5);
+    assert.deepEqual(sim.run(["qdel", "-x", "1[1]"]), {
+      exitCode: 55,
+      stdout: "",
+      stderr: "qdel: Request invalid for finished array subjob 1[1].vm\n",
+    });
+  });
+
+  it("a script operand together with -- prints the usage, exit 2", () => {
+    const r = makeSim().run(["qsub", "exit0.sh", "--", "/bin/true"]);
+    assert.equal(r.exitCode, 2);
+    assert.ok(r.stderr.startsWith("usage: qsub [-a date_time]"));
+  });
+
+  it("-w widens the table header", () => {
+    const sim = makeSim();
+    sim.run(["qsub", "sleep60.sh"]);
+    const lines = sim.run(["qstat", "-w"]).stdout.split("\n");
+    assert.match(lines[0], /^Job id {25}Name {12}User {13}Time Use S Queue/);
+  });
+});
