@@ -11,6 +11,8 @@ import { qhold, qrls } from "./commands/qhold.ts";
 import { qselect } from "./commands/qselect.ts";
 import { qstat } from "./commands/qstat.ts";
 import { qsub } from "./commands/qsub.ts";
+import { getopt } from "./commands/getopt.ts";
+import { QSUB_OPTS } from "./commands/qsub-options.ts";
 import { connectFailure, Faults } from "./faults.ts";
 import type { SimServer } from "./server/server.ts";
 
@@ -79,7 +81,49 @@ export function createSimRunner(server: SimServer, faults = new Faults()): SimRu
         await server.clock.sleep(hang);
         return acted ?? runCommand(server, argv, options);
       }
-      return runCommand(server, argv, options);
+      const result = runCommand(server, argv, options);
+      if (name === "qsub" && result.exitCode === 0 && wantsBlock(argv)) {
+        return await block(server, result, options.timeoutMs);
+      }
+      return result;
     },
   };
+}
+
+/** `-W block=true` on the command line (directives are not scanned for it). */
+function wantsBlock(argv: readonly string[]): boolean {
+  const g = getopt("qsub", argv.slice(1), QSUB_OPTS);
+  return g.opts.some(([c, v]) => c === "W" && /(^|,)block=true(,|$)/i.test(v ?? ""));
+}
+
+/**
+ * qsub -W block=true: the id is printed, then qsub waits for the job and exits
+ * with its Exit_status & 0xFF (3 with PBS's line when the job was deleted).
+ */
+async function block(
+  server: SimServer,
+  submitted: CommandResult,
+  timeoutMs?: number,
+): Promise<CommandResult> {
+  const id = submitted.stdout.trim();
+  const start = server.clock.now();
+  for (;;) {
+    server.tick();
+    const job = server.jobs.get(id);
+    if (!job || job.finished) {
+      if (!job || job.substate === 91 || job.exitStatus === undefined) {
+        const by = job?.deletedBy ?? `${job?.req.user ?? "root"}@${server.host}`;
+        return {
+          ...submitted,
+          exitCode: 3,
+          stderr: `qsub: ${id} Job to be deleted at request of ${by}\n`,
+        };
+      }
+      return { ...submitted, exitCode: job.exitStatus & 0xff };
+    }
+    if (timeoutMs !== undefined && server.clock.now() - start >= timeoutMs) {
+      return { ...submitted, exitCode: 124, timedOut: true };
+    }
+    await server.clock.sleep(1000);
+  }
 }

@@ -93,3 +93,27 @@ describe("faults", () => {
     assert.equal(sim.server.find("1")!.state, "E");
   });
 });
+
+describe("qsub -W block=true", () => {
+  it("prints the id, waits, and exits with the job's Exit_status", async () => {
+    const sim = makeSim({ outcome: () => ({ runtimeMs: 30_000, exitStatus: 7 }) });
+    const runner = createSimRunner(sim.server);
+    const p = runner.run(["qsub", "-W", "block=true", "exit0.sh"], opts);
+    for (let i = 0; i < 40; i++) await sim.clock.advance(1000);
+    assert.deepEqual(await p, { exitCode: 7, stdout: "1.vm\n", stderr: "" });
+  });
+
+  it("a deleted job ends the wait with exit 3 and PBS's line", async () => {
+    const sim = makeSim({ outcome: () => ({ runtimeMs: 300_000, exitStatus: 0 }) });
+    const runner = createSimRunner(sim.server);
+    const p = runner.run(["qsub", "-W", "block=true", "exit0.sh"], opts);
+    await sim.clock.advance(1000);
+    sim.run(["qdel", "1"]);
+    await sim.clock.advance(1000);
+    assert.deepEqual(await p, {
+      exitCode: 3,
+      stdout: "1.vm\n",
+      stderr: "qsub: 1.vm Job to be deleted at request of alice@vm\n",
+    });
+  });
+});
