@@ -126,4 +126,19 @@ describe("execute mode", () => {
       server.stop();
     },
   );
+
+  it(
+    "-j oe joins stderr into the -o file; -e names the error file",
+    { timeout: 30000 },
+    async () => {
+      const { home, server, run } = setup();
+      run(["qsub", "-j", "oe", "-o", "out/joined.txt"], "echo out; echo err >&2\n");
+      run(["qsub", "-e", `${home}/errs.txt`, "-N", "sep"], "echo out2; echo err2 >&2\n");
+      await until(() => server.find("1")?.state === "F" && server.find("2")?.state === "F");
+      assert.equal(readFileSync(join(home, "out", "joined.txt"), "utf8"), "out\nerr\n");
+      assert.equal(readFileSync(join(home, "errs.txt"), "utf8"), "err2\n");
+      assert.equal(readFileSync(join(home, "sep.o2"), "utf8"), "out2\n");
+      server.stop();
+    },
+  );
 });
