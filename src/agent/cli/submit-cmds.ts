@@ -5,6 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { parseWalltime } from "../../core/walltime.ts";
+import { absolute } from "../access.ts";
 import { ensureAgent } from "./autostart.ts";
 import { type Command, type Context, expectOk, type OptionDecl, UsageError } from "./command.ts";
 import { formatJob } from "./format.ts";
@@ -74,13 +75,19 @@ function positiveInt(value: string | undefined, flag: string): number | undefine
 }
 
 /** The JobSpec document (our form) that `run`'s options describe. */
-export function runSpec(values: Record<string, any>, argv: string[]): Record<string, unknown> {
+export function runSpec(
+  values: Record<string, any>,
+  argv: string[],
+  cwd = process.cwd(),
+): Record<string, unknown> {
   if (argv.length === 0) throw new UsageError("expected an executable after --");
   const spec: Record<string, any> = { version: 1, executable: argv[0], arguments: argv.slice(1) };
   if (values.name) spec.name = values.name;
-  if (values.dir) spec.directory = values.dir;
-  if (values.stdout) spec.stdoutPath = values.stdout;
-  if (values.stderr) spec.stderrPath = values.stderr;
+  // Paths on the command line mean what they mean in the caller's shell: the
+  // job runs in the caller's directory unless --dir says otherwise.
+  spec.directory = absolute(values.dir ?? ".", cwd);
+  if (values.stdout) spec.stdoutPath = absolute(values.stdout, cwd);
+  if (values.stderr) spec.stderrPath = absolute(values.stderr, cwd);
   if (values.env?.length) {
     spec.environment = {};
     for (const kv of values.env as string[]) {
@@ -127,7 +134,7 @@ export const runCommand: Command = {
       multiple: true,
       help: "environment variable (repeatable)",
     },
-    dir: { type: "string", value: "path", help: "working directory" },
+    dir: { type: "string", value: "path", help: "working directory (default: the current one)" },
     stdout: { type: "string", value: "path", help: "file for standard output" },
     stderr: { type: "string", value: "path", help: "file for standard error" },
     "print-spec": { type: "boolean", help: "print the JobSpec document and exit" },
