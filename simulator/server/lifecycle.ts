@@ -8,7 +8,8 @@ import { dependOnEnd, dependOnStart } from "./depend.ts";
 import type { SimJob } from "./job.ts";
 import { type Alloc, ALLOC_STRIDE, type SimNode } from "./nodes.ts";
 import { dequeue, enqueue } from "./scheduler.ts";
-import { scheduleModelEnd, type SimServer } from "./server.ts";
+import { scheduleModelEnd } from "./model.ts";
+import type { SimServer } from "./server.ts";
 
 /** Q/10: in line for the scheduler (an array parent lines up its subjobs). */
 export function becomeEligible(srv: SimServer, job: SimJob): void {

@@ -16,14 +16,12 @@ import {
 import { registerDepends } from "./depend.ts";
 import { PBSE, PbsError } from "./errors.ts";
 import { EventHeap, type TimedEvent } from "./heap.ts";
+import { HistoryQueue } from "./history.ts";
+import { Alarm } from "./alarm.ts";
 import type { SimJob, SubmitRequest } from "./job.ts";
-import {
-  becomeEligible,
-  endRunningJob,
-  finalizeJob,
-  removeFromShape,
-  requeueJob,
-} from "./lifecycle.ts";
+import { becomeEligible, endRunningJob, finalizeJob } from "./lifecycle.ts";
+import { scheduleModelEnd } from "./model.ts";
+import { abortJob, deleteJob, holdJob, killNode, releaseJob } from "./requests.ts";
 import { NodePool } from "./nodes.ts";
 import { seededRandom } from "./rng.ts";
 import { runCycle, type Shape } from "./scheduler.ts";
@@ -98,10 +96,7 @@ export class SimServer {
   /** Jobs that will linger in E for the given ms when they next end. */
   readonly linger = new Map<string, number>();
   lingerAll = 0;
-  #timer?: ReturnType<typeof setTimeout>;
-  #armedAt?: number;
-  #armGen = 0;
-  #running = false;
+  #alarm: Alarm;
   /** Called after each state change (tests, the CLI server's persistence). */
   onChange?: () => void;
 
@@ -129,6 +124,7 @@ export class SimServer {
     this.historyEnabled = config.historyEnabled ?? true;
     this.historyRetentionMs = config.historyRetentionMs ?? TWO_WEEKS_MS;
     this.random = seededRandom(config.seed ?? 1);
+    this.#alarm = new Alarm(this.clock, () => this.tick());
     this.#sessionId = (config.firstSessionId ?? 20001) - 1;
   }
 
@@ -170,7 +166,7 @@ export class SimServer {
     ev.gen = job.runGen;
     ev.exitStatus = exitStatus;
     this.events.push(ev);
-    this.#arm();
+    this.#alarm.arm(this.events.peek()?.at);
   }
 
   /** Brings the server up to the clock: due events in order, cycles after each instant. */
@@ -197,7 +193,7 @@ export class SimServer {
     } finally {
       this.#ticking = false;
     }
-    this.#arm();
+    this.#alarm.arm(this.events.peek()?.at);
   }
 
   /** Runs events up to `ms` regardless of the clock (benchmarks drive time directly). */
@@ -276,7 +272,7 @@ export class SimServer {
         if (job.state === "E" && ev.gen === job.runGen) finalizeJob(this, job, ev.exitStatus);
         break;
       case "purge":
-        this.#purgeDue();
+        this.history.purgeDue();
         break;
       case "depabort":
         if (!job.finished && job.dependFailed) this.abortJob(job, job.comment ?? "");
@@ -289,40 +285,10 @@ export class SimServer {
     return this.config.killDelayMs ?? 10000;
   }
 
-  /**
-   * Finished jobs in the order they finished: with one retention for all,
-   * that is purge order, so one timed event (for the oldest) serves them all.
-   */
-  #history: SimJob[] = [];
-  #historyHead = 0;
-  #purgeArmed = false;
+  readonly history = new HistoryQueue(this);
 
   addHistory(job: SimJob): void {
-    this.#history.push(job);
-    if (!this.#purgeArmed) this.#armPurge();
-  }
-
-  #purgeAt(job: SimJob): number {
-    return ((job.historyTs ?? 0) + 1) * 1000 + this.historyRetentionMs;
-  }
-
-  #armPurge(): void {
-    const next = this.#history[this.#historyHead];
-    this.#purgeArmed = next !== undefined;
-    if (next) this.schedule(Math.max(this.#purgeAt(next), this.#simNow), "purge", next);
-  }
-
-  #purgeDue(): void {
-    const h = this.#history;
-    while (this.#historyHead < h.length && this.#purgeAt(h[this.#historyHead]) <= this.#simNow) {
-      const job = h[this.#historyHead++];
-      if (this.jobs.get(job.id) === job && job.isHistory) this.forget(job);
-    }
-    if (this.#historyHead > 4096 && this.#historyHead * 2 > h.length) {
-      this.#history = h.slice(this.#historyHead);
-      this.#historyHead = 0;
-    }
-    this.#armPurge();
+    this.history.add(job);
   }
 
   /** Drops a job (and its subjobs) from every table. */
@@ -344,13 +310,14 @@ export class SimServer {
     if (job.dependFailed) {
       job.state = "H";
       job.substate = 22;
-    } else this.#placeNewJob(job);
+    } else this.placeNewJob(job);
     this.markDirty();
     this.tick();
     return job;
   }
 
-  #placeNewJob(job: SimJob): void {
+  /** Puts a new or released job where it belongs: H, W, or in line. */
+  placeNewJob(job: SimJob): void {
     if (job.holdTypes !== "n") {
       job.state = "H";
       job.substate = job.holdTypes === "s" ? 22 : 20;
@@ -391,106 +358,30 @@ export class SimServer {
 
   /** qdel: ends or removes the job; throws PbsError like the server would. */
   deleteJob(id: string, user: string, opts: { force?: boolean; purge?: boolean } = {}): void {
-    this.tick();
-    const job = this.find(id);
-    if (!job) throw new PbsError(PBSE.UNKJOBID);
-    if (job.isHistory || (job.state === "X" && job.parent)) {
-      if (opts.purge) {
-        if (job.parent) throw new PbsError(PBSE.NOHISTARRAYSUBJOB);
-        this.forget(job);
-        return;
-      }
-      throw new PbsError(PBSE.HISTJOBID);
-    }
-    checkOwner(job, user);
-    if (job.state === "E" && !opts.force) throw new PbsError(PBSE.BADSTATE);
-    this.#delete(job, user, !!opts.force);
-    if (opts.purge && job.isHistory) this.forget(job);
-    this.markDirty();
-    this.tick();
-  }
-
-  #delete(job: SimJob, user: string, force: boolean): void {
-    if (job.subjobs) {
-      for (const s of job.subjobs) if (!s.finished) this.#delete(s, user, force);
-      if (!job.finished) finalizeJob(this, job, undefined, "deleted");
-      return;
-    }
-    job.deletedBy = `${user}@${this.host}`;
-    if (job.state === "R" || job.state === "E") {
-      job.ending = force ? "forced" : "deleted";
-      if (this.mode === "execute" && this.executor && job.state === "R") {
-        this.executor.signal(job, force ? "SIGKILL" : "SIGTERM");
-        if (!force) this.schedule(this.#simNow + this.killDelayMs, "sigkill", job);
-        return;
-      }
-      if (job.state === "E") finalizeJob(this, job, job.exitStatus, "deleted");
-      else endRunningJob(this, job, force ? 265 : 271);
-      return;
-    }
-    removeFromShape(this, job);
-    finalizeJob(this, job, undefined, "deleted");
+    this.#request(() => deleteJob(this, id, user, opts));
   }
 
   /** Ends a job that can never run (dependency), with the reason as comment. */
   abortJob(job: SimJob, reason: string): void {
-    removeFromShape(this, job);
-    job.comment = reason;
-    finalizeJob(this, job, undefined, "aborted");
+    abortJob(this, job, reason);
   }
 
   /** qhold: adds hold types; a running job keeps running. */
   hold(id: string, user: string, types = "u"): void {
-    this.tick();
-    const job = this.#liveJob(id, user);
-    if (job.state === "E") throw new PbsError(PBSE.BADSTATE);
-    const targets = job.subjobs
-      ? [job, ...job.subjobs.filter((s) => !s.finished && s.state !== "R")]
-      : [job];
-    for (const j of targets) {
-      j.holdTypes = mergeHolds(j.holdTypes, types);
-      if (j.state === "R" || j.state === "B") continue;
-      removeFromShape(this, j);
-      j.state = "H";
-      j.substate = 20;
-      j.comment = `Job held by ${user} on ${this.ctime(this.nowSec())}`;
-      j.mtime = this.nowSec();
-    }
-    this.markDirty();
-    this.tick();
+    this.#request(() => holdJob(this, id, user, types));
   }
 
   /** qrls: drops hold types; with none left (and no pending dependency) the job queues. */
   release(id: string, user: string, types = "u"): void {
-    this.tick();
-    const job = this.#liveJob(id, user);
-    const targets = job.subjobs ? [job, ...job.subjobs.filter((s) => s.state === "H")] : [job];
-    for (const j of targets) {
-      let holds = j.holdTypes === "n" ? "" : j.holdTypes;
-      for (const t of types) {
-        if (t !== "s" || j.depends.every((d) => d.pending.length === 0)) {
-          holds = holds.replace(t, "");
-        }
-      }
-      j.holdTypes = holds || "n";
-      if (j.state !== "H") continue;
-      j.mtime = this.nowSec();
-      if (j.holdTypes === "n") {
-        j.comment = undefined;
-        if (j.parent && j.parent.state === "H") continue;
-        this.#placeNewJob(j);
-      } else j.substate = j.holdTypes === "s" ? 22 : 20;
-    }
-    this.markDirty();
-    this.tick();
+    this.#request(() => releaseJob(this, id, user, types));
   }
 
-  #liveJob(id: string, user: string): SimJob {
-    const job = this.find(id);
-    if (!job) throw new PbsError(PBSE.UNKJOBID);
-    if (job.finished) throw new PbsError(PBSE.HISTJOBID);
-    checkOwner(job, user);
-    return job;
+  /** Brings the server to the clock, acts, then schedules what changed. */
+  #request(act: () => void): void {
+    this.tick();
+    act();
+    this.markDirty();
+    this.tick();
   }
 
   /** ctime() text for comments. */
@@ -502,28 +393,11 @@ export class SimServer {
 
   /** A node dies: rerunnable jobs on it requeue, the others end. */
   killNode(name: string): void {
-    this.tick();
-    for (const id of this.pool.setDown(name, true)) {
-      const job = this.jobs.get(id);
-      if (!job || job.state !== "R") continue;
-      if (this.mode === "execute") this.executor?.signal(job, "SIGKILL");
-      if (job.req.rerunable !== false) {
-        requeueJob(this, job, `Job requeued, execution node ${name} down`);
-      } else {
-        job.ending = "forced";
-        job.comment = "Non-rerunable job deleted on requeue";
-        endRunningJob(this, job, -20);
-      }
-    }
-    this.markDirty();
-    this.tick();
+    this.#request(() => killNode(this, name));
   }
 
   reviveNode(name: string): void {
-    this.tick();
-    this.pool.setDown(name, false);
-    this.markDirty();
-    this.tick();
+    this.#request(() => this.pool.setDown(name, false));
   }
 
   /** Drops finished jobs from history now (one id, or all). */
@@ -545,36 +419,11 @@ export class SimServer {
 
   /** Runs timed events as their time comes (execute mode, the CLI server). */
   start(): void {
-    this.#running = true;
-    this.#arm();
+    this.#alarm.start(this.events.peek()?.at);
   }
 
   stop(): void {
-    this.#running = false;
-    this.#armGen++;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = undefined;
-    this.#armedAt = undefined;
-  }
-
-  #arm(): void {
-    if (!this.#running) return;
-    const next = this.events.peek()?.at;
-    if (next === undefined || (this.#armedAt !== undefined && this.#armedAt <= next)) return;
-    this.#armedAt = next;
-    const gen = ++this.#armGen;
-    const fire = () => {
-      if (gen !== this.#armGen) return;
-      this.#armedAt = undefined;
-      this.#timer = undefined;
-      this.tick();
-      this.#arm();
-    };
-    const delay = Math.max(0, next - this.clock.now());
-    if (this.clock === realClock) {
-      if (this.#timer) clearTimeout(this.#timer);
-      this.#timer = setTimeout(fire, Math.min(delay, 2 ** 31 - 1));
-    } else void this.clock.sleep(delay).then(fire);
+    this.#alarm.stop();
   }
 
   /** Execute mode: a job's process ended with this Exit_status. */
@@ -588,38 +437,3 @@ export class SimServer {
     this.tick();
   }
 }
-
-/** Only the owner (or root, the simulator's only manager) may act on a job. */
-function checkOwner(job: SimJob, user: string): void {
-  if (user !== job.req.user && user !== "root") throw new PbsError(PBSE.PERM);
-}
-
-function mergeHolds(current: string, add: string): string {
-  const set = new Set((current === "n" ? "" : current) + add);
-  return ["u", "o", "s", "p"].filter((c) => set.has(c)).join("") || "n";
-}
-
-/** Model mode: when and how the current run of `job` ends. */
-export function scheduleModelEnd(srv: SimServer, job: SimJob, startedAt: number): void {
-  let runtimeMs: number, exitStatus: number;
-  const given = job.outcome ?? (srv.config.outcome && srv.config.outcome({
-    id: job.id,
-    name: job.name,
-    arrayIndex: job.arrayIndex,
-    script: job.req.script,
-    runCount: job.runCount,
-  }));
-  if (given) ({ runtimeMs, exitStatus } = given);
-  else {
-    // The seeded default: no object per job (a million of them add up).
-    const [min, max] = srv.config.runtimeMs ?? DEFAULT_RUNTIME;
-    runtimeMs = Math.round(min + (max - min) * srv.random());
-    exitStatus = srv.random() < (srv.config.failureRate ?? 0) ? 1 : 0;
-  }
-  const wall = job.resources.walltime;
-  if (wall !== undefined && runtimeMs > wall * 1000) {
-    srv.schedule(startedAt + (wall + 1) * 1000, "walltime", job);
-  } else srv.schedule(startedAt + runtimeMs, "end", job, exitStatus);
-}
-
-const DEFAULT_RUNTIME: [number, number] = [60_000, 600_000];
