@@ -206,7 +206,7 @@ function submit(ctx: CommandContext, args: string[], o: Out): Output {
     shell: pick("S"),
     sandbox: wAttrs.get("sandbox"),
     variables,
-    submitArguments: args.join(" "),
+    submitArguments: args.length ? args.join(" ") : undefined,
     workdir: ctx.cwd,
     home: ctx.env.HOME,
     script: executable === undefined ? script : undefined,

@@ -6,6 +6,7 @@
 import { PBSE, PbsError } from "./errors.ts";
 import type { SimJob } from "./job.ts";
 import { endRunningJob, finalizeJob, removeFromShape, requeueJob } from "./lifecycle.ts";
+import { waitingComment } from "./scheduler.ts";
 import type { SimServer } from "./server.ts";
 
 /** qdel: ends or removes the job; throws PbsError like the server would. */
@@ -49,6 +50,9 @@ function deleteOne(srv: SimServer, job: SimJob, user: string, force: boolean): v
     else endRunningJob(srv, job, force ? 265 : 271);
     return;
   }
+  // The scheduler's last word becomes the job's own comment, then " and terminated".
+  const waiting = waitingComment(srv, job);
+  if (waiting !== undefined) job.comment = waiting;
   removeFromShape(srv, job);
   finalizeJob(srv, job, undefined, "deleted");
 }

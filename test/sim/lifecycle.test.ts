@@ -209,3 +209,16 @@ describe("walltime, history, failures", () => {
     assert.equal(sim.server.find("1"), undefined);
   });
 });
+
+describe("comments on deletion", () => {
+  it("a waiting job deleted keeps the scheduler's comment plus ' and terminated'", () => {
+    const sim = makeSim({ nodes: [{ name: "vm", ncpus: 1, memBytes: 2 ** 32, ngpus: 0 }] });
+    sim.run(["qsub", "sleep60.sh"]);
+    sim.run(["qsub", "sleep60.sh"]);
+    sim.run(["qdel", "2"]);
+    assert.equal(
+      sim.server.find("2")!.comment,
+      "Not Running: Insufficient amount of resource: ncpus (R: 1 A: 0 T: 1) and terminated",
+    );
+  });
+});
