@@ -3,6 +3,7 @@
  * CLI server remembers them. Running jobs cannot be re-attached (their MoM
  * went with the old process), so they come back requeued, as PBS requeues
  * rerunnable jobs whose node was lost; the others end with Exit_status -3.
+ * Dependency holds are re-linked to the jobs they wait for.
  * @module
  */
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
@@ -10,6 +11,7 @@ import type { JobState, SimJob, SubmitRequest } from "./server/job.ts";
 import { becomeEligible, finalizeJob } from "./server/lifecycle.ts";
 import type { SimServer } from "./server/server.ts";
 import { createJob } from "./server/submit.ts";
+import { registerDepends } from "./server/depend.ts";
 
 interface SavedJob {
   req: SubmitRequest;
@@ -113,7 +115,7 @@ export function readState(srv: SimServer, path: string): number {
   if (snap.version !== 1 || snap.server !== srv.name) return 0;
   for (const s of snap.jobs) {
     srv.lastSeq = s.seq - 1;
-    const job = createJob(srv, { ...s.req, hold: false, depend: undefined });
+    const job = createJob(srv, s.req);
     restoreInto(job, s);
     job.subjobs?.forEach((sub, i) => s.subjobs?.[i] && restoreInto(sub, s.subjobs[i]));
     srv.jobs.set(job.id, job);
@@ -122,6 +124,12 @@ export function readState(srv: SimServer, path: string): number {
     for (const j of [job, ...(job.subjobs ?? [])]) revive(srv, j);
   }
   srv.lastSeq = snap.lastSeq;
+  // Dependency links come back once every job is there to link to.
+  for (const job of srv.jobs.values()) {
+    if (job.req.depend !== undefined && job.state === "H" && job.holdTypes.includes("s")) {
+      registerDepends(srv, job);
+    }
+  }
   srv.markDirty();
   srv.tick();
   return snap.jobs.length;

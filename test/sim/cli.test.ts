@@ -92,3 +92,32 @@ describe("sim CLI", () => {
     assert.match(io.stderr, /^sim serve: --nodes: expected a non-negative number, got lots\n/);
   });
 });
+
+describe("state file", () => {
+  it("a dependency hold survives a restart and is released when its parent ends", {
+    timeout: 30000,
+  }, async () => {
+    const socket = join(dir, "c.sock");
+    const state = join(dir, "dep-state.json");
+    const args = ["--socket", socket, "--mode", "model", "--name", "simd", "--state", state];
+    const first = simMain(["serve", ...args], capture());
+    await new Promise((r) => setTimeout(r, 200));
+    await callSocket(socket, { argv: ["qsub", "-h", "--", "/bin/true"], cwd: dir, env });
+    await callSocket(socket, {
+      argv: ["qsub", "-W", "depend=afterany:1", "--", "/bin/true"],
+      cwd: dir,
+      env,
+    });
+    await simMain(["stop", "--socket", socket], capture());
+    await first;
+    const second = simMain(["serve", ...args], capture());
+    await new Promise((r) => setTimeout(r, 200));
+    const before = await callSocket(socket, { argv: ["qstat", "2"], cwd: dir, env });
+    assert.match(before.stdout, /^2\.simd .* H workq/m);
+    await callSocket(socket, { argv: ["qdel", "1"], cwd: dir, env });
+    const after = await callSocket(socket, { argv: ["qstat", "2"], cwd: dir, env });
+    assert.match(after.stdout, /^2\.simd .* [QR] workq/m);
+    await simMain(["stop", "--socket", socket], capture());
+    await second;
+  });
+});

@@ -20,6 +20,16 @@ describe("qsub directives and options", () => {
     assert.equal(j.resources.list.get("ncpus"), "2");
   });
 
+  it("-C and PBS_DPREFIX choose the directive prefix; an empty one disables directives", () => {
+    const sim = makeSim({
+      files: { [`${JOBS_DIR}/c.sh`]: "#PBS -N pbsname\n#X -N xname\nexit 0\n" },
+    });
+    sim.run(["qsub", "-C", "#X", "c.sh"]);
+    sim.run(["qsub", "c.sh"], { env: { USER: "alice", HOME: "/home/alice", PBS_DPREFIX: "#X" } });
+    sim.run(["qsub", "-C", "", "c.sh"]);
+    assert.deepEqual(["1", "2", "3"].map((i) => sim.server.find(i)!.name), ["xname", "xname", "c"]);
+  });
+
   it("a bad directive: getopt's line, then 'directive error' with each token and a space; exit 1", () => {
     const sim = makeSim({ files: { [`${JOBS_DIR}/bad.sh`]: "#PBS -Z foo\nexit 0\n" } });
     assert.deepEqual(sim.run(["qsub", "bad.sh"]), {
