@@ -83,9 +83,15 @@ async function loadClient(kind: "get" | "post"): Promise<void> {
       lat.push(performance.now() - t0);
     }
   };
-  // warm-up (connections, JIT), not counted; a cold run skips it
-  for (let i = 0; i < 200 && kind === "get" && !seeded; i++) {
-    await (await fetch(base + paths[i % paths.length], init)).arrayBuffer();
+  // warm-up (connections, JIT), not counted; a cold run warms up on the bare route so the
+  // job view cache stays empty
+  if (kind === "get") {
+    await Promise.all(Array.from({ length: conc }, async (_, w) => {
+      for (let i = 0; i < 50; i++) {
+        const path = seeded ? "/bare" : paths[(w * 50 + i) % paths.length];
+        await (await fetch(base + path, init)).arrayBuffer();
+      }
+    }));
   }
   const t0 = performance.now();
   await Promise.all(Array.from({ length: conc }, worker));

@@ -244,7 +244,7 @@ export class JobService {
     if (cached !== undefined) return cached;
     const r = this.store.getJob(id);
     if (!r) return undefined;
-    const text = jobJson(r, this.store.transitions(id));
+    const text = jobJson(r, () => this.store.transitions(id));
     if (this.#views.size >= JobService.VIEW_CACHE_SIZE) {
       // Evict the oldest entry (Map keeps insertion order): cheap and bounded.
       this.#views.delete(this.#views.keys().next().value!);

@@ -65,10 +65,12 @@ export function eventView(t: TransitionRecord, nativeId?: string): Record<string
 }
 
 /**
- * The full job as JSON text. The spec is spliced in as stored, so a read never
- * parses and re-serialises it.
+ * The full job as JSON text. The spec and the rendered history are spliced in
+ * as stored, so a read never parses and re-serialises them; `history` is
+ * called only for a row without a rendered history.
  */
-export function jobJson(r: JobRecord, history: TransitionRecord[]): string {
-  const head = JSON.stringify({ ...summaryOf(r), history: history.map(transitionView) });
-  return `${head.slice(0, -1)},"spec":${r.specJson}}`;
+export function jobJson(r: JobRecord, history: () => TransitionRecord[]): string {
+  const head = JSON.stringify(summaryOf(r));
+  const rendered = r.historyJson ?? JSON.stringify(history().map(transitionView));
+  return `${head.slice(0, -1)},"history":${rendered},"spec":${r.specJson}}`;
 }

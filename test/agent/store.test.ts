@@ -1,10 +1,13 @@
+/// <reference path="../../src/agent/store/node-sqlite.d.ts" />
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobStore } from "../../src/agent/store/store.ts";
-import { SCHEMA_VERSION, schemaVersion } from "../../src/agent/store/schema.ts";
+import { DatabaseSync } from "node:sqlite";
+import { migrate, SCHEMA_VERSION, schemaVersion } from "../../src/agent/store/schema.ts";
+import { jobJson, transitionView } from "../../src/agent/view.ts";
 import { JobState } from "../../src/core/job-state.ts";
 
 function newJob(store: JobStore, id: string, extra: { key?: string; hash?: string } = {}) {
@@ -125,23 +128,52 @@ describe("JobStore", () => {
     store.close();
   });
 
-  it("migrates an older database file forward and keeps its rows", () => {
+  it("migrates a version-1 database forward, keeping its rows and rendering their history", () => {
     const dir = mkdtempSync(join(tmpdir(), "psij-store-"));
     try {
       const path = join(dir, "agent.db");
-      const old = new JobStore(path, { schemaVersion: 1 });
-      assert.equal(schemaVersion(old.db), 1);
-      newJob(old, "j1");
+      const old = new DatabaseSync(path);
+      migrate(old, 1);
+      assert.equal(schemaVersion(old), 1);
+      old.exec(
+        `INSERT INTO jobs (id, executor, spec, state, seq, created_at, updated_at)
+           VALUES ('j1', 'local', '{"version":1,"executable":"/bin/true"}', 'QUEUED', 1, 5, 5);
+         INSERT INTO transitions (job_id, seq, state, time, evidence) VALUES ('j1', 1, 'QUEUED', 5, 'submit');`,
+      );
       old.close();
       const store = new JobStore(path);
       assert.equal(schemaVersion(store.db), SCHEMA_VERSION);
-      assert.equal(store.getJob("j1")?.id, "j1");
+      const job = store.getJob("j1")!;
+      assert.equal(job.state, "QUEUED");
+      assert.equal(job.historyJson, undefined, "not rendered before the upgrade");
+      const view = JSON.parse(jobJson(job, () => store.transitions("j1")));
+      assert.deepEqual(view.history.map((t: any) => t.state), ["QUEUED"]);
+      store.recordTransition("j1", { state: JobState.ACTIVE, time: 6 });
+      const rendered = JSON.parse(store.getJob("j1")!.historyJson!);
+      assert.deepEqual(rendered.map((t: any) => t.state), ["QUEUED", "STAGE_IN", "ACTIVE"]);
       const mode = store.db.prepare("PRAGMA journal_mode").get() as { journal_mode: string };
       assert.equal(mode.journal_mode, "wal");
       store.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("keeps the rendered history equal to the transitions table", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "j1");
+    store.recordTransition("j1", {
+      state: JobState.QUEUED,
+      time: 1,
+      metadata: { evidence: "submit", stamp: "s" },
+    });
+    store.recordTransition("j1", { state: JobState.FAILED, time: 2, exitCode: 3, message: "boom" });
+    const rendered = JSON.parse(store.getJob("j1")!.historyJson!);
+    assert.deepEqual(
+      rendered,
+      JSON.parse(JSON.stringify(store.transitions("j1").map(transitionView))),
+    );
+    store.close();
   });
 
   it("refuses a database from a newer agent", () => {

@@ -56,6 +56,10 @@ export const MIGRATIONS: readonly string[] = [
   // 2: `attach` and recovery look jobs up by their scheduler id.
   `CREATE INDEX jobs_by_native_id ON jobs(executor, native_id);
    CREATE INDEX intents_open ON intents(resolved_at) WHERE resolved_at IS NULL;`,
+  // 3: each job's history as the API renders it (a JSON array), appended with
+  // every transition, so reading a job is one row. NULL (rows from before)
+  // means "render from the transitions table", done on the next write.
+  `ALTER TABLE jobs ADD COLUMN history TEXT;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -10,6 +10,7 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { FINAL_STATES, type JobState, transitionPath } from "../../core/job-state.ts";
 import type { JobStatus } from "../../core/job-status.ts";
+import { transitionView } from "../view.ts";
 import { migrate } from "./schema.ts";
 import type {
   IntentRecord,
@@ -26,11 +27,6 @@ const JOB_COLS = "id, executor, native_id, spec, state, exit_code, message, seq,
   "updated_at, n";
 const FINAL_LIST = FINAL_STATES.map((s) => `'${s}'`).join(",");
 
-export interface StoreOptions {
-  /** Stop before the newest schema (tests of migrations only). */
-  schemaVersion?: number;
-}
-
 export class JobStore {
   readonly db: DatabaseSync;
   readonly #s: Record<string, StatementSync>;
@@ -39,7 +35,7 @@ export class JobStore {
   onJobChange?: (jobId: string) => void;
 
   /** Opens (creating and migrating as needed) the store at `path`; `:memory:` for tests. */
-  constructor(path: string, options: StoreOptions = {}) {
+  constructor(path: string) {
     this.db = new DatabaseSync(path);
     // WAL + NORMAL: a killed process loses nothing committed; only a power
     // loss may drop the last transactions.
@@ -48,7 +44,7 @@ export class JobStore {
         "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000",
     );
     try {
-      migrate(this.db, options.schemaVersion);
+      migrate(this.db);
     } catch (err) {
       this.db.close();
       throw err;
@@ -56,17 +52,17 @@ export class JobStore {
     const p = (sql: string) => this.db.prepare(sql);
     this.#s = {
       insertJob: p(
-        "INSERT INTO jobs (id, executor, spec, state, created_at, updated_at) " +
-          "VALUES (?, ?, ?, 'NEW', ?, ?)",
+        "INSERT INTO jobs (id, executor, spec, state, created_at, updated_at, history) " +
+          "VALUES (?, ?, ?, 'NEW', ?, ?, '[]')",
       ),
       insertIntent: p("INSERT INTO intents (job_id, stamp, created_at) VALUES (?, ?, ?)"),
       insertKey: p(
         "INSERT INTO idempotency_keys (key, job_id, request_hash, created_at) VALUES (?, ?, ?, ?)",
       ),
       getKey: p("SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?"),
-      getJob: p(`SELECT ${JOB_COLS} FROM jobs WHERE id = ?`),
+      getJob: p(`SELECT ${JOB_COLS}, history FROM jobs WHERE id = ?`),
       getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
-      stateOf: p("SELECT state, seq FROM jobs WHERE id = ?"),
+      stateOf: p("SELECT state, seq, history FROM jobs WHERE id = ?"),
       transitions: p(
         "SELECT event_id, job_id, seq, state, time, message, exit_code, evidence, metadata " +
           "FROM transitions WHERE job_id = ? ORDER BY seq",
@@ -77,7 +73,7 @@ export class JobStore {
       ),
       updateJobState: p(
         "UPDATE jobs SET state = ?, seq = ?, exit_code = coalesce(?, exit_code), " +
-          "message = ?, updated_at = ? WHERE id = ?",
+          "message = ?, updated_at = ?, history = ? WHERE id = ?",
       ),
       setNative: p("UPDATE jobs SET native_id = ?, updated_at = ? WHERE id = ?"),
       resolveIntent: p(
@@ -221,6 +217,7 @@ export class JobStore {
         last.exitCode ?? null,
         last.message ?? null,
         Math.round(last.time),
+        appendHistory(cur.history ?? null, written, () => this.transitions(jobId)),
         jobId,
       );
       return written;
@@ -277,6 +274,20 @@ export function decodeCursor(cursor: string): number {
   return n;
 }
 
+/**
+ * The rendered history after `written`: appended to the stored text, or
+ * rendered whole from the table when there is none (rows older than schema 3).
+ */
+function appendHistory(
+  stored: string | null,
+  written: TransitionRecord[],
+  all: () => TransitionRecord[],
+): string {
+  if (stored === null) return JSON.stringify(all().map(transitionView));
+  const items = written.map((t) => JSON.stringify(transitionView(t))).join(",");
+  return stored === "[]" ? `[${items}]` : `${stored.slice(0, -1)},${items}]`;
+}
+
 function opt<T>(v: T | null): T | undefined {
   return v === null ? undefined : v;
 }
@@ -293,6 +304,7 @@ function toJob(r: Row): JobRecord {
     seq: r.seq,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    historyJson: opt(r.history ?? null),
   };
 }
 

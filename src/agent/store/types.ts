@@ -18,6 +18,8 @@ export interface JobRecord {
   seq: number;
   createdAt: number;
   updatedAt: number;
+  /** The history as API JSON (an array), when read with the job (getJob). */
+  historyJson?: string;
 }
 
 /** One transition; `eventId` orders all transitions of all jobs (the SSE event id). */
