@@ -69,7 +69,12 @@ export function qstat(ctx: CommandContext): Output {
     json: F === "json",
   };
   if (F !== undefined && !fl.f) errs += "qstat: conflicting options.\n";
-  else if (F !== undefined && F !== "json" && F !== "dsv") errs += `qstat: invalid format ${F}\n`;
+  // v23 checks -F only against -f, so -u/-a/-n/-s with -f -F json print the
+  // alternate table and then a JSON header without Jobs (fixed later, #2676).
+  else if (fl.json && fl.alt && srv.config.jsonEncoder === "cjson") {
+    errs += "qstat: conflicting options.\n";
+  } else if (F !== undefined && F !== "json" && F !== "dsv") errs += `qstat: invalid format ${F}\n`;
+  const mixed = fl.json && fl.alt;
   if (fl.w && F !== undefined) errs += "qstat: option w cannot be used with -F\n";
   if (errs || has("Q") || has("B") || has("q")) {
     o.err(errs + (errs ? USAGE : "qstat: only job status is simulated\n"));
@@ -89,12 +94,12 @@ export function qstat(ctx: CommandContext): Output {
   let headerShown = false;
   const emit = (jobs: SimJob[], operandIndex: number) => {
     const stats = jobs.map((j) => statJob(srv, j));
-    if (fl.json) {
+    if (fl.json && !mixed) {
       if (srv.config.jsonEncoder === "cjson" && srv.config.cjsonMultiIdBug && operandIndex > 0) {
         return;
       }
       jsonJobs.push(...stats);
-    } else if (fl.f) o.out(formatFull(stats, { wide: fl.w }));
+    } else if (fl.f && !mixed) o.out(formatFull(stats, { wide: fl.w }));
     else if (stats.length > 0) {
       if (!headerShown) {
         o.out(fl.alt ? altHeader(srv.name) : formatTableHeader({ wide: fl.w }));
@@ -159,7 +164,7 @@ export function qstat(ctx: CommandContext): Output {
     const text = srv.config.jsonEncoder === "cjson"
       ? formatJsonCjson(h, jsonJobs)
       : formatJsonV23(h, jsonJobs);
-    o.stdout = text + o.stdout;
+    o.stdout = mixed ? o.stdout + text : text + o.stdout;
   }
   return o.result();
 }

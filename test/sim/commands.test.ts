@@ -262,3 +262,20 @@ describe("more refusals from pbs-cli.md", () => {
     assert.match(lines[0], /^Job id {25}Name {12}User {13}Time Use S Queue/);
   });
 });
+
+describe("qstat -u with -f -F json (v23 bug, #2676)", () => {
+  it("v23 prints the alternate table, then a JSON header without Jobs", () => {
+    const sim = makeSim();
+    sim.run(["qsub", "sleep60.sh"]);
+    const r = sim.run(["qstat", "-u", "alice", "-f", "-F", "json"]);
+    assert.ok(r.stdout.startsWith("\nvm: \n"));
+    assert.ok(r.stdout.endsWith(`"pbs_server":"vm"\n}`));
+    assert.doesNotMatch(r.stdout, /"Jobs"/);
+  });
+  it("the cJSON build refuses the combination", () => {
+    const sim = makeSim({ jsonEncoder: "cjson" });
+    const r = sim.run(["qstat", "-u", "alice", "-f", "-F", "json"]);
+    assert.equal(r.exitCode, 2);
+    assert.ok(r.stderr.startsWith("qstat: conflicting options.\n"));
+  });
+});
