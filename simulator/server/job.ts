@@ -242,14 +242,17 @@ export class SimJob {
     const a = this.alloc;
     if (!a) return undefined;
     const out: RanChunk[] = [];
-    for (let i = 0; i < a.length; i += ALLOC_STRIDE) {
-      out.push({
-        node: (a[i] as SimNode).name,
-        slot: a[i + 1] as number,
-        ncpus: a[i + 2] as number,
-        memBytes: a[i + 3] as number,
-        ngpus: a[i + 4] as number,
-      });
+    let i = 0;
+    for (const c of this.resources.chunks) {
+      for (let r = 0; r < c.count && i < a.length; r++, i += ALLOC_STRIDE) {
+        out.push({
+          node: (a[i] as SimNode).name,
+          slot: a[i + 1] as number,
+          ncpus: c.ncpus,
+          memBytes: c.memBytes,
+          ngpus: c.ngpus,
+        });
+      }
     }
     return out;
   }

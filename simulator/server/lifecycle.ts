@@ -81,7 +81,7 @@ function releaseNodes(srv: SimServer, job: SimJob): void {
   if (!job.onNodes || !a) return;
   job.onNodes = false;
   const excl = job.resources.place.sharing === "excl" || job.resources.place.sharing === "exclhost";
-  srv.pool.release(a, excl);
+  srv.pool.release(a, job.resources.chunks, excl);
   for (let i = 0; i < a.length; i += ALLOC_STRIDE) (a[i] as SimNode).jobs.delete(job.id);
   const q = srv.queues.get(job.queue)!;
   q.running--;

@@ -41,12 +41,12 @@ export class SimNode {
 }
 
 /**
- * Where a job's chunks went, flat: [node, slot, ncpus, memBytes, ngpus] per
- * chunk, in select order. One array per job (not an object per chunk), kept
- * after the run for exec_host/exec_vnode: a million jobs stay small.
+ * Where a job's chunks went, flat: [node, slot] per chunk in select order
+ * (the amounts are the chunk's own). One array per job, not an object per
+ * chunk, kept after the run for exec_host/exec_vnode: a million jobs stay small.
  */
 export type Alloc = (SimNode | number)[];
-export const ALLOC_STRIDE = 5;
+export const ALLOC_STRIDE = 2;
 
 export type Shortfall =
   | {
@@ -162,12 +162,12 @@ export class NodePool {
     return slot;
   }
 
-  #give(a: Alloc, i: number, excl: boolean): void {
+  #give(a: Alloc, i: number, c: Chunk, excl: boolean): void {
     const n = a[i] as SimNode;
     this.#track(n, -1);
-    n.freeNcpus += a[i + 2] as number;
-    n.freeMem += a[i + 3] as number;
-    n.freeGpus += a[i + 4] as number;
+    n.freeNcpus += c.ncpus;
+    n.freeMem += c.memBytes;
+    n.freeGpus += c.ngpus;
     if (excl) n.exclusive = false;
     this.#track(n, 1);
     n.slots[a[i + 1] as number] = false;
@@ -203,7 +203,7 @@ export class NodePool {
         for (let i = 0; i < c.count; i++) {
           const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl && first);
           first = false;
-          taken.push(n, slot, c.ncpus, c.memBytes, c.ngpus);
+          taken.push(n, slot);
         }
       }
       return taken;
@@ -228,13 +228,7 @@ export class NodePool {
       for (const c of chunks) {
         for (let i = 0; i < c.count; i++) {
           const n = picked[k++];
-          taken.push(
-            n,
-            this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl),
-            c.ncpus,
-            c.memBytes,
-            c.ngpus,
-          );
+          taken.push(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl));
         }
       }
       return taken;
@@ -245,16 +239,10 @@ export class NodePool {
           ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl)
           : this.#find(c.ncpus, c.memBytes, c.ngpus, excl);
         if (!n) {
-          for (let k = 0; k < taken.length; k += ALLOC_STRIDE) this.#give(taken, k, excl);
+          this.release(taken, chunks, excl);
           return this.shortfall(chunks);
         }
-        taken.push(
-          n,
-          this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl),
-          c.ncpus,
-          c.memBytes,
-          c.ngpus,
-        );
+        taken.push(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl));
       }
     }
     return taken;
@@ -276,9 +264,13 @@ export class NodePool {
     return n;
   }
 
-  release(a: Alloc, excl: boolean): void {
-    for (let i = 0; i < a.length; i += ALLOC_STRIDE) {
-      this.#give(a, i, excl && (a[i] as SimNode).exclusive);
+  /** Gives back what `a` holds (a prefix of the chunks when a placement is rolled back). */
+  release(a: Alloc, chunks: Chunk[], excl: boolean): void {
+    let i = 0;
+    for (const c of chunks) {
+      for (let r = 0; r < c.count && i < a.length; r++, i += ALLOC_STRIDE) {
+        this.#give(a, i, c, excl && (a[i] as SimNode).exclusive);
+      }
     }
   }
 
