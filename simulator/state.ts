@@ -20,11 +20,9 @@ interface SavedJob {
   substate: number;
   ctime: number;
   mtime: number;
-  qtime: number;
   etime?: number;
   stime?: number;
   obittime?: number;
-  historyTs?: number;
   holdTypes: string;
   dependText?: string;
   note?: string;
@@ -52,11 +50,9 @@ function save(j: SimJob): SavedJob {
     substate: j.substate,
     ctime: j.ctime,
     mtime: j.mtime,
-    qtime: j.qtime,
     etime: j.etime,
     stime: j.stime,
     obittime: j.obittime,
-    historyTs: j.historyTs,
     holdTypes: j.holdTypes,
     dependText: j.dependText,
     note: j.note,
@@ -86,11 +82,9 @@ function restoreInto(job: SimJob, s: SavedJob): void {
     state: s.state,
     substate: s.substate,
     mtime: s.mtime,
-    qtime: s.qtime,
     etime: s.etime,
     stime: s.stime,
     obittime: s.obittime,
-    historyTs: s.historyTs,
     holdTypes: s.holdTypes,
     dependText: s.dependText,
     note: s.note,

@@ -99,7 +99,6 @@ export class SimJob {
   etime?: number;
   stime?: number;
   obittime?: number;
-  historyTs?: number;
   holdTypes = "n";
   /** Where the job runs (or last ran): kept after the end for exec_host/exec_vnode. */
   alloc?: Alloc;
@@ -140,10 +139,16 @@ export class SimJob {
     readonly arrayIndex?: number,
   ) {
     this.mtime = ctime;
-    this.qtime = ctime;
   }
   mtime: number;
-  qtime: number;
+  /** Queued time: the server's only queue is where jobs are created, so ctime. */
+  get qtime(): number {
+    return this.ctime;
+  }
+  /** history_timestamp: when the job went into history, its obit time. */
+  get historyTs(): number | undefined {
+    return this.finished ? this.obittime : undefined;
+  }
   /** Rarely used fields live here, made on first write (a million plain jobs stay small). */
   #x?: JobExtra;
   get #extra(): JobExtra {

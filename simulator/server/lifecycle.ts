@@ -126,7 +126,6 @@ export function finalizeJob(
   job.exitStatus = exitStatus;
   job.obittime = now;
   job.mtime = now;
-  job.historyTs = now;
   if (ran || exitStatus !== undefined) {
     if (job.ending === "walltime") job.appendComment(" and exceeded resource walltime");
     else if (deleted && job.note !== "Non-rerunable job deleted on requeue") {
@@ -172,7 +171,6 @@ function finishParent(srv: SimServer, parent: SimJob, deleted: boolean): void {
   parent.substate = anyDeleted ? 91 : anyFailed ? 93 : 92;
   parent.obittime = now;
   parent.mtime = now;
-  parent.historyTs = now;
   srv.queues.get(parent.queue)!.jobCount--;
   toHistory(srv, parent);
   dependOnEnd(srv, parent);
