@@ -1,4 +1,5 @@
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import assert from "node:assert/strict";
 import { createApp } from "../../src/agent/http/app.ts";
 import { openApiDocument } from "../../src/agent/http/openapi.ts";
@@ -202,5 +203,45 @@ describe("HTTP API", () => {
       .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, "{$1}")}`)
       .sort();
     assert.deepEqual(fromDoc, [...new Set(fromApp)]);
+  });
+});
+
+describe("HTTP API against arbitrary input", () => {
+  it("answers any JSON body with 201 or a 4xx problem, and stores a job only on 201", async () => {
+    const { app, store } = setup();
+    const runs = Number(process.env.PROPERTY_RUNS ?? 150);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({
+            version: fc.constantFrom(1, 2, "1"),
+            executable: fc.oneof(fc.string(), fc.constant("/bin/true")),
+            arguments: fc.oneof(fc.array(fc.string()), fc.string()),
+            resources: fc.dictionary(
+              fc.constantFrom("nodeCount", "processCount", "memory", "bogus"),
+              fc.jsonValue(),
+            ),
+          }, { requiredKeys: [] }),
+        ),
+        async (doc) => {
+          const before = store.countJobs();
+          const res = await app.request("/v1/jobs", {
+            method: "POST",
+            body: JSON.stringify(doc),
+            headers: { "content-type": "application/json" },
+          });
+          if (res.status === 201) {
+            assert.equal(store.countJobs(), before + 1);
+          } else {
+            assert.ok(res.status >= 400 && res.status < 500, `status ${res.status}`);
+            const p = await json(res);
+            assert.equal(typeof p.detail, "string");
+            assert.equal(store.countJobs(), before, "nothing stored for a refused body");
+          }
+        },
+      ),
+      { numRuns: runs, seed: 42 },
+    );
   });
 });

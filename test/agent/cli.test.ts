@@ -144,12 +144,13 @@ describe("CLI without a running agent", SLOW, () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stderr, /started one in the background \(pid \d+/);
       const pid = JSON.parse(readFileSync(join(home, "agent.json"), "utf8")).pid;
-      process.kill(pid, "SIGTERM");
-      const deadline = Date.now() + 10_000;
-      while (existsSync(join(home, "agent.sock")) && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      const stop = await runCli(["stop", "--home", home, "--json"]);
+      assert.equal(stop.code, 0, stop.stderr);
+      assert.deepEqual(JSON.parse(stop.stdout), { stopped: true, pid });
       assert.equal(existsSync(join(home, "agent.sock")), false, "socket removed on SIGTERM");
+      const again = await runCli(["stop", "--home", home]);
+      assert.equal(again.code, 0);
+      assert.match(again.stdout, /no agent running/);
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

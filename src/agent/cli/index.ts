@@ -16,7 +16,7 @@ import {
   parseCommandLine,
   UsageError,
 } from "./command.ts";
-import { eventsCommand, executorsCommand, healthCommand } from "./info-cmds.ts";
+import { eventsCommand, executorsCommand, healthCommand, stopCommand } from "./info-cmds.ts";
 import {
   attachCommand,
   cancelCommand,
@@ -40,6 +40,7 @@ export const COMMANDS: Command[] = [
   eventsCommand,
   executorsCommand,
   healthCommand,
+  stopCommand,
   simCommand,
 ];
 

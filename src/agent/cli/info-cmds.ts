@@ -3,6 +3,8 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
+import { socketAnswers } from "../agent.ts";
 import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
 import { formatEvent } from "./format.ts";
 
@@ -72,5 +74,33 @@ export const healthCommand: Command = {
       return lines.join("\n");
     });
     return h.status === "ok" ? 0 : 1;
+  },
+};
+
+export const stopCommand: Command = {
+  name: "stop",
+  summary: "stop the agent of this home (it finishes writes and removes its socket)",
+  usage: "psij-agent stop",
+  details:
+    "Jobs are not touched: queued and running jobs go on, and the next agent re-attaches them.",
+  options: {},
+  async run(ctx) {
+    expectPositionals(ctx, []);
+    if (!(await socketAnswers(ctx.paths.socket))) {
+      ctx.print({ stopped: false, reason: "no agent running" }, () => "no agent running");
+      return 0;
+    }
+    // The pid comes from the agent itself, so a stale file can never name another process.
+    const { pid } = expectOk(await ctx.client().request("GET", "/v1/health"));
+    process.kill(pid, "SIGTERM");
+    for (let i = 0; i < 200 && existsSync(ctx.paths.socket); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const gone = !existsSync(ctx.paths.socket);
+    ctx.print(
+      { stopped: gone, pid },
+      () => (gone ? `stopped the agent (pid ${pid})` : `asked pid ${pid} to stop; still running`),
+    );
+    return gone ? 0 : 1;
   },
 };

@@ -123,6 +123,7 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     return c.json({
       status: degraded ? "degraded" : "ok",
       version: VERSION,
+      pid: process.pid,
       executors,
       recovering: service.recovering,
       liveJobs: service.live.size,
