@@ -6,7 +6,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -96,6 +96,29 @@ describe("the compiled binary", SLOW, () => {
       assert.equal(readFileSync(outFile, "utf8"), "hello from the binary\n");
       const sim = run(bin, ["sim", "--help"]);
       assert.match(sim.stderr + sim.stdout, /sim serve/);
+
+      // every client command once, through the binary
+      const h = ["--home", home];
+      const spec = join(dir, "spec.json");
+      writeFileSync(
+        spec,
+        JSON.stringify({ version: 1, executable: "/bin/sleep", arguments: ["30"] }),
+      );
+      const sub = run(bin, ["submit", spec, ...h, "--json"]);
+      assert.equal(sub.code, 0, sub.stderr);
+      const id = JSON.parse(sub.stdout).id;
+      assert.equal(run(bin, ["wait", id, ...h, "--timeout", "0.2"]).code, 3);
+      assert.equal(run(bin, ["cancel", id, ...h]).code, 0);
+      assert.equal(run(bin, ["wait", id, ...h]).code, 2);
+      assert.match(run(bin, ["status", id, ...h]).stdout, /state\s+CANCELED/);
+      assert.equal(JSON.parse(run(bin, ["list", ...h, "--json"]).stdout).length, 2);
+      assert.match(run(bin, ["events", ...h]).stdout, /CANCELED/);
+      assert.match(run(bin, ["executors", ...h]).stdout, /^sim\s/);
+      assert.equal(run(bin, ["health", ...h]).code, 0);
+      const att = run(bin, ["attach", job.nativeId, ...h, "--json"]);
+      assert.equal(JSON.parse(att.stdout).id, job.id, "attach of a tracked id returns its job");
+      assert.equal(run(bin, ["stop", ...h]).code, 0);
+      assert.equal(await exited(serve), 0);
     } finally {
       serve.kill("SIGTERM");
       await exited(serve);

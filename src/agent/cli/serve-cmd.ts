@@ -47,21 +47,25 @@ On start the agent re-attaches every job that was not final when it last stopped
     if (settle !== undefined && !/^\d+(\.\d+)?$/.test(settle)) {
       throw new UsageError(`--intent-settle must be a number of seconds, got "${settle}"`);
     }
+    const log = (line: string) =>
+      ctx.io.out(
+        ctx.json ? JSON.stringify({ time: new Date().toISOString(), message: line }) : line,
+      );
     const agent = await startAgent({
       intentSettleMs: settle === undefined ? undefined : Number(settle) * 1000,
       paths: ctx.paths,
       executor: choice,
       listen,
       noAuth: ctx.values["no-auth"] === true,
-      log: (line) => ctx.io.out(line),
+      log,
     });
     await new Promise<void>((resolve) => {
       if (ctx.io.signal.aborted) resolve();
       ctx.io.signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    ctx.io.out("stopping: no new requests, closing streams and the store");
+    log("stopping: no new requests, closing streams and the store");
     await agent.stop();
-    ctx.io.out("stopped");
+    log("stopped");
     return 0;
   },
 };
