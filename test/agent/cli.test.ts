@@ -123,6 +123,35 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
   });
 });
 
+describe("wait across an agent restart", SLOW, () => {
+  it("rides out the restart and reports the job's final state", SLOW, async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-cli-"));
+    const socket = join(home, "agent.sock");
+    const args = ["--home", home, "--executor", "local"];
+    try {
+      const first = await startServe(args, socket);
+      const sub = await runCli(["run", "--home", home, "--json", "--", "sleep", "30"]);
+      const id = JSON.parse(sub.stdout).id;
+      const waiting = runCli(["wait", "--home", home, id, "--json"]);
+      await new Promise((r) => setTimeout(r, 500));
+      first.child.kill("SIGTERM");
+      await exited(first.child);
+      const second = await startServe(args, socket);
+      const r = await waiting;
+      // A local job's processes belonged to the first agent: the second cannot follow them and
+      // says so; what matters here is that `wait` got the final state through the restart.
+      assert.equal(r.code, 1, r.stderr);
+      const job = JSON.parse(r.stdout);
+      assert.equal(job.state, "FAILED");
+      assert.match(job.message, /attach to local-\d+-\d+ failed|not a local job|issued by process/);
+      second.child.kill("SIGTERM");
+      await exited(second.child);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("CLI without a running agent", SLOW, () => {
   it("status exits 69 saying no agent answers", SLOW, async () => {
     const home = mkdtempSync(join(tmpdir(), "psij-cli-"));
