@@ -101,7 +101,9 @@ export function qstat(ctx: CommandContext): Output {
       jsonJobs.push(...stats);
     } else if (fl.f && !mixed) o.out(formatFull(stats, { wide: fl.w }));
     else if (stats.length > 0) {
-      if (!headerShown) {
+      // The header comes with the server's status, fetched for the first
+      // operand only: when that one fails, later rows print without it.
+      if (operandIndex === 0 && !headerShown) {
         o.out(fl.alt ? altHeader(srv.name) : formatTableHeader({ wide: fl.w }));
         headerShown = true;
       }
