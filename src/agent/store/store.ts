@@ -10,7 +10,15 @@
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { FINAL_STATES, type JobState, transitionPath } from "../../core/job-state.ts";
 import type { JobStatus } from "../../core/job-status.ts";
-import { transitionView } from "../view.ts";
+import {
+  appendHistory,
+  decodeCursor,
+  encodeCursor,
+  type Row,
+  toIntent,
+  toJob,
+  toTransition,
+} from "./rows.ts";
 import { migrate } from "./schema.ts";
 import type {
   IntentRecord,
@@ -20,8 +28,6 @@ import type {
   NewJob,
   TransitionRecord,
 } from "./types.ts";
-
-type Row = Record<string, any>;
 
 const JOB_COLS = "id, executor, native_id, spec, state, exit_code, message, seq, created_at, " +
   "updated_at, n";
@@ -261,74 +267,4 @@ export class JobStore {
   countJobs(): number {
     return Number((this.#s.count.get() as Row).c);
   }
-}
-
-export function encodeCursor(n: number): string {
-  return `c${n.toString(36)}`;
-}
-
-/** Throws RangeError on a cursor this store did not hand out. */
-export function decodeCursor(cursor: string): number {
-  const n = /^c[0-9a-z]{1,12}$/.test(cursor) ? parseInt(cursor.slice(1), 36) : NaN;
-  if (!Number.isSafeInteger(n)) throw new RangeError(`cursor "${cursor}" is not valid`);
-  return n;
-}
-
-/**
- * The rendered history after `written`: appended to the stored text, or
- * rendered whole from the table when there is none (rows older than schema 3).
- */
-function appendHistory(
-  stored: string | null,
-  written: TransitionRecord[],
-  all: () => TransitionRecord[],
-): string {
-  if (stored === null) return JSON.stringify(all().map(transitionView));
-  const items = written.map((t) => JSON.stringify(transitionView(t))).join(",");
-  return stored === "[]" ? `[${items}]` : `${stored.slice(0, -1)},${items}]`;
-}
-
-function opt<T>(v: T | null): T | undefined {
-  return v === null ? undefined : v;
-}
-
-function toJob(r: Row): JobRecord {
-  return {
-    id: r.id,
-    executor: r.executor,
-    nativeId: opt(r.native_id),
-    specJson: r.spec,
-    state: r.state,
-    exitCode: opt(r.exit_code),
-    message: opt(r.message),
-    seq: r.seq,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    historyJson: opt(r.history ?? null),
-  };
-}
-
-function toTransition(r: Row): TransitionRecord {
-  return {
-    eventId: r.event_id,
-    jobId: r.job_id,
-    seq: r.seq,
-    state: r.state,
-    time: r.time,
-    message: opt(r.message),
-    exitCode: opt(r.exit_code),
-    evidence: opt(r.evidence),
-    metadata: r.metadata === null ? undefined : JSON.parse(r.metadata),
-  };
-}
-
-function toIntent(r: Row): IntentRecord {
-  return {
-    jobId: r.job_id,
-    stamp: r.stamp,
-    createdAt: r.created_at,
-    nativeId: opt(r.native_id),
-    resolvedAt: opt(r.resolved_at),
-    outcome: opt(r.outcome),
-  };
 }
