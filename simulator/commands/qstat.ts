@@ -58,7 +58,7 @@ export function qstat(ctx: CommandContext): Output {
   const fl: Flags = {
     f: has("f"),
     x: has("x") || has("H"),
-    t: has("t") || has("J"),
+    t: has("t"),
     J: has("J"),
     w: has("w"),
     H: has("H"),
