@@ -43,11 +43,6 @@ export function eventsHandler(service: JobService, shutdown?: AbortSignal) {
           if (only === undefined || e.jobId === only) send(sseFrame(e));
         });
         const timer = setInterval(() => send(": keep-alive\n\n"), KEEPALIVE_MS);
-        stop = () => {
-          unsubscribe();
-          clearInterval(timer);
-        };
-        c.req.raw.signal?.addEventListener("abort", () => stop(), { once: true });
         // The agent is stopping: end the stream so the server can drain.
         const end = () => {
           stop();
@@ -57,9 +52,16 @@ export function eventsHandler(service: JobService, shutdown?: AbortSignal) {
             // already closed by the client
           }
         };
+        stop = () => {
+          unsubscribe();
+          clearInterval(timer);
+          shutdown?.removeEventListener("abort", end);
+        };
         if (shutdown?.aborted) end();
         else shutdown?.addEventListener("abort", end, { once: true });
       },
+      // Bun and Deno both cancel the stream when the client goes. (request.signal is not
+      // used: Deno aborts it on every successful response under its legacy behaviour.)
       cancel() {
         stop();
       },

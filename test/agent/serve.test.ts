@@ -1,0 +1,44 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { agentPaths } from "../../src/agent/access.ts";
+import { startAgent } from "../../src/agent/agent.ts";
+import { AgentClient } from "../../src/agent/cli/client.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("serving over the unix socket", () => {
+  it(
+    "releases an event subscriber when its client goes, and an open stream does not hold up stop",
+    {
+      timeout: 30_000,
+    },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), "psij-serve-"));
+      try {
+        const paths = agentPaths(home);
+        const agent = await startAgent({ paths, executor: "local" });
+        const client = new AgentClient({ socket: paths.socket });
+        const health = async () => (await client.request("GET", "/v1/health")).body;
+        const gone = new AbortController();
+        const first = client.stream("/v1/events", {}, () => false, gone.signal);
+        for (let i = 0; i < 100 && (await health()).sseClients !== 1; i++) await sleep(20);
+        assert.equal((await health()).sseClients, 1);
+        gone.abort();
+        await first;
+        for (let i = 0; i < 100 && (await health()).sseClients !== 0; i++) await sleep(20);
+        assert.equal((await health()).sseClients, 0, "subscriber released");
+
+        const frames: string[] = [];
+        const open = client.stream("/v1/events", {}, (f) => void frames.push(f.data));
+        for (let i = 0; i < 100 && (await health()).sseClients !== 1; i++) await sleep(20);
+        await agent.stop();
+        assert.equal(await open, 200, "the stream ended when the agent stopped");
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+});
