@@ -69,15 +69,14 @@ export class Job {
   _applyStatus(update: JobStatus): JobStatus[] {
     const path = transitionPath(this.#status.state, update.state);
     const made: JobStatus[] = [];
+    // Scheduler times have coarse (1 s) resolution and come from another
+    // clock: never let a later transition carry an earlier time.
+    const time = Math.max(update.time, this.#history.at(-1)?.time ?? update.time);
     for (const state of path) {
       const synthesized = state !== update.state;
       const status: JobStatus = synthesized
-        ? {
-          state,
-          time: update.time,
-          metadata: { nativeId: this.nativeId, evidence: "synthesized" },
-        }
-        : { ...update, metadata: { nativeId: this.nativeId, ...update.metadata } };
+        ? { state, time, metadata: { nativeId: this.nativeId, evidence: "synthesized" } }
+        : { ...update, time, metadata: { nativeId: this.nativeId, ...update.metadata } };
       this.#status = status;
       this.#history.push(status);
       made.push(status);

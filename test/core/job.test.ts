@@ -92,9 +92,14 @@ describe("JobStatus", () => {
     const { ex, job } = await submitted(new TestExecutor({ clock }));
     assert.equal(job.status.time, clock.now());
     await clock.advance(5000);
-    ex.push(job, S.ACTIVE, { time: 42, message: "running", metadata: { evidence: "scheduler" } });
+    const schedulerTime = clock.now() - 1000; // the scheduler's own (earlier) record of the start
+    ex.push(job, S.ACTIVE, {
+      time: schedulerTime,
+      message: "running",
+      metadata: { evidence: "scheduler" },
+    });
     const [, stageIn, active] = job.history;
-    assert.deepEqual([stageIn.time, active.time], [42, 42]);
+    assert.deepEqual([stageIn.time, active.time], [schedulerTime, schedulerTime]);
     assert.equal(active.message, "running");
     assert.deepEqual(active.metadata, { nativeId: job.nativeId, evidence: "scheduler" });
     ex.push(job, S.COMPLETED);
