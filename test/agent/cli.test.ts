@@ -4,7 +4,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
-import { exited, runCli, startServe } from "./fixtures/cli.ts";
+import { spawn } from "node:child_process";
+import { cliArgv, exited, runCli, startServe } from "./fixtures/cli.ts";
 
 const SLOW = { timeout: 60_000 };
 
@@ -87,6 +88,35 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
       assert.equal(JSON.parse(ex.stdout).executors[0].name, "local");
     },
   );
+
+  it("events --follow prints new transitions as they happen", SLOW, async () => {
+    const [exe, ...args] = cliArgv([
+      "events",
+      "--home",
+      home,
+      "--follow",
+      "--json",
+      "--after",
+      "0",
+    ]);
+    const child = spawn(exe, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout!.on("data", (d) => (out += d));
+    try {
+      const sub = await cli(["run", "--json", "--", "true"]);
+      const id = JSON.parse(sub.stdout).id;
+      const seen = () =>
+        out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.jobId === id);
+      for (let i = 0; i < 200 && !seen().some((e) => e.state === "COMPLETED"); i++) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      assert.deepEqual(seen().map((e) => e.state).at(-1), "COMPLETED");
+      assert.equal(seen()[0].state, "QUEUED");
+    } finally {
+      child.kill("SIGTERM");
+      await exited(child);
+    }
+  });
 
   it("bad command lines exit 64 and say why; unknown jobs exit 1", SLOW, async () => {
     const noExe = await cli(["run", "--"]);
