@@ -37,8 +37,12 @@ class TimedRunner implements CommandRunner {
     if (argv[0] === "qstat") this.idsPolled += argv.length - 5;
     const t = performance.now();
     const r = await this.inner.run(argv, options);
+    // Real output arrives from a pipe as one flat string; the in-process
+    // simulator builds it by concatenation, and flattening that rope on first
+    // touch (~18 ms per 1,000 jobs) is the simulator's cost, not the parser's.
+    const flat = { ...r, stdout: Buffer.from(r.stdout, "utf8").toString("utf8") };
     this.simMs += performance.now() - t;
-    return r;
+    return flat;
   }
 }
 
@@ -123,7 +127,7 @@ async function inProcess(): Promise<void> {
   );
   console.log(
     `  drain: ${fmt(drainWallMs, 0)} ms wall for ${fmt((clock.now() - v0) / 1000 / 60, 1)}` +
-      ` simulated minutes; CPU ${fmt(cpuMs, 0)} ms, of which in the simulator ${
+      ` simulated minutes; CPU ${fmt(cpuMs, 0)} ms, wall time inside the simulator ${
         fmt(runner.simMs, 0)
       } ms`,
   );

@@ -32,12 +32,19 @@ export { findByStamp } from "./pbs/stamp.ts";
 
 export const PBS_EXECUTOR_VERSION = "0.1.0";
 
-/** qsub/qdel exit codes that mean "the server could not be reached", worth a retry. */
-const TRANSIENT_CODES = new Set([255, 162, 111, 15010 & 0xff]);
+/**
+ * qsub exit codes that mean the server could not be reached or the reply was
+ * lost (PBSE_SYSTEM 162, PBSE_PROTOCOL 223, connect failures 111/255): a
+ * retry may succeed, and for a lost reply the job may exist already — the
+ * caller finds it by its stamp (findByStamp) before submitting again.
+ */
+const TRANSIENT_CODES = new Set([255, 162, 111, 15031 & 0xff]);
 
 function transientFailure(r: CommandResult): boolean {
   return !!r.timedOut || TRANSIENT_CODES.has(r.exitCode) ||
-    /cannot connect|Connection refused|timed out|Failed to recv/i.test(r.stderr);
+    /cannot connect|Connection refused|timed out|Failed to (recv|send)|protocol error/i.test(
+      r.stderr,
+    );
 }
 
 function firstLines(s: string, n = 5): string {

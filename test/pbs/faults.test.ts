@@ -162,7 +162,10 @@ describe("PBS executor under faults (simulator, model mode)", () => {
     const { executor, faults } = rig();
     faults.inject({ kind: "qsub-lost-reply" });
     const job = new Job({ executable: "/bin/date", name: "r100" });
-    await assert.rejects(executor.submit(job), (e: unknown) => e instanceof SubmitException);
+    await assert.rejects(
+      executor.submit(job),
+      (e: unknown) => e instanceof SubmitException && e.transient,
+    );
     const found = await executor.findByStamp(job.id);
     assert.equal(found.length, 1);
     assert.match(found[0], /^\d+\.pbs-sim$/);
