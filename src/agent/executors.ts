@@ -12,6 +12,7 @@ import type { JobExecutor } from "../core/executor.ts";
 import { ProcessRunner } from "../batch/process-runner.ts";
 import { LocalJobExecutor } from "../executors/local.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
+import { FileSubmitRunner } from "./file-submit.ts";
 import { createSimExecutor } from "./sim-executor.ts";
 
 export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim"] as const;
@@ -66,9 +67,13 @@ export async function chooseExecutor(
     };
   }
   if (choice === "pbs") {
+    const workDir = join(options.workDir, "pbs");
     return {
       name: "pbs",
-      executor: new PbsExecutor({ workDir: join(options.workDir, "pbs") }),
+      executor: new PbsExecutor({
+        workDir,
+        runner: new FileSubmitRunner(new ProcessRunner(), workDir),
+      }),
       banner: "executor pbs: jobs go to the real PBS server through qsub/qstat/qdel",
     };
   }
