@@ -128,6 +128,12 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
           `${r.resubmitted.length} resubmitted, ${r.failed.length} failed`,
       );
     }
+    if (r.untracked.length) {
+      log(
+        `${r.untracked.length} unfinished jobs belong to executors this agent does not serve; ` +
+          "they are left as they are (start the agent with their --executor to follow them)",
+      );
+    }
   }, (err) => {
     if (!stopped) {
       log(`recovery stopped with an error: ${err instanceof Error ? err.message : err}`);

@@ -33,6 +33,8 @@ export interface RecoveryReport {
   reconciled: string[];
   resubmitted: string[];
   failed: Array<{ id: string; reason: string }>;
+  /** Jobs of an executor this agent does not serve: left as they are for an agent that does. */
+  untracked: string[];
 }
 
 export const UNKNOWN_SUBMISSION = "submission state unknown";
@@ -44,7 +46,13 @@ function lookupOf(ex: JobExecutor): StampLookup | undefined {
 
 export async function recoverJobs(service: JobService): Promise<RecoveryReport> {
   const store = service.store;
-  const report: RecoveryReport = { reattached: [], reconciled: [], resubmitted: [], failed: [] };
+  const report: RecoveryReport = {
+    reattached: [],
+    reconciled: [],
+    resubmitted: [],
+    failed: [],
+    untracked: [],
+  };
   const intents = new Map(store.openIntents().map((i) => [i.jobId, i]));
   const fail = (id: string, reason: string) => {
     store.resolveIntent(id, service.clock.now(), "unknown");
@@ -55,11 +63,10 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
   const one = async (rec: JobRecord): Promise<void> => {
     if (service.live.has(rec.id)) return;
     if (!service.executorNames().includes(rec.executor)) {
-      return fail(
-        rec.id,
-        `executor "${rec.executor}" is not served by this agent since its restart; ` +
-          `the job (native id ${rec.nativeId ?? "none"}) is no longer tracked`,
-      );
+      // Not ours to judge: the job may well be alive at its scheduler. An agent
+      // started with that executor will pick it up again.
+      report.untracked.push(rec.id);
+      return;
     }
     if (rec.nativeId) {
       await service.reattach(rec);

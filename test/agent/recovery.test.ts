@@ -125,4 +125,20 @@ describe("restart recovery", () => {
     assert.equal(scheduler.jobs.size, 1, "not submitted twice");
     assert.equal(next.service.recovering, false);
   });
+
+  it("leaves alone the jobs of an executor this agent does not serve", async () => {
+    const store = new JobStore(":memory:");
+    store.createJob({
+      id: "jother",
+      executor: "slurm",
+      specJson: specToJson(parseJobSpecDocument(SPEC)),
+      createdAt: 1,
+      stamp: "jother",
+    });
+    store.recordNativeId("jother", "77", 2);
+    store.recordTransition("jother", { state: JobState.ACTIVE, time: 3 });
+    const { service, report } = await restart(store, new ManualScheduler());
+    assert.deepEqual(report.untracked, ["jother"]);
+    assert.equal(service.getRecord("jother").state, JobState.ACTIVE, "not declared failed");
+  });
 });
