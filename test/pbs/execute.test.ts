@@ -9,6 +9,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
+import fc from "fast-check";
 import { join } from "node:path";
 import { realClock } from "../../src/core/clock.ts";
 import { Job } from "../../src/core/job.ts";
@@ -270,28 +271,30 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     assert.ok(files.some((f) => f.endsWith(".job")));
   });
 
-  it("hostile values run end to end and arrive intact", async () => {
+  it("hostile values run end to end and arrive intact (property, execute mode)", async () => {
     const d = jobDir();
-    const values = [
-      "it's",
-      'a "b"',
-      "$(touch pwned)",
-      "`touch pwned`",
-      "x\n#PBS -q evil",
-      "ünï 🎉",
-    ];
-    for (const [i, v] of values.entries()) {
-      const job = await run({
-        executable: "/bin/bash",
-        arguments: ["-c", 'printf %s "$1|$HOSTILE"', "_", v],
-        environment: { HOSTILE: v },
-        name: v,
-        directory: d,
-        stdoutPath: join(d, `out${i}.txt`),
-      });
-      assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
-      assert.equal(readFileSync(join(d, `out${i}.txt`), "utf8"), `${v}|${v}`);
-    }
+    const fixed = ["it's", 'a "b"', "$(touch pwned)", "`touch pwned`", "x\n#PBS -q evil", "ünï 🎉"];
+    const value = fc.oneof(
+      fc.constantFrom(...fixed),
+      fc.string({ unit: "binary", maxLength: 40 }).filter((v) => !v.includes("\0")),
+    );
+    let i = 0;
+    await fc.assert(
+      fc.asyncProperty(value, value, async (arg, env) => {
+        const out = join(d, `out${++i}.txt`);
+        const job = await run({
+          executable: "/bin/bash",
+          arguments: ["-c", 'printf %s "$1|$HOSTILE"', "_", arg],
+          environment: { HOSTILE: env },
+          name: arg || "x",
+          directory: d,
+          stdoutPath: out,
+        });
+        assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
+        assert.equal(readFileSync(out, "utf8"), `${arg}|${env}`);
+      }),
+      { numRuns: Math.min(Number(process.env.PROPERTY_RUNS ?? 100), 15) },
+    );
     assert.equal(existsSync(join(d, "pwned")), false);
   });
 });
