@@ -13,7 +13,7 @@
 
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { Hono } from "hono";
@@ -210,6 +210,7 @@ async function main(): Promise<void> {
     console.error("bench/agent.ts: run it with bun (npm run bench:agent)");
     return;
   }
+  console.log(`psij-agent bench: bun ${g.Bun.version}, ${cpus().length} cores`);
   const home = mkdtempSync(join(tmpdir(), "psij-bench-agent-"));
   const store = new JobStore(join(home, "agent.db"));
   let t0 = performance.now();
