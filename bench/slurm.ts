@@ -78,8 +78,8 @@ async function main(): Promise<void> {
     );
     console.log(`  all ${JOBS} final after ${fmt(allMs / 1000)} s`);
     console.log(
-      `  status commands for the ${JOBS}: ${squeueAll} squeue in ${cycles} poll cycles ` +
-        `(${fmt(JOBS / Math.max(1, squeueAll))} jobs per squeue)`,
+      `  status commands while the ${JOBS} ran: ${squeueAll} squeue (incl. cancel/attach ` +
+        `look-ups) in ${cycles} poll cycles, one command per cycle for all tracked jobs`,
     );
     console.log(
       `  end-to-end latency, one job (submit → COMPLETED), ${LATENCY_RUNS} runs: ` +

@@ -15,9 +15,9 @@ import { createExecutor } from "../../src/core/registry.ts";
 import { SlurmExecutor } from "../../src/executors/slurm.ts";
 import { needSlurm, slurmOptions } from "./support.ts";
 
-const SLOW = slurmOptions(120_000);
-const LONG = slurmOptions(300_000);
-const WAIT = 100_000; // ms a job may take to finish on a busy host
+const SLOW = slurmOptions(300_000);
+const LONG = slurmOptions(400_000);
+const WAIT = 240_000; // ms a job may take to finish on a busy host (other suites share Slurm)
 
 describe("Slurm executor against a real Slurm", () => {
   let dir = "";
@@ -236,7 +236,7 @@ describe("Slurm executor against a real Slurm", () => {
 
   it("walltime exceeded → FAILED with the reason", LONG, async () => {
     needSlurm();
-    const s = await walltimeJob!.wait({ timeout: 240_000 });
+    const s = await walltimeJob!.wait({ timeout: 360_000 });
     assert.equal(s?.state, JobState.FAILED);
     assert.match(s?.message ?? "", /walltime exceeded.*TimeLimit/);
   });
