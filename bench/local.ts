@@ -10,8 +10,9 @@
  * machine hits all of them alike. Prints figures; never passes or fails on them.
  *
  * Usage: bun bench/local.ts [--jobs 1000] [--concurrency 8] [--rounds 5]
- *          [--group auto,detached]   (process-group methods to run the executor with;
- *                                     one row each, the first is the headline)
+ *          [--group detached,setsid]   (process-group methods to run the executor
+ *                                       with, one row each; "(default)" marks the
+ *                                       one `auto` picks in this runtime)
  *        deno run -A bench/local.ts
  * @module
  */
@@ -20,14 +21,14 @@ import { spawn } from "node:child_process";
 import { parseArgs } from "node:util";
 import { Job } from "../src/core/job.ts";
 import { LocalJobExecutor } from "../src/executors/local.ts";
-import type { ProcessGroupMethod } from "../src/executors/local/spawn-group.ts";
+import { autoMethod, type ProcessGroupMethod } from "../src/executors/local/spawn-group.ts";
 
 const { values } = parseArgs({
   options: {
     jobs: { type: "string", default: "1000" },
     concurrency: { type: "string", default: "8" },
     rounds: { type: "string", default: "5" },
-    group: { type: "string", default: "auto,detached" },
+    group: { type: "string", default: "detached,setsid" },
   },
 });
 const JOBS = Number(values.jobs);
@@ -103,7 +104,10 @@ const sampler = setInterval(() => {
 }, 20);
 
 const variants: Array<[string, () => Promise<boolean>]> = [
-  ...methods.map((m): [string, () => Promise<boolean>] => [`executor (${m})`, viaExecutor(m)]),
+  ...methods.map((m): [string, () => Promise<boolean>] => [
+    `executor, ${m}${m === autoMethod() ? " (default)" : ""}`,
+    viaExecutor(m),
+  ]),
   ["bare spawn", () => spawnOnce(["/bin/true"])],
   ["spawn bash -c", () => spawnOnce(["bash", "-c", "/bin/true"])],
 ];
@@ -123,7 +127,7 @@ console.log(
 );
 for (const [name, f] of rows) {
   console.log(
-    `${name.padEnd(20)} ${f.jobsPerSec.toFixed(0).padStart(6)} jobs/s   p50 ${
+    `${name.padEnd(29)} ${f.jobsPerSec.toFixed(0).padStart(6)} jobs/s   p50 ${
       f.p50.toFixed(2).padStart(6)
     } ms   p99 ${f.p99.toFixed(2).padStart(6)} ms${f.failures ? `   ${f.failures} FAILED` : ""}`,
   );

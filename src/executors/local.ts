@@ -20,8 +20,8 @@ import { checkProcessGroupMethod, type ProcessGroupMethod } from "./local/spawn-
 export interface LocalExecutorOptions extends ExecutorOptions {
   /**
    * How each job gets a process group of its own (for cancel): `detached`
-   * (the runtime's), `setsid` (util-linux), or `auto` (setsid when installed;
-   * the faster one, see src/executors/local/spawn-group.ts). Default `auto`.
+   * (the runtime's), `setsid` (util-linux), or `auto`: setsid under Deno when
+   * installed, else detached (the faster each, see local/spawn-group.ts).
    */
   processGroup?: ProcessGroupMethod;
 }

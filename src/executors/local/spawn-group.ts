@@ -2,15 +2,16 @@
  * Starting a child in a process group of its own, so a cancel can signal
  * every process of the job at once (kill(-pid)).
  *
- * Two ways: Node's `detached: true`, or util-linux `setsid` in front of the
- * program (it makes the new group, then execs the program: the pid stays the
- * program's). Measured here (bench/local.ts): under Deno, `detached` forks
- * the whole runtime and runs at a few hundred spawns/s; under Bun it is as
- * fast as a plain spawn on an idle machine but about half as fast under load,
- * while setsid keeps close to a plain spawn in both. So `auto` picks setsid
- * when it is installed. setsid would report a missing program on the job's
- * stderr with status 127, so the executable is looked up here first and a
- * failure surfaces as the usual spawn error.
+ * Two ways: the runtime's `detached: true`, or util-linux `setsid` in front
+ * of the program (it makes the new group, then execs the program: the pid
+ * stays the program's). Measured here (bench/local.ts and plain spawn loops):
+ * under Bun, `detached` costs about what a plain spawn does and setsid's
+ * extra exec halves the rate, except in one loaded spell where `detached`
+ * fell to half; under Deno, `detached` forks the whole runtime and was always
+ * the slower, from a little to 8 times. So `auto` is setsid under Deno (when
+ * installed) and `detached` elsewhere. setsid would report a missing program
+ * on the job's stderr with status 127, so the executable is looked up here
+ * first and a failure surfaces as the usual spawn error.
  * @module
  */
 
@@ -25,16 +26,22 @@ type Options = SpawnOptions & { cwd: string; env: Record<string, string> };
 
 const SYSTEM_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 let setsidPath: string | null | undefined;
 
 /** The setsid program, or undefined when `method` (or its absence) means detached. */
 function setsidFor(method: ProcessGroupMethod): string | undefined {
-  if (method === "detached") return undefined;
+  if (method === "detached" || (method === "auto" && !IS_DENO)) return undefined;
   setsidPath ??= findOnPath("setsid", SYSTEM_PATH) ?? null;
   if (setsidPath === null && method === "setsid") {
     throw new Error("processGroup: setsid was asked for but is not installed");
   }
   return setsidPath ?? undefined;
+}
+
+/** What `auto` means in this runtime on this machine. */
+export function autoMethod(): "detached" | "setsid" {
+  return setsidFor("auto") ? "setsid" : "detached";
 }
 
 /** Checks that `method` can be used here (throws when setsid is asked for and missing). */
