@@ -11,6 +11,14 @@ export const REQUIRE_SLURM = process.env.REQUIRE_SLURM === "1";
 
 function probe(): string | undefined {
   if (!process.env.SLURM_CONF && existsSync(DEFAULT_CONF)) process.env.SLURM_CONF = DEFAULT_CONF;
+  const conf = process.env.SLURM_CONF;
+  if (conf && !existsSync(conf)) return `no Slurm reachable: SLURM_CONF=${conf} does not exist`;
+  // `scontrol ping` answers at once when slurmctld is down; sinfo would retry for ~10 s.
+  const ping = spawnSync("scontrol", ["ping"], { encoding: "utf8", timeout: 30_000 });
+  if (!ping.error && !/\bUP\b/.test(ping.stdout ?? "")) {
+    const said = `${ping.stdout ?? ""}${ping.stderr ?? ""}`.trim().split("\n")[0];
+    return `no Slurm reachable: scontrol ping: ${said || `exit ${ping.status}`}`;
+  }
   const r = spawnSync("sinfo", ["--noheader", "-o", "%T"], { encoding: "utf8", timeout: 30_000 });
   if (r.error) {
     const e = r.error as NodeJS.ErrnoException;
