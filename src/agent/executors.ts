@@ -1,6 +1,7 @@
 /**
  * Which backend the agent runs: `pbs` (the real commands), `local` (child
- * processes), `sim` (the embedded PBS simulator, execute mode), or `auto`:
+ * processes), `sim` (the embedded PBS simulator, execute mode), `slurm`
+ * (asked for by name only), or `auto`:
  * PBS when `qstat --version` and `qsub --version` answer as PBS, otherwise
  * the simulator, announced loudly so nobody mistakes it for a cluster.
  * @module
@@ -12,14 +13,15 @@ import type { JobExecutor } from "../core/executor.ts";
 import { ProcessRunner } from "../batch/process-runner.ts";
 import { LocalJobExecutor } from "../executors/local.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
+import { SlurmExecutor } from "../executors/slurm.ts";
 import { FileSubmitRunner } from "./file-submit.ts";
 import { createSimExecutor } from "./sim-executor.ts";
 
-export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim"] as const;
+export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim", "slurm"] as const;
 export type ExecutorChoice = (typeof EXECUTOR_CHOICES)[number];
 
 export interface ChosenExecutor {
-  name: "pbs" | "local" | "sim";
+  name: "pbs" | "local" | "sim" | "slurm";
   executor: JobExecutor;
   /** One or more lines for the start-up banner. */
   banner: string;
@@ -75,6 +77,13 @@ export async function chooseExecutor(
         runner: new FileSubmitRunner(new ProcessRunner(), workDir),
       }),
       banner: "executor pbs: jobs go to the real PBS server through qsub/qstat/qdel",
+    };
+  }
+  if (choice === "slurm") {
+    return {
+      name: "slurm",
+      executor: new SlurmExecutor({ workDir: join(options.workDir, "slurm") }),
+      banner: "executor slurm: jobs go to Slurm through sbatch/squeue/scancel",
     };
   }
   if (choice === "local") {

@@ -11,7 +11,8 @@ import { type Command, expectPositionals, UsageError } from "./command.ts";
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the agent (foreground) on the unix socket, and on TCP with --listen",
-  usage: "psij-agent serve [--executor auto|pbs|local|sim] [--listen <host:port>] [--no-auth]",
+  usage:
+    "psij-agent serve [--executor auto|pbs|local|sim|slurm] [--listen <host:port>] [--no-auth]",
   details:
     `The socket is <home>/agent.sock (mode 0600, in a 0700 directory); the store <home>/agent.db.
 --listen adds a TCP listener that requires "Authorization: Bearer <token>" on every route; the token
@@ -20,7 +21,7 @@ is created in <home>/token (mode 0600). --no-auth is refused unless the address 
 PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine).
 On start the agent re-attaches every job that was not final when it last stopped.`,
   options: {
-    executor: { type: "string", value: "name", help: "auto (default), pbs, local or sim" },
+    executor: { type: "string", value: "name", help: "auto (default), pbs, local, sim or slurm" },
     listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
     "no-auth": { type: "boolean", help: "no token on a loopback TCP listener" },
     "intent-settle": {
