@@ -98,11 +98,11 @@ if (!values["no-checks"]) {
 }
 
 if (values.only !== "deno") {
-  const junit = join(tmp, "bun.junit.xml");
+  const junit = join(tmp, `bun-${process.pid}.junit.xml`);
   runtime("bun", [bin("bun"), "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${junit}`, ...paths], junit);
 }
 if (values.only !== "bun") {
-  const junit = join(tmp, "deno.junit.xml");
+  const junit = join(tmp, `deno-${process.pid}.junit.xml`);
   runtime("deno", [bin("deno"), "test", "-A", "--no-prompt", `--junit-path=${junit}`, ...paths], junit);
 }
 
