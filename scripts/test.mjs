@@ -85,6 +85,7 @@ function runtime(name, argv, junit) {
   rmSync(junit, { force: true });
   const ok = step(`${name} test`, argv);
   const counts = countJunit(junit) ?? { passed: 0, failed: 1, skipped: 0, failures: ["(no report)"] };
+  rmSync(junit, { force: true });
   // A runtime that failed without a failing test (a load error) still fails.
   if (!ok && counts.failed === 0) counts.failed = 1, counts.failures.push("(runner exited non-zero)");
   results[name] = counts;

@@ -34,9 +34,14 @@ export async function ensureAgent(ctx: Context): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await socketAnswers(ctx.paths.socket)) {
+      const res = await client.request("GET", "/v1/executors").catch(() => undefined);
+      const name = res?.body?.executors?.find((e: { default: boolean }) => e.default)?.name;
+      const what = name === "sim"
+        ? "on THE EMBEDDED PBS SIMULATOR, NOT A CLUSTER (jobs run on this machine)"
+        : `with executor ${name ?? "?"}`;
       ctx.io.err(
-        `psij-agent: no agent was running; started one in the background ` +
-          `(pid ${child.pid}, log ${ctx.paths.log}; stop it with: kill ${child.pid})`,
+        `psij-agent: no agent was running; started one in the background ${what} ` +
+          `(pid ${child.pid}, log ${ctx.paths.log}; stop it with: psij-agent stop)`,
       );
       return;
     }
