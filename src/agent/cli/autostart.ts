@@ -41,7 +41,9 @@ export async function ensureAgent(ctx: Context): Promise<void> {
         : `with executor ${name ?? "?"}`;
       ctx.io.err(
         `psij-agent: no agent was running; started one in the background ${what} ` +
-          `(pid ${child.pid}, log ${ctx.paths.log}; stop it with: psij-agent stop)`,
+          `(pid ${child.pid}, log ${ctx.paths.log}; stop it with: psij-agent stop${
+            ctx.values.home ? ` --home ${ctx.paths.home}` : ""
+          })`,
       );
       return;
     }
