@@ -1,0 +1,133 @@
+/**
+ * The model commands a run is made of. Each prints as the line that builds it
+ * again, so a shrunk counterexample can be pasted into a regression test.
+ * @module
+ */
+import type fc from "fast-check";
+import { SubmitFailedError } from "../../src/agent/errors.ts";
+import { InvalidStateException, PsijError } from "../../src/core/errors.ts";
+import type { Fault } from "../../simulator/faults.ts";
+import type { Stack } from "../helpers/stack.ts";
+
+/** What the test remembers: the ids of the jobs it asked the agent for. */
+export interface Model {
+  jobs: string[];
+}
+
+export type Cmd = fc.AsyncCommand<Model, Stack>;
+
+const show = (v: unknown) => JSON.stringify(v);
+
+export class Submit implements Cmd {
+  constructor(readonly doc: Record<string, unknown>) {}
+  check = () => true;
+  async run(m: Model, s: Stack) {
+    const before = s.agent.store.countJobs();
+    try {
+      const r = await s.settle(s.agent.service.submit(this.doc));
+      m.jobs.push(r.job.id);
+    } catch (err) {
+      // A refused submission (a fault) is stored FAILED; anything else is a bug.
+      if (!(err instanceof SubmitFailedError)) throw err;
+      m.jobs.push(err.jobId);
+    }
+    if (s.agent.store.countJobs() !== before + 1) throw new Error("submit did not store one job");
+  }
+  toString = () => `new Submit(${show(this.doc)})`;
+}
+
+/** Errors a cancel may end with: a job never submitted or already given up, a failed qdel. */
+function expectedCancelError(err: unknown): boolean {
+  return err instanceof InvalidStateException ||
+    (err instanceof PsijError && /^qdel .* failed/.test(err.message));
+}
+
+export class Cancel implements Cmd {
+  constructor(readonly pick: number, readonly twice: boolean) {}
+  check = (m: Readonly<Model>) => m.jobs.length > 0;
+  async run(m: Model, s: Stack) {
+    const id = m.jobs[this.pick % m.jobs.length];
+    const one = () =>
+      s.settle(s.agent.service.cancel(id)).catch((err) => {
+        if (!expectedCancelError(err)) throw err;
+      });
+    await Promise.all(this.twice ? [one(), one()] : [one()]);
+  }
+  toString = () => `new Cancel(${this.pick}, ${this.twice})`;
+}
+
+export class Advance implements Cmd {
+  constructor(readonly ms: number) {}
+  check = () => true;
+  async run(_m: Model, s: Stack) {
+    await s.clock.advance(this.ms);
+  }
+  toString = () => `new Advance(${this.ms})`;
+}
+
+/** A fault; timed ones fire `inMs` from now, `pick` chooses a PBS job for per-job faults. */
+export class Inject implements Cmd {
+  constructor(readonly fault: Fault, readonly inMs = 0, readonly pick?: number) {}
+  check = () => true;
+  run(_m: Model, s: Stack) {
+    const f = { ...this.fault };
+    if ("atMs" in f) {
+      f.atMs = s.clock.now() + this.inMs;
+      if (this.pick !== undefined && (f.kind === "purge-history" || f.kind === "linger-e")) {
+        const ids = [...s.simJobs.keys()];
+        if (ids.length) f.id = ids[this.pick % ids.length];
+      }
+    }
+    s.faults.inject(f);
+    return Promise.resolve();
+  }
+  toString = () => `new Inject(${show(this.fault)}, ${this.inMs}, ${this.pick})`;
+}
+
+export class ClearFaults implements Cmd {
+  check = () => true;
+  run(_m: Model, s: Stack) {
+    clearAllFaults(s);
+    return Promise.resolve();
+  }
+  toString = () => `new ClearFaults()`;
+}
+
+export function clearAllFaults(s: Stack): void {
+  s.faults.clear();
+  for (const n of s.server.pool.nodes ?? []) s.server.reviveNode(n.name);
+}
+
+export class Restart implements Cmd {
+  constructor(readonly downMs: number) {}
+  check = () => true;
+  async run(_m: Model, s: Stack) {
+    await s.restart(this.downMs);
+  }
+  toString = () => `new Restart(${this.downMs})`;
+}
+
+/**
+ * The agent dies inside a submit: the intent is stored, qsub was sent, and
+ * the reply never read (`after`: PBS made the job; `before`: it never got
+ * there). Then it comes back after `downMs`.
+ */
+export class KillMidSubmit implements Cmd {
+  constructor(
+    readonly doc: Record<string, unknown>,
+    readonly when: "before" | "after",
+    readonly downMs: number,
+  ) {}
+  check = () => true;
+  async run(m: Model, s: Stack) {
+    const known = new Set(m.jobs);
+    const killed = new Promise<void>((resolve) => (s.agent.runner.onQsubKill = resolve));
+    s.agent.runner.killAtQsub = this.when;
+    void s.agent.service.submit(this.doc).catch(() => {});
+    await s.settle(killed, 60_000);
+    const fresh = s.agent.store.listJobs({ limit: 1000 }).jobs.filter((j) => !known.has(j.id));
+    m.jobs.push(...fresh.map((j) => j.id));
+    await s.restart(this.downMs);
+  }
+  toString = () => `new KillMidSubmit(${show(this.doc)}, ${show(this.when)}, ${this.downMs})`;
+}
