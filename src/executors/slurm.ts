@@ -35,6 +35,7 @@ import {
   squeueArgv,
   squeueMineArgv,
 } from "./slurm/parse.ts";
+import { interpretSacct, sacctArgv } from "./slurm/sacct.ts";
 import { renderSlurmScript } from "./slurm/script.ts";
 import { interpretStatus, isSlurmJobId, lookupJob } from "./slurm/status.ts";
 
@@ -67,6 +68,8 @@ export class SlurmExecutor extends JobExecutor {
   readonly #entries: Entries;
   readonly #poller: StatusPoller<SlurmJobRow>;
   #workDirReady = false;
+  /** Set once sacct says this cluster keeps no accounting. */
+  #noAccounting = false;
 
   constructor(config: SlurmExecutorConfig = {}) {
     super({ clock: config.clock });
@@ -321,6 +324,13 @@ export class SlurmExecutor extends JobExecutor {
     const found = await lookupJob(this.#runner, id, this.#timeout);
     if (found.kind === "found") return this.#applyRow(id, found.row).final ? "final" : "alive";
     if (found.kind === "error") return "error";
+    const accounted = await this.#sacct(id);
+    if (accounted === "error") return "error";
+    if (accounted) {
+      this.#applyToJobs(entry, { ...accounted, evidence: "history" });
+      this.#entries.finish(id);
+      return "final";
+    }
     if (entry.userCanceled) {
       this.#applyToJobs(entry, {
         state: JobState.CANCELED,
@@ -331,6 +341,22 @@ export class SlurmExecutor extends JobExecutor {
       return "final";
     }
     return "none";
+  }
+
+  /** The accounting record's final verdict, if accounting exists and has one. */
+  async #sacct(id: string): Promise<StatusUpdate | undefined | "error"> {
+    if (this.#noAccounting) return undefined;
+    const r = await this.#run(sacctArgv(id));
+    if (r.exitCode === 127 && !r.timedOut) {
+      this.#noAccounting = true; // no sacct at all
+      return undefined;
+    }
+    const found = interpretSacct(id, r);
+    if (found.kind === "disabled") this.#noAccounting = true;
+    if (found.kind === "error") return "error";
+    if (found.kind !== "found" || !found.row.final) return undefined;
+    const entry = this.#entries.get(id);
+    return finalUpdate(found.row, readOutcome(this.workDir, id), entry?.userCanceled ?? false);
   }
 
   #giveUp(id: string, since: number): void {

@@ -15,6 +15,7 @@ import {
   squeueArgv,
   squeueMineArgv,
 } from "../../src/executors/slurm/parse.ts";
+import { interpretSacct, parseSacctExitCode } from "../../src/executors/slurm/sacct.ts";
 
 const dir = new URL("./fixtures/", import.meta.url);
 function fixture(name: string) {
@@ -254,5 +255,27 @@ describe("small parsers", () => {
   });
   it("scontrol show hostnames", () => {
     assert.deepEqual(parseHostnames("n1\nn2\n\n"), ["n1", "n2"]);
+  });
+});
+
+describe("sacct", () => {
+  it("no accounting (recorded): disabled, not an error", () => {
+    assert.deepEqual(interpretSacct("1", fixture("sacct-disabled")), { kind: "disabled" });
+  });
+  it("records: state (CANCELLED by N), exit:signal, end time", () => {
+    const out = "5|COMPLETED|0:0|2026-11-25T10:56:16\n6|CANCELLED by 0|0:15|Unknown\n";
+    const five = interpretSacct("5", { exitCode: 0, stdout: out, stderr: "" });
+    assert.equal(five.kind, "found");
+    const row = (five as { row: { state?: string; exitCode?: number; endTime?: number } }).row;
+    assert.equal(row.state, "COMPLETED");
+    assert.equal(row.exitCode, 0);
+    assert.ok(row.endTime! > 0);
+    const six = interpretSacct("6", { exitCode: 0, stdout: out, stderr: "" });
+    assert.equal((six as { row: { state?: string } }).row.state, "CANCELED");
+    assert.deepEqual(interpretSacct("9", { exitCode: 0, stdout: out, stderr: "" }), {
+      kind: "unknown",
+    });
+    assert.deepEqual(parseSacctExitCode("3:0"), { exitCode: 3 });
+    assert.deepEqual(parseSacctExitCode("0:9"), { exitCode: 137, signal: 9 });
   });
 });

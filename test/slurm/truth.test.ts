@@ -261,4 +261,37 @@ describe("Slurm truth rules (scripted runner, virtual clock)", () => {
     assert.equal(other.status.state, JobState.NEW);
     await assert.rejects(ex.attach(new Job(), "not-an-id"), /not a Slurm job id/);
   });
+
+  it("a job squeue forgot: sacct's record ends it (history); CANCELLED by 0 → CANCELED", async () => {
+    const a = new Job({ executable: "x" }), b = new Job({ executable: "y" });
+    await ex.submit(a);
+    await ex.submit(b);
+    runner.handlers.sacct = (argv) => {
+      const id = argv[argv.indexOf("-j") + 1];
+      return ok(
+        id === "7"
+          ? "7|FAILED|4:0|2026-11-25T10:56:16\n"
+          : "8|CANCELLED by 0|0:15|2026-11-25T10:56:16\n",
+      );
+    };
+    await tick(1000, 5);
+    assert.equal(a.status.state, JobState.FAILED);
+    assert.equal(a.status.exitCode, 4);
+    assert.equal(a.status.metadata?.evidence, "history");
+    assert.equal(b.status.state, JobState.CANCELED);
+  });
+
+  it("no accounting (recorded sacct answer): asked once, then the grace period decides", async () => {
+    const job = new Job({ executable: "x" });
+    await ex.submit(job);
+    runner.handlers.sacct = {
+      exitCode: 1,
+      stdout: "",
+      stderr: fx("sacct-disabled.err"),
+    };
+    await tick(1000, 30);
+    assert.equal(runner.count("sacct"), 1);
+    assert.equal(job.status.state, JobState.FAILED);
+    assert.equal(job.status.metadata?.evidence, "no-evidence");
+  });
 });
