@@ -201,7 +201,7 @@ describe("CLI without a running agent", SLOW, () => {
         env: { PSIJ_AGENT_EXECUTOR: "local", PSIJ_AGENT_HOME: home },
       });
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /started one in the background \(pid \d+/);
+      assert.match(r.stderr, /started one in the background with executor local \(pid \d+/);
       const pid = JSON.parse(readFileSync(join(home, "agent.json"), "utf8")).pid;
       const stop = await runCli(["stop", "--home", home, "--json"]);
       assert.equal(stop.code, 0, stop.stderr);
@@ -211,6 +211,8 @@ describe("CLI without a running agent", SLOW, () => {
       assert.equal(again.code, 0);
       assert.match(again.stdout, /no agent running/);
     } finally {
+      // Whatever failed above, no background agent outlives the test.
+      await runCli(["stop", "--home", home]);
       rmSync(home, { recursive: true, force: true });
     }
   });
