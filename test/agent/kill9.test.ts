@@ -50,10 +50,13 @@ describe("kill -9 during a burst of submits", () => {
     const socket = join(home, "agent.sock");
     const serveArgs = ["--home", home, "--executor", "pbs", "--intent-settle", "2"];
     const keys: string[] = [];
+    const agents: ChildProcess[] = [];
     try {
       for (let i = 0; i < 200 && !existsSync(simSocket); i++) await sleep(25);
       for (let round = 0; round < ROUNDS; round++) {
         const agent = await startServe(serveArgs, socket, env);
+        agents.push(agent.child);
+        agents.push(agent.child);
         const client = new AgentClient({ socket });
         await untilRecovered(client);
         let next = 0;
@@ -78,6 +81,7 @@ describe("kill -9 during a burst of submits", () => {
       // A last agent recovers; every key is then submitted again, as a client
       // retrying after the crash would: none may make a second job.
       const agent = await startServe(serveArgs, socket, env);
+      agents.push(agent.child);
       const client = new AgentClient({ socket });
       await untilRecovered(client);
       for (const key of keys) {
@@ -125,6 +129,7 @@ describe("kill -9 during a burst of submits", () => {
       }
       store.close();
     } finally {
+      for (const a of agents) if (a.exitCode === null && a.signalCode === null) a.kill("SIGKILL");
       sim.kill("SIGTERM");
       await exited(sim);
       rmSync(dir, { recursive: true, force: true });
