@@ -42,3 +42,33 @@ describe("serving over the unix socket", () => {
     },
   );
 });
+
+describe("the embedded simulator across an agent restart", () => {
+  it("a job submitted before a stop reaches its own final state after the restart", {
+    timeout: 60_000,
+  }, async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-serve-"));
+    try {
+      const paths = agentPaths(home);
+      const first = await startAgent({ paths, executor: "sim" });
+      const { job } = await first.service.submit({
+        version: 1,
+        executable: "/bin/sh",
+        arguments: ["-c", "sleep 0.5; exit 5"],
+      });
+      await first.stop();
+      const second = await startAgent({ paths, executor: "sim" });
+      const report = await second.recovery;
+      assert.deepEqual(report.reattached, [job.id]);
+      for (let i = 0; i < 200 && second.service.getRecord(job.id).state !== "FAILED"; i++) {
+        await sleep(50);
+      }
+      const done = second.service.getRecord(job.id);
+      assert.equal(done.state, "FAILED");
+      assert.equal(done.exitCode, 5, "the job's own exit code, after the restart");
+      await second.stop();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});
