@@ -34,6 +34,13 @@ describe("access rules", () => {
       assert.ok(t.length >= 40);
       assert.equal(statSync(path).mode & 0o777, 0o600);
       assert.equal(ensureToken(path), t);
+      chmodSync(path, 0o644);
+      assert.equal(ensureToken(path), t);
+      assert.equal(
+        statSync(path).mode & 0o777,
+        0o600,
+        "loose rights on a token file are tightened",
+      );
       writeFileSync(path, "x"); // too short to be a token: replaced
       assert.notEqual(ensureToken(path), "x");
     } finally {
