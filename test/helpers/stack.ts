@@ -110,7 +110,11 @@ class IncarnationRunner implements CommandRunner {
     stack.onCommandStart(log);
     const bypass = stack.restarting && stack.options.faultFreeRecovery &&
       (argv[0] === "qstat" || argv[0] === "qselect");
-    const r = bypass ? runCommand(stack.server, argv, options) : await stack.sim.run(argv, options);
+    const r = bypass
+      ? runCommand(stack.server, argv, options)
+      : stack.deliver
+      ? await stack.deliver(stack.sim.run(argv, options), argv.join(" "))
+      : await stack.sim.run(argv, options);
     if (this.dead) return NEVER;
     log.endMs = stack.clock.now();
     log.endSeq = stack.seq++;
@@ -159,6 +163,11 @@ export class Stack {
   /** Hooks the invariants install to watch commands as they run. */
   commandStartHooks: Array<(log: CommandLog) => void> = [];
   commandEndHooks: Array<(log: CommandLog) => void> = [];
+  /**
+   * When set, every reply passes through it (the command has already acted):
+   * a property test's fc.scheduler decides the order replies arrive in.
+   */
+  deliver?: <T>(reply: Promise<T>, label: string) => Promise<T>;
   agent!: Incarnation;
   restarting = false;
   seq = 0;

@@ -22,16 +22,18 @@ export class Submit implements Cmd {
   constructor(readonly doc: Record<string, unknown>) {}
   check = () => true;
   async run(m: Model, s: Stack) {
-    const before = s.agent.store.countJobs();
+    let id: string;
     try {
-      const r = await s.settle(s.agent.service.submit(this.doc));
-      m.jobs.push(r.job.id);
+      id = (await s.settle(s.agent.service.submit(this.doc))).job.id;
     } catch (err) {
       // A refused submission (a fault) is stored FAILED; anything else is a bug.
       if (!(err instanceof SubmitFailedError)) throw err;
-      m.jobs.push(err.jobId);
+      id = err.jobId;
     }
-    if (s.agent.store.countJobs() !== before + 1) throw new Error("submit did not store one job");
+    if (m.jobs.includes(id) || !s.agent.store.getJob(id)) {
+      throw new Error(`submit returned job ${id}, which is not a new stored job`);
+    }
+    m.jobs.push(id);
   }
   toString = () => `new Submit(${show(this.doc)})`;
 }

@@ -36,9 +36,10 @@ export async function quiesce(stack: Stack): Promise<void> {
 /** Setup, every command with its check, the end phase and the final check. */
 export async function runModel(
   cmds: Iterable<Cmd>,
-  options: StackOptions & CheckOptions = {},
+  options: StackOptions & CheckOptions & { prepare?: (stack: Stack) => void } = {},
 ): Promise<void> {
   const stack = new Stack(options);
+  options.prepare?.(stack);
   const check = { tolerate: options.tolerate };
   const watch = new FailingStatusWatch(stack);
   try {
