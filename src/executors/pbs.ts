@@ -24,7 +24,13 @@ import { parseQdelErrors, parseQselect, parseQsubId } from "./pbs/parse/index.ts
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { renderPbsScript } from "./pbs/script.ts";
 import { findByStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
-import { interpretStatus, lookupJob, qstatJsonArgv } from "./pbs/status.ts";
+import {
+  type HistoryMode,
+  interpretStatus,
+  lookupJob,
+  qstatJsonArgv,
+  runStatus,
+} from "./pbs/status.ts";
 import { isFinishedLetter } from "./pbs/state.ts";
 
 export type { PbsExecutorConfig } from "./pbs/config.ts";
@@ -62,6 +68,7 @@ export class PbsExecutor extends JobExecutor {
   readonly #poller: StatusPoller<PbsJobRecord>;
   #workDirReady = false;
   #parseMs = 0;
+  readonly #mode: HistoryMode = { history: true };
 
   constructor(config: PbsExecutorConfig = {}) {
     super({ clock: config.clock });
@@ -72,7 +79,12 @@ export class PbsExecutor extends JobExecutor {
     this.#entries = new Entries(this.workDir, config.keepFiles ?? false);
     this.#poller = new StatusPoller(this.clock, {
       query: async (ids) => {
-        const r = await this.#run(qstatJsonArgv(ids));
+        const r = await runStatus(
+          this.#runner,
+          (h) => qstatJsonArgv(ids, h),
+          this.#mode,
+          this.#timeout,
+        );
         const t0 = performance.now();
         const report = interpretStatus(ids, r);
         this.#parseMs += performance.now() - t0;
@@ -228,7 +240,7 @@ export class PbsExecutor extends JobExecutor {
 
   async attach(job: Job, nativeId: string): Promise<void> {
     this.prepareAttach(job, nativeId);
-    const found = await lookupJob(this.#runner, nativeId, this.#timeout);
+    const found = await lookupJob(this.#runner, nativeId, this.#timeout, this.#mode);
     if (found.kind === "error") {
       job.executor = undefined;
       job.nativeId = undefined;
@@ -275,7 +287,13 @@ export class PbsExecutor extends JobExecutor {
     const ids = parseQselect(sel.stdout);
     const found: string[] = [];
     for (let i = 0; i < ids.length; i += 500) {
-      const r = await this.#run(qstatJsonArgv(ids.slice(i, i + 500)));
+      const chunk = ids.slice(i, i + 500);
+      const r = await runStatus(
+        this.#runner,
+        (h) => qstatJsonArgv(chunk, h),
+        this.#mode,
+        this.#timeout,
+      );
       found.push(...findByStamp(r.stdout, stamp));
     }
     return found;
@@ -348,7 +366,7 @@ export class PbsExecutor extends JobExecutor {
       this.#entries.finish(id);
       return "final";
     }
-    const found = await lookupJob(this.#runner, id, this.#timeout);
+    const found = await lookupJob(this.#runner, id, this.#timeout, this.#mode);
     if (found.kind === "found") {
       return this.#applyRecord(id, found.record).final ? "final" : "alive";
     }

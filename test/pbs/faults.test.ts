@@ -113,6 +113,25 @@ describe("PBS executor under faults (simulator, model mode)", () => {
     assert.match(s.message!, /never seen in qstat by this agent/);
   });
 
+  it("a server with job history disabled: plain qstat, and the exit-code file decides", async () => {
+    const { clock, executor, workDir, runner } = rig({ server: { historyEnabled: false } });
+    const ok = new Job({ executable: "/bin/date", name: "r5" });
+    const lost = new Job({ executable: "/bin/date", name: "r5" });
+    await executor.submit(ok);
+    await executor.submit(lost);
+    await advance(clock, 2000);
+    assert.equal(ok.status.state, JobState.ACTIVE);
+    assert.equal(executor.health().status, "ok");
+    // the job's script writes its exit code; the other job's file never appears
+    writeFileSync(join(workDir, `${ok.nativeId}.ec`), "0\n");
+    const s = await untilFinal(clock, ok);
+    assert.deepEqual([s.state, s.metadata?.evidence], [JobState.COMPLETED, "exit-code-file"]);
+    const l = await untilFinal(clock, lost);
+    assert.deepEqual([l.state, l.metadata?.evidence], [JobState.FAILED, "no-evidence"]);
+    const last = runner.calls.filter((c) => c[0] === "qstat").at(-1)!;
+    assert.ok(!last.includes("-x"), "switched to qstat without -x");
+  });
+
   it("scenario 19: cancel racing completion → no error, one final state", async () => {
     for (const offset of [-1000, 0, 1000]) {
       const { clock, executor } = rig();

@@ -11,12 +11,39 @@ import { parseQstatErrors, parseQstatFull } from "./parse/index.ts";
 import { parseStatusJson } from "./fast-json.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 
-export function qstatJsonArgv(ids: readonly string[]): string[] {
-  return ["qstat", "-f", "-F", "json", "-x", ...ids];
+export function qstatJsonArgv(ids: readonly string[], history = true): string[] {
+  return history
+    ? ["qstat", "-f", "-F", "json", "-x", ...ids]
+    : ["qstat", "-f", "-F", "json", ...ids];
 }
 
-export function qstatTextArgv(id: string): string[] {
-  return ["qstat", "-f", "-x", id];
+export function qstatTextArgv(id: string, history = true): string[] {
+  return history ? ["qstat", "-f", "-x", id] : ["qstat", "-f", id];
+}
+
+/** Whether PBS keeps job history; found out from the first `-x` it refuses. */
+export interface HistoryMode {
+  history: boolean;
+}
+
+const HISTORY_OFF = /not configured to maintain job history/;
+
+/**
+ * Runs a status command with `-x`; a server with job history disabled
+ * (`job_history_enable` is off by default in OpenPBS) refuses `-x` for every
+ * id, so the mode switches to plain `qstat` for good and the command runs
+ * again. Finished jobs then simply vanish, and their exit-code files decide.
+ */
+export async function runStatus(
+  runner: CommandRunner,
+  argv: (history: boolean) => string[],
+  mode: HistoryMode,
+  timeoutMs: number,
+): Promise<CommandResult> {
+  const r = await runner.run(argv(mode.history), { timeoutMs });
+  if (!mode.history || !HISTORY_OFF.test(r.stderr)) return r;
+  mode.history = false;
+  return await runner.run(argv(false), { timeoutMs });
 }
 
 /** The sequence number of an id (`123.srv` → `123`, `7[2].srv` → `7[2]`). */
@@ -101,8 +128,9 @@ export async function lookupJob(
   runner: CommandRunner,
   id: string,
   timeoutMs: number,
+  mode: HistoryMode = { history: true },
 ): Promise<LookupResult> {
-  const r = await runner.run(qstatJsonArgv([id]), { timeoutMs });
+  const r = await runStatus(runner, (h) => qstatJsonArgv([id], h), mode, timeoutMs);
   const report = interpretStatus([id], r);
   const rec = report.seen.get(id);
   if (rec) return { kind: "found", record: rec };
@@ -112,10 +140,11 @@ export async function lookupJob(
       return { kind: "unknown" };
     }
   }
-  const t = await runner.run(qstatTextArgv(id), { timeoutMs });
+  const t = await runStatus(runner, (h) => qstatTextArgv(id, h), mode, timeoutMs);
   const text = matchRecords([id], parseQstatFull(t.stdout).jobs).get(id);
   if (text) return { kind: "found", record: text };
-  if (t.exitCode === 153 || parseQstatErrors(t.stderr).unknown.length > 0) {
+  const textErrs = parseQstatErrors(t.stderr);
+  if (t.exitCode === 153 || textErrs.unknown.length > 0 || textErrs.finished.length > 0) {
     return { kind: "unknown" };
   }
   return { kind: "error", error: report.error ?? describe(t, "qstat") };
