@@ -215,8 +215,9 @@ export class JobService {
     }
   }
 
-  async cancel(id: string): Promise<JobRecord> {
-    const record = this.getRecord(id);
+  async cancel(ref: string): Promise<JobRecord> {
+    const record = this.getRecord(ref);
+    const id = record.id;
     if (isFinal(record.state)) return record;
     const job = this.live.get(id);
     if (!job) {
@@ -228,9 +229,10 @@ export class JobService {
     return this.store.getJob(id)!;
   }
 
-  getRecord(id: string): JobRecord {
-    const r = this.store.getJob(id);
-    if (!r) throw new NotFoundError(`no job with id "${id}"`);
+  /** A job by its id or, failing that, by its native id. */
+  getRecord(ref: string): JobRecord {
+    const r = this.store.findJob(ref);
+    if (!r) throw new NotFoundError(`no job with id or native id "${ref}"`);
     return r;
   }
 
@@ -238,13 +240,18 @@ export class JobService {
     return this.store.transitions(id);
   }
 
-  /** The job as JSON text, or undefined: the hot path of `GET /jobs/{id}`. */
-  jobJson(id: string): string | undefined {
-    const cached = this.#views.get(id);
+  /**
+   * The job (by id, or by native id) as JSON text, or undefined: the hot path
+   * of `GET /jobs/{id}`. Cached by job id only, which is what invalidation knows.
+   */
+  jobJson(ref: string): string | undefined {
+    const cached = this.#views.get(ref);
     if (cached !== undefined) return cached;
-    const r = this.store.getJob(id);
+    const r = this.store.findJob(ref);
     if (!r) return undefined;
+    const id = r.id;
     const text = jobJson(r, () => this.store.transitions(id));
+    if (id !== ref) return text;
     if (this.#views.size >= JobService.VIEW_CACHE_SIZE) {
       // Evict the oldest entry (Map keeps insertion order): cheap and bounded.
       this.#views.delete(this.#views.keys().next().value!);

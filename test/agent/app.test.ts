@@ -87,6 +87,16 @@ describe("HTTP API", () => {
     assert.equal(job.state, "FAILED");
   });
 
+  it("GET /v1/jobs/{id} and cancel also take the scheduler's native id", async () => {
+    const { app, post } = setup();
+    const job = await json(post("/v1/jobs", SPEC));
+    const byNative = await json(app.request(`/v1/jobs/${job.nativeId}`));
+    assert.equal(byNative.id, job.id);
+    const canceled = await app.request(`/v1/jobs/${job.nativeId}/cancel`, { method: "POST" });
+    assert.equal((await json(canceled)).state, "CANCELED");
+    assert.equal((await json(app.request(`/v1/jobs/${job.id}`))).state, "CANCELED");
+  });
+
   it("GET /v1/jobs/{id} of an unknown id is a 404 problem", async () => {
     const { app } = setup();
     const res = await app.request("/v1/jobs/nope");

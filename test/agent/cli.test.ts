@@ -53,6 +53,8 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
     const job = JSON.parse(st.stdout);
     assert.deepEqual(job.spec.arguments, ["x"]);
     assert.equal(job.history.at(-1).state, "COMPLETED");
+    const byNative = await cli(["wait", job.nativeId, "--json"]);
+    assert.equal(JSON.parse(byNative.stdout).id, id, "wait accepts the native id");
     const human = await cli(["status", id]);
     assert.match(human.stdout, /state\s+COMPLETED \(exit 0\)/);
     const stdin = await cli(["submit", "-"], JSON.stringify({ executable: "/bin/true" }));
@@ -131,7 +133,7 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
     assert.equal(walltime.code, 64);
     const unknown = await cli(["status", "nope"]);
     assert.equal(unknown.code, 1);
-    assert.match(unknown.stderr, /404: no job with id "nope"/);
+    assert.match(unknown.stderr, /404: no job with id or native id "nope"/);
     const badSpec = await cli(
       ["submit", "-"],
       JSON.stringify({ version: 1, executable: "x", y: 1 }),

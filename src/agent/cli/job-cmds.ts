@@ -12,7 +12,7 @@ const jobPath = (id: string) => `/v1/jobs/${encodeURIComponent(id)}`;
 export const statusCommand: Command = {
   name: "status",
   summary: "show a job: state, exit code, native id, full history",
-  usage: "psij-agent status <id>",
+  usage: "psij-agent status <id | native-id>",
   options: {},
   async run(ctx) {
     const [id] = expectPositionals(ctx, ["id"]);
@@ -25,7 +25,7 @@ export const statusCommand: Command = {
 export const waitCommand: Command = {
   name: "wait",
   summary: "wait until a job is final",
-  usage: "psij-agent wait <id> [--timeout <seconds>]",
+  usage: "psij-agent wait <id | native-id> [--timeout <seconds>]",
   details: `Exit code: 0 COMPLETED, 1 FAILED, 2 CANCELED, 3 timed out (the job is not affected).
 Errors: 64 bad command line, 69 no agent, 1 other errors (e.g. unknown job).`,
   options: {
@@ -40,7 +40,7 @@ Errors: 64 bad command line, 69 no agent, 1 other errors (e.g. unknown job).`,
 export const cancelCommand: Command = {
   name: "cancel",
   summary: "cancel a job (a final job is left as it is)",
-  usage: "psij-agent cancel <id>",
+  usage: "psij-agent cancel <id | native-id>",
   options: {},
   async run(ctx) {
     const [id] = expectPositionals(ctx, ["id"]);

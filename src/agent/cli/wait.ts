@@ -23,15 +23,16 @@ function timeoutMs(value: string | undefined): number | undefined {
   return n * 1000;
 }
 
-export async function waitForJob(ctx: Context, id: string): Promise<number> {
+export async function waitForJob(ctx: Context, ref: string): Promise<number> {
   const limit = timeoutMs(ctx.values.timeout);
   const client = ctx.client();
+  let job = expectOk(await client.request("GET", `/v1/jobs/${encodeURIComponent(ref)}`));
+  const id: string = job.id; // `ref` may have been a native id
   const path = `/v1/jobs/${encodeURIComponent(id)}`;
   const stop = new AbortController();
   const timer = limit === undefined ? undefined : setTimeout(() => stop.abort(), limit);
   const onSignal = () => stop.abort();
   ctx.io.signal.addEventListener("abort", onSignal, { once: true });
-  let job = expectOk(await client.request("GET", path));
   let unreachableSince: number | undefined;
   try {
     while (!FINAL.has(job.state) && !stop.signal.aborted) {

@@ -92,7 +92,9 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     const id = c.req.param("id");
     const json = service.jobJson(id);
     if (json === undefined) {
-      return problemResponse(problem(404, "not-found", "Not found", `no job with id "${id}"`));
+      return problemResponse(
+        problem(404, "not-found", "Not found", `no job with id or native id "${id}"`),
+      );
     }
     return new Response(json, { headers: JSON_HEADERS });
   });

@@ -18,7 +18,13 @@ const problems = (...codes: number[]) =>
       },
     ]),
   );
-const jobId = { name: "id", in: "path", required: true, schema: { type: "string" } };
+const jobId = {
+  name: "id",
+  in: "path",
+  required: true,
+  description: "the job id, or the scheduler's native id",
+  schema: { type: "string" },
+};
 const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
 
 const STATES = [

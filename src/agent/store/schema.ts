@@ -60,6 +60,8 @@ export const MIGRATIONS: readonly string[] = [
   // every transition, so reading a job is one row. NULL (rows from before)
   // means "render from the transitions table", done on the next write.
   `ALTER TABLE jobs ADD COLUMN history TEXT;`,
+  // 4: a job can be named by its scheduler id alone (`psij-agent status 1234.pbs01`).
+  `CREATE INDEX jobs_by_native_id_only ON jobs(native_id);`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -68,6 +68,9 @@ export class JobStore {
       getKey: p("SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?"),
       getJob: p(`SELECT ${JOB_COLS}, history FROM jobs WHERE id = ?`),
       getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
+      getByNativeAny: p(
+        `SELECT ${JOB_COLS}, history FROM jobs WHERE native_id = ? ORDER BY n DESC LIMIT 1`,
+      ),
       stateOf: p("SELECT state, seq, history FROM jobs WHERE id = ?"),
       transitions: p(
         "SELECT event_id, job_id, seq, state, time, message, exit_code, evidence, metadata " +
@@ -133,6 +136,12 @@ export class JobStore {
 
   getJob(id: string): JobRecord | undefined {
     const r = this.#s.getJob.get(id) as Row | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  /** The job with this id, else the latest job with this native id (any executor). */
+  findJob(ref: string): JobRecord | undefined {
+    const r = (this.#s.getJob.get(ref) ?? this.#s.getByNativeAny.get(ref)) as Row | undefined;
     return r ? toJob(r) : undefined;
   }
 
