@@ -17,6 +17,7 @@ import type { JobSpec } from "../../src/core/job-spec.ts";
 import { JobState } from "../../src/core/job-state.ts";
 import { StageOutFlags } from "../../src/core/staging.ts";
 import { PbsExecutor, type PbsExecutorConfig } from "../../src/executors/pbs.ts";
+import { findOnPath } from "../../src/launchers/index.ts";
 import { attachMom } from "../../simulator/mom.ts";
 import { createSimRunner } from "../../simulator/runner.ts";
 import { defaultNodes } from "../../simulator/server/config.ts";
@@ -159,6 +160,20 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     assert.equal(job.status.state, JobState.COMPLETED);
     const idx = readFileSync(join(d, "idx.txt"), "utf8").trim().split("\n").sort();
     assert.deepEqual(idx, ["0", "1", "2", "3"]);
+  });
+
+  it("scenario 13: the mpirun launcher runs one rank per process", {
+    skip: findOnPath("mpirun") ? undefined : "no mpirun on PATH here",
+  }, async () => {
+    const d = jobDir();
+    const job = await run({
+      executable: "/bin/hostname",
+      resources: { processCount: 2 },
+      launcher: "mpirun",
+      stdoutPath: join(d, "ranks.txt"),
+    });
+    assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
+    assert.equal(readFileSync(join(d, "ranks.txt"), "utf8").trim().split("\n").length, 2);
   });
 
   it("scenario 16: history purged before the poller saw the end: the exit-code file gives FAILED 3", async () => {

@@ -67,6 +67,30 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
     assert.equal(readFileSync(out, "utf8"), "via shims");
   });
 
+  it("scenario 10: another executor (as after a restart) attaches to a running id and sees it end", async () => {
+    const job = new Job({ executable: "/bin/sleep", arguments: ["2"] });
+    await executor.submit(job);
+    await job.wait({ targetStates: [JobState.ACTIVE], timeout: 30_000 });
+    const env = {
+      ...process.env as Record<string, string>,
+      PATH: `${SHIMS}:${process.env.PATH}`,
+      PSIJ_SIM_SOCKET: sock,
+    };
+    const processes = new ProcessRunner();
+    const restarted = new PbsExecutor({
+      runner: { run: (argv, o) => processes.run(argv, { ...o, env }) },
+      workDir: join(dir, "work"),
+      pollFloorMs: 300,
+      pollCeilingMs: 1000,
+    });
+    const again = new Job();
+    await restarted.attach(again, job.nativeId!);
+    assert.equal(again.status.state, JobState.ACTIVE);
+    const s = await again.wait({ timeout: 30_000 });
+    assert.equal(s?.state, JobState.COMPLETED);
+    await restarted.close();
+  });
+
   it("a failing job is FAILED with its exit code; a cancelled one CANCELED", async () => {
     const bad = new Job({ executable: "/bin/bash", arguments: ["-c", "exit 4"] });
     const slow = new Job({ executable: "/bin/sleep", arguments: ["30"] });
