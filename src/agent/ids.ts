@@ -12,8 +12,3 @@ export function newJobId(): string {
   for (const b of bytes) id += ALPHABET[b & 31];
   return id;
 }
-
-/** Ids the agent hands out, or a caller's own; never anything a shell or URL would mangle. */
-export function isJobId(s: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(s);
-}

@@ -59,11 +59,6 @@ export function transitionView(t: TransitionRecord): TransitionView {
   };
 }
 
-/** The event as SSE carries it: the transition plus whose it is. */
-export function eventView(t: TransitionRecord, nativeId?: string): Record<string, unknown> {
-  return { jobId: t.jobId, nativeId, ...transitionView(t) };
-}
-
 /**
  * The full job as JSON text. The spec and the rendered history are spliced in
  * as stored, so a read never parses and re-serialises them; `history` is

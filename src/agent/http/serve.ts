@@ -19,10 +19,6 @@ export interface Listener {
 
 const g = globalThis as any;
 
-export function runtimeName(): "bun" | "deno" | "other" {
-  return g.Bun ? "bun" : g.Deno ? "deno" : "other";
-}
-
 export function serve(fetch: FetchHandler, target: ListenTarget): Promise<Listener> {
   if (g.Bun) return serveBun(fetch, target);
   if (g.Deno) return serveDeno(fetch, target);
