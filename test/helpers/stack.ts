@@ -29,7 +29,7 @@ import type { JobState } from "../../src/core/job-state.ts";
 import { PbsExecutor } from "../../src/executors/pbs.ts";
 import { userOf } from "../../simulator/commands/context.ts";
 import { Faults } from "../../simulator/faults.ts";
-import { createSimRunner, runCommand, type SimRunner } from "../../simulator/runner.ts";
+import { createSimRunner, type SimRunner } from "../../simulator/runner.ts";
 import type { OutcomeQuery } from "../../simulator/server/config.ts";
 import type { SimJob } from "../../simulator/server/job.ts";
 import { SimServer } from "../../simulator/server/server.ts";
@@ -52,11 +52,6 @@ export interface StackOptions {
   historyRetentionMs?: number;
   nodes?: number;
   ncpus?: number;
-  /**
-   * Recovery's status look-ups skip the command faults (known bugs
-   * "restart-status-failure": see docs/property-tests.md).
-   */
-  faultFreeRecovery?: boolean;
 }
 
 export interface CommandLog {
@@ -108,11 +103,7 @@ class IncarnationRunner implements CommandRunner {
     };
     stack.log.push(log);
     stack.onCommandStart(log);
-    const bypass = stack.restarting && stack.options.faultFreeRecovery &&
-      (argv[0] === "qstat" || argv[0] === "qselect");
-    const r = bypass
-      ? runCommand(stack.server, argv, options)
-      : stack.deliver
+    const r = stack.deliver
       ? await stack.deliver(stack.sim.run(argv, options), argv.join(" "))
       : await stack.sim.run(argv, options);
     if (this.dead) return NEVER;
@@ -183,7 +174,6 @@ export class Stack {
       historyRetentionMs: 600_000,
       nodes: 2,
       ncpus: 4,
-      faultFreeRecovery: false,
       ...options,
     };
     const o = this.options;

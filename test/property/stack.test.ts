@@ -19,7 +19,6 @@ describe("the whole stack under faults (model-based: agent, store, PBS executor,
           (cmds, options) =>
             runModel(cmds, {
               ...options,
-              faultFreeRecovery: !KNOWN_BUGS,
               tolerate: !KNOWN_BUGS,
             }),
         ),
