@@ -260,6 +260,13 @@ export class JobService {
     return text;
   }
 
+  /** Forgets final jobs last changed more than `olderThanMs` ago; returns how many. */
+  prune(olderThanMs: number): number {
+    const n = this.store.prune(this.clock.now() - olderThanMs);
+    if (n) this.#views.clear();
+    return n;
+  }
+
   list(query: ListQuery): ListPage {
     return this.store.listJobs(query);
   }

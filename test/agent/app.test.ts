@@ -194,6 +194,22 @@ describe("HTTP API", () => {
     assert.equal(ok.status, 200);
   });
 
+  it("POST /v1/prune forgets final jobs past the age; bad bodies name the field", async () => {
+    const { app, post, executor } = setup();
+    const done = await json(post("/v1/jobs", SPEC));
+    const live = await json(post("/v1/jobs", SPEC));
+    executor.move(done.nativeId, JobState.COMPLETED, 0);
+    assert.equal((await json(app.request(`/v1/jobs/${done.id}`))).state, "COMPLETED");
+    const r = await json(post("/v1/prune", { olderThanSeconds: 0 }));
+    assert.deepEqual(r, { pruned: 1 });
+    assert.equal((await app.request(`/v1/jobs/${done.id}`)).status, 404, "not served from cache");
+    assert.equal((await app.request(`/v1/jobs/${live.id}`)).status, 200);
+    const bad = await post("/v1/prune", { olderThan: 3 });
+    assert.equal((await problemOf(bad)).field, "$.olderThan");
+    const neg = await post("/v1/prune", { olderThanSeconds: -1 });
+    assert.equal((await problemOf(neg)).field, "$.olderThanSeconds");
+  });
+
   it("unknown routes are 404 problems", async () => {
     const { app } = setup();
     const res = await app.request("/v2/jobs");

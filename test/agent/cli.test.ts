@@ -142,6 +142,16 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
     assert.match(badSpec.stderr, /\$\.y/);
   });
 
+  it("prune forgets finished jobs; a bad age exits 64", SLOW, async () => {
+    const bad = await cli(["prune", "--older-than", "soon"]);
+    assert.equal(bad.code, 64);
+    const r = await cli(["prune", "--older-than", "0s", "--json"]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(JSON.parse(r.stdout).pruned >= 1);
+    const left = JSON.parse((await cli(["list", "--json"])).stdout);
+    assert.ok(left.every((j: any) => !["COMPLETED", "FAILED", "CANCELED"].includes(j.state)));
+  });
+
   it("--help for every command, and --version", SLOW, async () => {
     const top = await cli(["--help"]);
     assert.equal(top.code, 0);

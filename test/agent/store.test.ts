@@ -176,6 +176,24 @@ describe("JobStore", () => {
     store.close();
   });
 
+  it("prunes only final jobs older than the cut, with everything that belongs to them", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "old", { key: "k-old", hash: "h" });
+    store.recordTransition("old", { state: JobState.COMPLETED, time: 100, exitCode: 0 });
+    newJob(store, "running");
+    store.recordTransition("running", { state: JobState.ACTIVE, time: 100 });
+    newJob(store, "recent");
+    store.recordTransition("recent", { state: JobState.FAILED, time: 5000 });
+    assert.equal(store.prune(1000), 1);
+    assert.equal(store.getJob("old"), undefined);
+    assert.deepEqual(store.transitions("old"), []);
+    assert.equal(store.findIdempotencyKey("k-old"), undefined);
+    assert.equal(store.getIntent("old"), undefined);
+    assert.equal(store.getJob("running")?.state, "ACTIVE", "a live job is never pruned");
+    assert.equal(store.getJob("recent")?.state, "FAILED");
+    store.close();
+  });
+
   it("refuses a database from a newer agent", () => {
     const dir = mkdtempSync(join(tmpdir(), "psij-store-"));
     try {

@@ -16,7 +16,13 @@ import {
   parseCommandLine,
   UsageError,
 } from "./command.ts";
-import { eventsCommand, executorsCommand, healthCommand, stopCommand } from "./info-cmds.ts";
+import {
+  eventsCommand,
+  executorsCommand,
+  healthCommand,
+  pruneCommand,
+  stopCommand,
+} from "./info-cmds.ts";
 import {
   attachCommand,
   cancelCommand,
@@ -40,6 +46,7 @@ export const COMMANDS: Command[] = [
   eventsCommand,
   executorsCommand,
   healthCommand,
+  pruneCommand,
   stopCommand,
   simCommand,
 ];

@@ -104,3 +104,31 @@ export const stopCommand: Command = {
     return gone ? 0 : 1;
   },
 };
+
+const AGE_RE = /^(\d+(?:\.\d+)?)([smhd])$/;
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400 };
+
+export const pruneCommand: Command = {
+  name: "prune",
+  summary: "forget finished jobs older than an age (their history and events too)",
+  usage: "psij-agent prune --older-than <N[s|m|h|d]>",
+  details: "Only COMPLETED, FAILED and CANCELED jobs last changed before the age are removed.",
+  options: {
+    "older-than": { type: "string", value: "age", help: "e.g. 30d, 12h (required)" },
+  },
+  async run(ctx) {
+    expectPositionals(ctx, []);
+    const m = AGE_RE.exec(ctx.values["older-than"] ?? "");
+    if (!m) {
+      throw new UsageError(
+        `--older-than wants an age like 30d, 12h, 90m or 3600s, got "${
+          ctx.values["older-than"] ?? ""
+        }"`,
+      );
+    }
+    const olderThanSeconds = Number(m[1]) * UNIT_SECONDS[m[2]];
+    const r = expectOk(await ctx.client().request("POST", "/v1/prune", { olderThanSeconds }));
+    ctx.print(r, () => `forgot ${r.pruned} finished jobs`);
+    return 0;
+  },
+};

@@ -116,6 +116,25 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     });
   });
 
+  app.post("/v1/prune", async (c) => {
+    queryOf(c, []);
+    const body = await jsonBody(c);
+    const seconds = (body as Record<string, unknown> | null)?.olderThanSeconds;
+    const keys = body !== null && typeof body === "object" ? Object.keys(body) : [];
+    const extra = keys.find((k) => k !== "olderThanSeconds");
+    if (extra !== undefined) {
+      throw new BadRequestError(`$.${extra}: unknown field; known fields: olderThanSeconds`, {
+        field: `$.${extra}`,
+      });
+    }
+    if (typeof seconds !== "number" || !Number.isFinite(seconds) || seconds < 0) {
+      throw new BadRequestError("$.olderThanSeconds: required, a number of seconds >= 0", {
+        field: "$.olderThanSeconds",
+      });
+    }
+    return c.json({ pruned: service.prune(seconds * 1000) });
+  });
+
   app.get("/v1/events", eventsHandler(service, options.shutdown));
 
   app.get("/v1/health", (c) => {

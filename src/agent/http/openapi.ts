@@ -181,6 +181,27 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
+      "/v1/prune": {
+        post: {
+          summary: "Forget final jobs (and their history) last changed more than N seconds ago",
+          requestBody: {
+            required: true,
+            content: json({
+              type: "object",
+              required: ["olderThanSeconds"],
+              additionalProperties: false,
+              properties: { olderThanSeconds: { type: "number", minimum: 0 } },
+            }),
+          },
+          responses: {
+            "200": ok("how many jobs were forgotten", {
+              type: "object",
+              properties: { pruned: { type: "integer" } },
+            }),
+            ...problems(400, 401),
+          },
+        },
+      },
       "/v1/events": {
         get: {
           summary: "Server-Sent Events: one `transition` event per stored transition",

@@ -273,6 +273,24 @@ export class JobStore {
     return Number((this.#s.lastEvent.get() as Row).id);
   }
 
+  /**
+   * Deletes final jobs last changed at or before `beforeMs`, with their transitions,
+   * keys and intents. Returns how many jobs went. Event ids are never reused,
+   * so a client resuming from a pruned event simply gets the later ones.
+   */
+  prune(beforeMs: number): number {
+    const where = `SELECT id FROM jobs WHERE state IN (${FINAL_LIST}) AND updated_at <= ?`;
+    return this.#tx(() => {
+      this.db.prepare(`DELETE FROM transitions WHERE job_id IN (${where})`).run(beforeMs);
+      this.db.prepare(`DELETE FROM idempotency_keys WHERE job_id IN (${where})`).run(beforeMs);
+      this.db.prepare(`DELETE FROM intents WHERE job_id IN (${where})`).run(beforeMs);
+      const r = this.db.prepare(
+        `DELETE FROM jobs WHERE state IN (${FINAL_LIST}) AND updated_at <= ?`,
+      ).run(beforeMs);
+      return Number(r.changes);
+    });
+  }
+
   countJobs(): number {
     return Number((this.#s.count.get() as Row).c);
   }
