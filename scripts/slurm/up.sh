@@ -78,6 +78,8 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MinJobAge=300
 KillWait=5
+# Start each batch job at submit time (default: may wait up to 3 s to batch them up).
+SchedulerParameters=batch_sched_delay=0
 StateSaveLocation=$DIR/state
 SlurmdSpoolDir=$DIR/spool
 SlurmctldPidFile=$DIR/slurmctld.pid
