@@ -17,7 +17,6 @@ import { COMPLETION_MARKER } from "../../batch/protocol.ts";
 import { shellName, shellWord } from "../../batch/quote.ts";
 import { renderTemplate } from "../../batch/render.ts";
 import { getLauncher } from "../../launchers/index.ts";
-import { mpirunLauncher } from "../../launchers/mpirun.ts";
 import type { Launcher } from "../../launchers/types.ts";
 import { buildDirectives, type Directive, directiveLines } from "./directives.ts";
 
@@ -45,10 +44,9 @@ function localPath(p: string, field: string): string {
 }
 
 // The job runs on a compute node: mpirun must exist there, not necessarily on
-// this login node, so it is not refused for being absent here.
+// this login node, so a launcher is not refused for being unavailable here.
 function launcherFor(name: string | undefined): Launcher {
-  if ((name ?? "single").toLowerCase() === "mpirun") return mpirunLauncher;
-  return getLauncher(name);
+  return getLauncher(name, { checkAvailable: false });
 }
 
 export function renderPbsScript(spec: JobSpec, opts: ScriptOptions): RenderedScript {
