@@ -18,6 +18,8 @@ export interface AgentPaths {
   token: string;
   /** `serve` writes its listener addresses here for the CLI. */
   state: string;
+  /** Held by the running agent (its pid). */
+  lock: string;
   log: string;
   workDir: string;
 }
@@ -31,6 +33,7 @@ export function agentPaths(home?: string, env = process.env): AgentPaths {
     db: join(dir, "agent.db"),
     token: join(dir, "token"),
     state: join(dir, "agent.json"),
+    lock: join(dir, "agent.lock"),
     log: join(dir, "agent.log"),
     workDir: join(dir, "work"),
   };

@@ -16,6 +16,7 @@ import {
   type TcpAddress,
 } from "./access.ts";
 import { chooseExecutor, type ChosenExecutor, type ExecutorChoice } from "./executors.ts";
+import { acquireLock } from "./lock.ts";
 import { createApp } from "./http/app.ts";
 import { type Listener, serve } from "./http/serve.ts";
 import type { RecoveryReport } from "./recovery.ts";
@@ -69,14 +70,27 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (await socketAnswers(paths.socket)) {
     throw new Error(`an agent is already running at ${paths.socket}`);
   }
+  const release = await acquireLock(paths.lock, () => socketAnswers(paths.socket));
   rmSync(paths.socket, { force: true }); // a stale socket from a killed agent
 
-  const chosen = typeof options.executor === "string"
-    ? await chooseExecutor(options.executor, { workDir: paths.workDir })
-    : options.executor;
+  let chosen: ChosenExecutor;
+  try {
+    chosen = typeof options.executor === "string"
+      ? await chooseExecutor(options.executor, { workDir: paths.workDir })
+      : options.executor;
+  } catch (err) {
+    release();
+    throw err;
+  }
   // Created 0600 before SQLite opens it: its -wal and -shm files copy these rights.
-  closeSync(openSync(paths.db, "a", 0o600));
-  const store = new JobStore(paths.db);
+  let store: JobStore;
+  try {
+    closeSync(openSync(paths.db, "a", 0o600));
+    store = new JobStore(paths.db);
+  } catch (err) {
+    release();
+    throw err;
+  }
   const service = new JobService({
     store,
     executors: { [chosen.name]: chosen.executor },
@@ -101,6 +115,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     await Promise.all(listeners.map((l) => l.stop()));
     await service.close();
     store.close();
+    release();
     throw err;
   }
   writeFileSync(
@@ -150,6 +165,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       store.close();
       rmSync(paths.socket, { force: true });
       rmSync(paths.state, { force: true });
+      release();
     })();
   return { service, store, executor: chosen, listeners, token, recovery, stop };
 }

@@ -1,10 +1,24 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { agentPaths, ensureToken, parseListen, tcpAccessProblem } from "../../src/agent/access.ts";
-import { startAgent } from "../../src/agent/agent.ts";
+import {
+  agentPaths,
+  ensureHome,
+  ensureToken,
+  parseListen,
+  tcpAccessProblem,
+} from "../../src/agent/access.ts";
+import { type RunningAgent, startAgent } from "../../src/agent/agent.ts";
 import { AgentClient } from "../../src/agent/cli/client.ts";
 import { runCli } from "./fixtures/cli.ts";
 
@@ -117,4 +131,46 @@ describe("access rules", () => {
       rmSync(home, { recursive: true, force: true });
     },
   );
+});
+
+describe("one agent per home", () => {
+  it(
+    "of two agents started at once on one home, exactly one runs",
+    { timeout: 30_000 },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), "psij-lock-"));
+      try {
+        const paths = agentPaths(home);
+        const results = await Promise.allSettled([
+          startAgent({ paths, executor: "local" }),
+          startAgent({ paths, executor: "local" }),
+        ]);
+        const running = results.filter((r) => r.status === "fulfilled");
+        assert.equal(running.length, 1);
+        const refused = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
+        assert.match(String(refused.reason), /already running/);
+        const agent = (running[0] as PromiseFulfilledResult<RunningAgent>).value;
+        const health = await new AgentClient({ socket: paths.socket }).request("GET", "/v1/health");
+        assert.equal(health.status, 200);
+        await agent.stop();
+        assert.equal(existsSync(paths.lock), false, "lock released on stop");
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    },
+  );
+
+  it("takes over a lock left by a dead agent", { timeout: 30_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-lock-"));
+    try {
+      const paths = agentPaths(home);
+      ensureHome(paths);
+      writeFileSync(paths.lock, "999999999\n"); // no such process
+      const agent = await startAgent({ paths, executor: "local" });
+      assert.equal(readFileSync(paths.lock, "utf8").trim(), String(process.pid));
+      await agent.stop();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });

@@ -34,14 +34,17 @@ export async function ensureAgent(ctx: Context): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (await socketAnswers(ctx.paths.socket)) {
+      // Another CLI may have started the agent first: name the one that answers.
       const res = await client.request("GET", "/v1/executors").catch(() => undefined);
       const name = res?.body?.executors?.find((e: { default: boolean }) => e.default)?.name;
+      const health = await client.request("GET", "/v1/health").catch(() => undefined);
+      const pid = health?.body?.pid ?? child.pid;
       const what = name === "sim"
         ? "on THE EMBEDDED PBS SIMULATOR, NOT A CLUSTER (jobs run on this machine)"
         : `with executor ${name ?? "?"}`;
       ctx.io.err(
         `psij-agent: no agent was running; started one in the background ${what} ` +
-          `(pid ${child.pid}, log ${ctx.paths.log}; stop it with: psij-agent stop${
+          `(pid ${pid}, log ${ctx.paths.log}; stop it with: psij-agent stop${
             ctx.values.home ? ` --home ${ctx.paths.home}` : ""
           })`,
       );
