@@ -228,4 +228,24 @@ describe("CLI without a running agent", SLOW, () => {
       rmSync(home, { recursive: true, force: true });
     }
   });
+
+  it("two CLIs auto-starting at once end up with one agent, and both jobs run", SLOW, async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-cli-"));
+    const env = { PSIJ_AGENT_EXECUTOR: "local", PSIJ_AGENT_HOME: home };
+    try {
+      const [a, b] = await Promise.all([
+        runCli(["run", "--wait", "--home", home, "--json", "--", "true"], { env }),
+        runCli(["run", "--wait", "--home", home, "--json", "--", "true"], { env }),
+      ]);
+      assert.equal(a.code, 0, a.stderr);
+      assert.equal(b.code, 0, b.stderr);
+      const list = JSON.parse((await runCli(["list", "--home", home, "--json"])).stdout);
+      assert.equal(list.length, 2);
+      const pids = new Set(list.map((j: { nativeId: string }) => j.nativeId.split("-")[1]));
+      assert.equal(pids.size, 1, "both jobs ran under the same agent");
+    } finally {
+      await runCli(["stop", "--home", home]);
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
 });
