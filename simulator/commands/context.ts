@@ -21,7 +21,7 @@ export const PBS_VERSION_LINE = (srv: SimServer) =>
   `pbs_version = ${srv.config.pbsVersion ?? "23.06.06"}\n`;
 
 export function userOf(env: Record<string, string>): string {
-  return env.USER ?? env.LOGNAME ?? safeUser();
+  return env.USER || env.LOGNAME || safeUser(); // an empty USER (cron, containers) is no name
 }
 
 function safeUser(): string {

@@ -70,7 +70,7 @@ function baseVariables(ctx: CommandContext): [string, string][] {
   const put = (k: string, val: string | undefined) => val !== undefined && v.push([k, val]);
   put("PBS_O_HOME", e.HOME);
   put("PBS_O_LANG", e.LANG);
-  put("PBS_O_LOGNAME", e.LOGNAME ?? e.USER);
+  put("PBS_O_LOGNAME", e.LOGNAME || e.USER || userOf(e));
   put("PBS_O_PATH", e.PATH);
   put("PBS_O_MAIL", e.MAIL);
   put("PBS_O_SHELL", e.SHELL);
