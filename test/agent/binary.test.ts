@@ -19,7 +19,7 @@ const SLOW = { timeout: 120_000 };
 function run(bin: string, args: string[], env: Record<string, string> = {}) {
   const r = spawnSync(bin, args, {
     encoding: "utf8",
-    env: { ...process.env, PSIJ_AGENT_HOME: "/nonexistent/psij-test", ...env },
+    env: { ...process.env, PSIJ_AGENT_HOME: "/dev/null/psij-test-home", ...env },
     timeout: 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
