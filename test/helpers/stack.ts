@@ -14,6 +14,7 @@
  * @module
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { setImmediate } from "node:timers";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { JobService } from "../../src/agent/service.ts";
@@ -52,6 +53,10 @@ export interface StackOptions {
   historyRetentionMs?: number;
   nodes?: number;
   ncpus?: number;
+  /** Simulator: reproduce cJSON bug #2672 (once the encoder is switched to cJSON). */
+  cjsonMultiIdBug?: boolean;
+  /** Simulator: latency from an event to its scheduling cycle. */
+  schedulerDelayMs?: number;
 }
 
 export interface CommandLog {
@@ -65,6 +70,8 @@ export interface CommandLog {
   /** Order of the start and the end among all command starts and ends. */
   startSeq: number;
   endSeq?: number;
+  /** The simulator printed this reply with cJSON bug #2672 in effect. */
+  cjsonBug?: boolean;
 }
 
 export interface CallbackSeen {
@@ -109,6 +116,8 @@ class IncarnationRunner implements CommandRunner {
     if (this.dead) return NEVER;
     log.endMs = stack.clock.now();
     log.endSeq = stack.seq++;
+    const c = stack.server.config;
+    log.cjsonBug = !!c.cjsonMultiIdBug && c.jsonEncoder === "cjson";
     log.result = r;
     stack.noteSimJobs();
     stack.onCommandEnd(log);
@@ -174,6 +183,8 @@ export class Stack {
       historyRetentionMs: 600_000,
       nodes: 2,
       ncpus: 4,
+      cjsonMultiIdBug: false,
+      schedulerDelayMs: 0,
       ...options,
     };
     const o = this.options;
@@ -188,6 +199,8 @@ export class Stack {
         ngpus: 0,
       })),
       outcome: fateOf,
+      cjsonMultiIdBug: o.cjsonMultiIdBug,
+      schedulerDelayMs: o.schedulerDelayMs,
     });
     this.server.onChange = () => this.noteSimJobs();
     this.faults = new Faults([], 11);
@@ -300,7 +313,7 @@ export class Stack {
 
   async restart(downMs = 0): Promise<void> {
     this.kill();
-    if (downMs > 0) await this.clock.advance(downMs);
+    if (downMs > 0) await this.advance(downMs);
     await this.start();
   }
 
@@ -324,11 +337,30 @@ export class Stack {
     await flushMicrotasks();
     const end = this.clock.now() + limitMs;
     while (!done && this.clock.now() < end) {
-      await this.clock.advance(1000);
+      await this.advance(1000);
     }
     if (!done) throw new Error(`still pending after ${limitMs} ms of virtual time`);
     if (failed) throw error;
     return value as T;
+  }
+
+  /**
+   * Moves the clock by `ms`, stopping at every sleeper's wake time and letting
+   * everything that wake set off run to its next wait before time moves on.
+   * (VirtualClock.advance flushes a bounded number of microtask rounds per
+   * wake; a poll cycle of many commands can outlast them and see the clock
+   * jump mid-cycle, a schedule no real clock produces.)
+   */
+  async advance(ms: number): Promise<void> {
+    const target = this.clock.now() + ms;
+    for (;;) {
+      const next = this.clock.nextWake();
+      if (next === undefined || next > target) break;
+      await this.clock.advanceTo(next);
+      await drain();
+    }
+    await this.clock.advanceTo(target);
+    await drain();
   }
 
   dispose(): void {
@@ -339,6 +371,11 @@ export class Stack {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Lets every queued microtask (and what it queues) run: one macrotask turn. */
+function drain(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** The model's fate of a job, from the marker its spec's environment carries. */

@@ -176,4 +176,6 @@ export const stackOptions: fc.Arbitrary<StackOptions> = fc.record({
   commandTimeoutMs: fc.constantFrom(5000, 20_000),
   historyRetentionMs: fc.constantFrom(15_000, 600_000),
   nodes: fc.constantFrom(1, 2),
+  cjsonMultiIdBug: fc.boolean(),
+  schedulerDelayMs: fc.constantFrom(0, 0, 2000),
 });

@@ -31,7 +31,7 @@ describe("the invariant checkers fail when they should", () => {
   it("a clean run passes every checker", async () => {
     await withStack(async (s, m) => {
       await new Submit(job("r5x0")).run(m, s);
-      await s.clock.advance(20_000);
+      await s.advance(20_000);
       assert.deepEqual([...checkHistories(s), ...checkJobs(s, true), ...checkBudget(s)], []);
     });
   });
@@ -89,7 +89,7 @@ describe("the invariant checkers fail when they should", () => {
       const watch = new FailingStatusWatch(s);
       await new Submit(job("r500x0")).run(m, s);
       await new Inject({ kind: "connect", commands: ["qstat"], count: 1 }).run(m, s);
-      await s.clock.advance(1000); // the poll fails
+      await s.advance(1000); // the poll fails
       s.agent.store.recordTransition(m.jobs[0], {
         state: "ACTIVE",
         time: s.clock.now(),

@@ -62,7 +62,7 @@ export class Advance implements Cmd {
   constructor(readonly ms: number) {}
   check = () => true;
   async run(_m: Model, s: Stack) {
-    await s.clock.advance(this.ms);
+    await s.advance(this.ms);
   }
   toString = () => `new Advance(${this.ms})`;
 }

@@ -35,7 +35,7 @@ async function scenario(s: fc.Scheduler, first: Record<string, unknown>[], ops: 
     for (const d of first) await new Submit(d).run(model, stack);
     stack.deliver = (reply, label) => s.schedule(reply, label);
     const tasks = ops.map((o) => {
-      if (o.kind === "advance") return stack.clock.advance(o.ms);
+      if (o.kind === "advance") return stack.advance(o.ms);
       if (o.kind === "submit") return new Submit(o.doc).run(model, stack);
       return new Cancel(o.pick, o.twice).run(model, stack);
     });

@@ -73,7 +73,8 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
     const pbs = byStamp.get(id) ?? [];
     const where = `job ${id} (native ${rec.nativeId ?? "none"}, ${rec.state})`;
     const knownDuplicate = options.tolerate &&
-      (resubmittedAfterPurge(stack, pbs) || resubmittedAfterFailedLookup(stack, pbs));
+      (resubmittedAfterPurge(stack, pbs) || resubmittedAfterFailedLookup(stack, pbs) ||
+        cjsonBugActive(stack, pbs));
     if (pbs.length > 1 && !knownDuplicate) {
       out.push(`${where}: submitted ${pbs.length} times: ${pbs.map((j) => j.id)}`);
     }
@@ -188,6 +189,22 @@ function resubmittedAfterFailedLookup(stack: Stack, pbs: SimJob[]): boolean {
       c.duringRestart && c.argv[0] === "qstat" && c.result !== undefined &&
       c.endMs !== undefined && c.endMs <= at &&
       (c.result.timedOut || ![0, 153, 35].includes(c.result.exitCode))
+    );
+  });
+}
+
+/**
+ * Known bug "findbystamp-cjson-multi-id": with cJSON bug #2672 a multi-id
+ * `qstat -F json` shows only the first id's job, and the stamp look-up takes
+ * the others' silence for absence.
+ */
+function cjsonBugActive(stack: Stack, pbs: SimJob[]): boolean {
+  const sorted = [...pbs].sort((a, b) => a.seq - b.seq);
+  return sorted.slice(1).every((later) => {
+    const at = stack.seenAt.get(later.id) ?? -Infinity;
+    return stack.log.some((c) =>
+      c.duringRestart && c.cjsonBug && c.argv[0] === "qstat" && c.endMs !== undefined &&
+      c.endMs <= at
     );
   });
 }

@@ -102,6 +102,18 @@ describe("regressions found by the model-based suite", () => {
     ], TIGHT);
   });
 
+  it("findbystamp-cjson-multi-id: the stamp look-up is not blinded by cJSON bug #2672", {
+    skip: "known bug: findByStamp asks qstat -F json about many ids at once and takes ids " +
+      "missing from the output (cJSON bug #2672 prints only the first) as absent, so " +
+      "recovery submits again, owner: src/executors/pbs.ts (findByStamp)",
+  }, async () => {
+    await runModel([
+      new Inject({ kind: "json-encoder", atMs: 0, encoder: "cjson" }),
+      new Submit(job("r1x0")),
+      new KillMidSubmit(job("r1x1"), "after", 0),
+    ], { ...TIGHT, historyRetentionMs: 600_000, cjsonMultiIdBug: true });
+  });
+
   it("cancel-reply-race: a qdel that acts but answers late still ends the job CANCELED", {
     skip: "known bug: the poller sees PBS's record of the deletion (Exit_status 271) before " +
       "qdel's reply and ends the job FAILED, owner: src/executors/pbs.ts (#qdel/#applyRecord)",

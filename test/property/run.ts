@@ -27,7 +27,7 @@ export async function quiesce(stack: Stack): Promise<void> {
   clearAllFaults(stack);
   const end = stack.clock.now() + END_LIMIT_MS;
   while (stack.clock.now() < end) {
-    await stack.clock.advance(30_000);
+    await stack.advance(30_000);
     const live = [...stack.server.jobs.values()].some((j) => !j.finished);
     if (!live && stack.agent.store.nonFinalJobs().length === 0) break;
   }
