@@ -7,7 +7,7 @@
  * server has its own core. Prints figures; never passes or fails on them.
  *
  * Usage: bun bench/agent.ts [--requests 50000] [--concurrency 32] [--posts 3000]
- *          [--sse-clients 100] [--sse-events 2000] [--big 100000]
+ *          [--sse-clients 100] [--sse-events 2000] [--big 100000] [--poll-floor 1000]
  * @module
  */
 
@@ -36,6 +36,7 @@ const { values } = parseArgs({
     "sse-clients": { type: "string", default: "100" },
     "sse-events": { type: "string", default: "2000" },
     big: { type: "string", default: "100000" },
+    "poll-floor": { type: "string", default: "1000" },
   },
 });
 
@@ -222,7 +223,11 @@ async function main(): Promise<void> {
   );
 
   // Model mode: jobs run 1 to 5 s of real time, so the poller tracks a realistic live set.
-  const sim = createSimExecutor(join(home, "sim"), { mode: "model", runtimeMs: [1_000, 5_000] });
+  const sim = createSimExecutor(join(home, "sim"), {
+    mode: "model",
+    runtimeMs: [1_000, 5_000],
+    pollFloorMs: Number(values["poll-floor"]),
+  });
   const service = new JobService({
     store,
     executors: { sim: sim.executor },
@@ -286,7 +291,8 @@ async function main(): Promise<void> {
   }
 
   console.log(
-    `\nPOST /v1/jobs (${values.posts} jobs, 16 in flight, in-process PBS simulator, model mode, jobs run 1-5 s)`,
+    `\nPOST /v1/jobs (${values.posts} jobs, 16 in flight, in-process PBS simulator, model mode, ` +
+      `jobs run 1-5 s, poll floor ${values["poll-floor"]} ms)`,
   );
   const post = await runClient([
     "--client",

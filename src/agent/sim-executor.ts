@@ -26,6 +26,8 @@ export interface SimExecutorOptions {
   runtimeMs?: [number, number];
   /** Save the simulator's jobs across restarts. Default true. */
   persist?: boolean;
+  /** The status poller's floor; default 250 ms (the PBS executor's own default is 1 s). */
+  pollFloorMs?: number;
 }
 
 export interface SimExecutor {
@@ -71,7 +73,7 @@ export function createSimExecutor(stateDir: string, options: SimExecutorOptions 
   const executor = new PbsExecutor({
     workDir: join(stateDir, "work"),
     runner: createSimRunner(server),
-    pollFloorMs: 250,
+    pollFloorMs: options.pollFloorMs ?? 250,
     pollCeilingMs: 5_000,
   });
   const close = executor.close.bind(executor);
