@@ -18,6 +18,7 @@ import {
   type Model,
   Restart,
   Submit,
+  SubmitKeyed,
 } from "./commands.ts";
 
 /** Text built to break out of a script or a directive, and plain noise. */
@@ -99,6 +100,14 @@ function triggersKnownBug(f: Fault): boolean {
   return cmds.includes("qsub") || cmds.includes("qdel");
 }
 
+/** One fixed request, so that a key is often reused with the same request. */
+const SAME_DOC = {
+  version: 1,
+  executable: "/bin/true",
+  arguments: ["same"],
+  environment: { [FATE_VAR]: "r20x0" },
+};
+
 const commandSet = fc.subarray<CommandName>(["qstat", "qsub", "qdel", "qselect"], {
   minLength: 1,
 });
@@ -152,6 +161,8 @@ export const commands = (replayPath?: string): fc.Arbitrary<Iterable<Cmd>> =>
   fc.commands<Model, Stack, false>([
     specDoc.map((d) => new Submit(d)),
     specDoc.map((d) => new Submit(d)),
+    fc.tuple(fc.oneof(specDoc, fc.constant(SAME_DOC)), fc.constantFrom("k1", "k2", "k3"))
+      .map(([d, k]) => new SubmitKeyed(d, k)),
     fc.tuple(fc.nat(), fc.boolean()).map(([p, t]) => new Cancel(p, t)),
     fc.tuple(fc.nat(), fc.boolean()).map(([p, t]) => new Cancel(p, t)),
     advanceMs.map((ms) => new Advance(ms)),

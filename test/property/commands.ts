@@ -4,7 +4,7 @@
  * @module
  */
 import type fc from "fast-check";
-import { SubmitFailedError } from "../../src/agent/errors.ts";
+import { ConflictError, SubmitFailedError } from "../../src/agent/errors.ts";
 import { InvalidStateException, PsijError } from "../../src/core/errors.ts";
 import type { Fault } from "../../simulator/faults.ts";
 import type { Stack } from "../helpers/stack.ts";
@@ -12,6 +12,8 @@ import type { Stack } from "../helpers/stack.ts";
 /** What the test remembers: the ids of the jobs it asked the agent for. */
 export interface Model {
   jobs: string[];
+  /** Idempotency keys used: the request (as JSON) and the job it made. */
+  keys?: Map<string, { doc: string; id: string }>;
 }
 
 export type Cmd = fc.AsyncCommand<Model, Stack>;
@@ -36,6 +38,41 @@ export class Submit implements Cmd {
     m.jobs.push(id);
   }
   toString = () => `new Submit(${show(this.doc)})`;
+}
+
+/**
+ * A submit with an Idempotency-Key from a small pool: the same key with the
+ * same request returns the first job (across restarts too), never a second
+ * one; the same key with another request is refused.
+ */
+export class SubmitKeyed implements Cmd {
+  constructor(readonly doc: Record<string, unknown>, readonly key: string) {}
+  check = () => true;
+  async run(m: Model, s: Stack) {
+    const keys = m.keys ??= new Map();
+    const before = keys.get(this.key);
+    const same = before?.doc === show(this.doc);
+    let id: string;
+    try {
+      const r = await s.settle(s.agent.service.submit(this.doc, { idempotencyKey: this.key }));
+      if (r.created === (before !== undefined)) {
+        throw new Error(`key ${this.key}: created=${r.created} on use #${before ? 2 : 1}`);
+      }
+      id = r.job.id;
+    } catch (err) {
+      if (before && !same && err instanceof ConflictError) return;
+      if (!(err instanceof SubmitFailedError) || before) throw err;
+      id = err.jobId;
+    }
+    if (before) {
+      if (!same) throw new Error(`key ${this.key} reused for another request was accepted`);
+      if (id !== before.id) throw new Error(`key ${this.key} gave job ${id}, first ${before.id}`);
+      return;
+    }
+    keys.set(this.key, { doc: show(this.doc), id });
+    m.jobs.push(id);
+  }
+  toString = () => `new SubmitKeyed(${show(this.doc)}, ${show(this.key)})`;
 }
 
 /** Errors a cancel may end with: a job never submitted or already given up, a failed qdel. */
