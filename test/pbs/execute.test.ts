@@ -259,6 +259,38 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     assert.equal(readFileSync(outside, "utf8"), "K"); // outside the job directory: kept
   });
 
+  it("stage-out and cleanup flags naming no outcome (NONE, IF_PRESENT alone) mean every outcome", async () => {
+    const d = jobDir();
+    const stageOut = (tag: string) => [
+      { source: "r.txt", target: join(d, `${tag}-none.txt`), flags: StageOutFlags.NONE },
+      { source: "r.txt", target: join(d, `${tag}-ifp.txt`), flags: StageOutFlags.IF_PRESENT },
+      { source: "absent", target: join(d, `${tag}-absent.txt`), flags: StageOutFlags.IF_PRESENT },
+    ];
+    const ok = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", "echo ok > r.txt; echo x > scratch"],
+      directory: d,
+      stageOut: stageOut("ok"),
+      cleanup: ["scratch"],
+      cleanupFlags: StageOutFlags.NONE,
+    });
+    assert.equal(ok.status.state, JobState.COMPLETED, ok.status.message);
+    assert.equal(readFileSync(join(d, "ok-none.txt"), "utf8"), "ok\n");
+    assert.equal(readFileSync(join(d, "ok-ifp.txt"), "utf8"), "ok\n");
+    assert.equal(existsSync(join(d, "ok-absent.txt")), false);
+    assert.equal(existsSync(join(d, "scratch")), false);
+    const bad = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", "echo bad > r.txt; exit 3"],
+      directory: d,
+      stageOut: stageOut("bad"),
+    });
+    assert.equal(bad.status.state, JobState.FAILED);
+    assert.equal(bad.status.exitCode, 3, bad.status.message);
+    assert.equal(readFileSync(join(d, "bad-none.txt"), "utf8"), "bad\n");
+    assert.equal(readFileSync(join(d, "bad-ifp.txt"), "utf8"), "bad\n");
+  });
+
   it("scenario 4: cancel a running job → CANCELED; its files are tidied once PBS ends it", async () => {
     const ex = executor();
     const job = new Job({ executable: "/bin/sleep", arguments: ["30"] });

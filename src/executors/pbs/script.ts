@@ -12,7 +12,11 @@ import {
   type JobSpec,
   resourcesOf,
 } from "../../core/job-spec.ts";
-import { DEFAULT_STAGE_OUT_FLAGS, StageOutFlags } from "../../core/staging.ts";
+import {
+  DEFAULT_STAGE_OUT_FLAGS,
+  normalizeStageOutFlags,
+  StageOutFlags,
+} from "../../core/staging.ts";
 import { COMPLETION_MARKER } from "../../batch/protocol.ts";
 import { shellName, shellWord } from "../../batch/quote.ts";
 import { renderTemplate } from "../../batch/render.ts";
@@ -76,7 +80,7 @@ export function renderPbsScript(spec: JobSpec, opts: ScriptOptions): RenderedScr
     target: shellWord(localPath(s.target, `stageIn[${i}].target`)),
   }));
   const stageOut = (spec.stageOut ?? []).map((s, i) => {
-    const flags = s.flags ?? DEFAULT_STAGE_OUT_FLAGS;
+    const flags = normalizeStageOutFlags(s.flags ?? DEFAULT_STAGE_OUT_FLAGS);
     return {
       mode: s.mode ?? "COPY",
       source: shellWord(localPath(s.source, `stageOut[${i}].source`)),
@@ -95,7 +99,9 @@ export function renderPbsScript(spec: JobSpec, opts: ScriptOptions): RenderedScr
     stageIn,
     stageOut,
     cleanup: (spec.cleanup ?? []).map((p) => shellWord(p)),
-    cleanupFlags: String((spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS) & StageOutFlags.ALWAYS),
+    cleanupFlags: String(
+      normalizeStageOutFlags(spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS) & StageOutFlags.ALWAYS,
+    ),
     processCount: String(resources.processCount),
     preLaunch: spec.preLaunch ? shellWord(spec.preLaunch) : undefined,
     postLaunch: spec.postLaunch ? shellWord(spec.postLaunch) : undefined,

@@ -12,7 +12,11 @@ import {
   type JobSpec,
   resourcesOf,
 } from "../../core/job-spec.ts";
-import { DEFAULT_STAGE_OUT_FLAGS, StageOutFlags } from "../../core/staging.ts";
+import {
+  DEFAULT_STAGE_OUT_FLAGS,
+  normalizeStageOutFlags,
+  StageOutFlags,
+} from "../../core/staging.ts";
 import { COMPLETION_MARKER } from "../../batch/protocol.ts";
 import { shellName, shellWord } from "../../batch/quote.ts";
 import { renderTemplate } from "../../batch/render.ts";
@@ -81,7 +85,7 @@ export function renderSlurmScript(spec: JobSpec, opts: ScriptOptions): RenderedS
     target: shellWord(localPath(s.target, `stageIn[${i}].target`)),
   }));
   const stageOut = (spec.stageOut ?? []).map((s, i) => {
-    const flags = s.flags ?? DEFAULT_STAGE_OUT_FLAGS;
+    const flags = normalizeStageOutFlags(s.flags ?? DEFAULT_STAGE_OUT_FLAGS);
     return {
       mode: s.mode ?? "COPY",
       source: shellWord(localPath(s.source, `stageOut[${i}].source`)),

@@ -73,9 +73,17 @@ function decodeStandard(content: string): string {
   return decodeV23(content);
 }
 
-/** The value text after `"key":` (continuation lines already joined). */
-function readValue(text: string, tabs: boolean): Value | "object" {
+/**
+ * The value text after `"key":` (continuation lines already joined). Neither
+ * encoder puts anything but cJSON's one tab before a string or an object, but
+ * a pretty-printer (`JSON.stringify(doc, null, 4)`, jq, a proxy) writes
+ * `"key": value`. Blanks before a quote or a brace are never part of the
+ * value; before a bare value they are in v23 output (the string " 5" prints
+ * as `"k": 5`), so they go only in a document seen to be pretty-printed.
+ */
+function readValue(text: string, tabs: boolean, spaced: boolean): Value | "object" {
   let t = tabs && text.startsWith("\t") ? text.slice(1) : text;
+  if (spaced || /^[\t ]+[{"\[]/.test(t)) t = t.replace(/^[\t ]+/, "");
   if (t.trim() === "{") return "object";
   if (t.startsWith('"')) {
     if (t.endsWith('",')) t = t.slice(0, -1);
@@ -99,6 +107,8 @@ export function readJsonLines(stdout: string): LineTree {
   const closedJobs = new Set<string>();
   const problems: string[] = [];
   let openJob: string | undefined;
+  // `"key": value` seen: a pretty-printer's layout, not an encoder's.
+  let spaced = false;
   let jobsMap: Map<string, Value> | undefined;
   const closeJob = () => {
     if (openJob !== undefined) closedJobs.add(openJob);
@@ -131,7 +141,8 @@ export function readJsonLines(stdout: string): LineTree {
     }
     containers.length = depth;
     if (depth <= 2) closeJob();
-    const value = readValue(text, tabs);
+    if (/^[\t ]+[{"\[]/.test(text)) spaced = true;
+    const value = readValue(text, tabs, spaced);
     if (value === "object") {
       const old = parent.get(key);
       const map = old?.kind === "obj" ? old.map : new Map<string, Value>();

@@ -34,17 +34,20 @@ export function parseQstatJson(stdout: string): ParseResult {
   try {
     stdout = normalizeNewlines(stdout);
     const tree = readJsonLines(stdout);
-    problems.push(...tree.problems);
     const jobsValue = tree.root.get("Jobs");
     let jobMap = jobsValue?.kind === "obj" ? jobsValue.map : undefined;
     let closed = tree.closedJobs;
+    let lineProblems = tree.problems;
     if (jobMap === undefined || jobMap.size === 0) {
+      // One line, or indented other than by 4 spaces or tabs: valid JSON all the same.
       const compact = compactJobs(stdout);
       if (compact) {
         jobMap = compact;
         closed = new Set(compact.keys());
+        lineProblems = [];
       }
     }
+    problems.push(...lineProblems);
     for (const [id, v] of jobMap ?? []) {
       if (v.kind !== "obj") {
         problems.push(`job ${id}: not an object`);
