@@ -98,8 +98,8 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
       // no job for it, or the job is gone from PBS's memory too.
       // Known bugs "recovery-lookup-failure" / "restart-status-failure" when tolerated.
       const knownRestartBug = options.tolerate &&
-        /^(submission state unknown: look-up of stamp .* failed|attach to .* failed: cannot verify)/
-          .test(last.message ?? "");
+        (/^(submission state unknown: look-up of stamp .* failed|attach to .* failed: cannot verify)/
+          .test(last.message ?? "") || resentAfterFailedLookup(stack, last));
       if (sim && !purged && !knownRestartBug) {
         out.push(`${where}: "${last.message}" but PBS has job ${sim.id} (${sim.state}): lost`);
       }
@@ -191,6 +191,24 @@ function resubmittedAfterFailedLookup(stack: Stack, pbs: SimJob[]): boolean {
       (c.result.timedOut || ![0, 153, 35].includes(c.result.exitCode))
     );
   });
+}
+
+/**
+ * Known bug "findbystamp-ignores-qstat-failure", second face: recovery took a
+ * failed look-up for absence, submitted again, and that qsub failed, so the
+ * job first submitted is stored FAILED "submit failed".
+ */
+function resentAfterFailedLookup(stack: Stack, last: TransitionRecord): boolean {
+  if (!/^submit failed/.test(last.message ?? "")) return false;
+  const failedLookup = stack.log.some((c) =>
+    c.duringRestart && c.argv[0] === "qstat" && c.result !== undefined &&
+    c.endMs !== undefined && c.endMs <= last.time &&
+    (c.result.timedOut || ![0, 153, 35].includes(c.result.exitCode))
+  );
+  const resent = stack.log.some((c) =>
+    c.duringRestart && c.argv[0] === "qsub" && c.endMs === last.time
+  );
+  return failedLookup && resent;
 }
 
 /**
