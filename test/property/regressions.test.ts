@@ -102,6 +102,23 @@ describe("regressions found by the model-based suite", () => {
     ], TIGHT);
   });
 
+  it(
+    "findbystamp-ignores-qstat-failure: ... nor, when that second qsub fails, lose the first job",
+    {
+      skip: "known bug: as above; here the resubmission is refused, so the job PBS runs is " +
+        "stored FAILED 'submit failed' (found by the deep campaign, seed 1267922125), owner: " +
+        "src/executors/pbs.ts (findByStamp)",
+    },
+    async () => {
+      await runModel([
+        new Inject({ kind: "hang", commands: ["qsub"], count: 1, ms: 3000, acts: false }),
+        new Inject({ kind: "qsub-refuse", count: 1 }),
+        new Inject({ kind: "hang", commands: ["qstat"], count: 1, ms: 30_000, acts: false }),
+        new KillMidSubmit(job("r42x0"), "after", 0),
+      ], TIGHT);
+    },
+  );
+
   it("findbystamp-cjson-multi-id: the stamp look-up is not blinded by cJSON bug #2672", {
     skip: "known bug: findByStamp asks qstat -F json about many ids at once and takes ids " +
       "missing from the output (cJSON bug #2672 prints only the first) as absent, so " +
