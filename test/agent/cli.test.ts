@@ -91,6 +91,25 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
     },
   );
 
+  it(
+    "events --job prints that job's stored transitions and ends, though later events are another job's",
+    SLOW,
+    async () => {
+      const first = lines0(await cli(["list", "--json"]))[0];
+      // a newer job's events come after the first job's last one
+      const later = await cli(["run", "--json", "--wait", "--", "/bin/true"]);
+      assert.equal(later.code, 0, later.stderr);
+      const r = await cli(["events", "--job", first.id, "--json"]);
+      assert.equal(r.code, 0, r.stderr);
+      const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l));
+      assert.ok(events.length >= 2, r.stdout);
+      assert.ok(events.every((e) => e.jobId === first.id));
+      assert.equal(events[0].state, "QUEUED");
+      const ids = events.map((e) => e.eventId);
+      assert.deepEqual(ids, [...ids].sort((a, b) => a - b));
+    },
+  );
+
   it("events --follow prints new transitions as they happen", SLOW, async () => {
     const [exe, ...args] = cliArgv([
       "events",
@@ -249,3 +268,7 @@ describe("CLI without a running agent", SLOW, () => {
     }
   });
 });
+
+function lines0(r: { stdout: string }): any[] {
+  return JSON.parse(r.stdout);
+}

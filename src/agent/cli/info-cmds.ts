@@ -23,6 +23,18 @@ export const eventsCommand: Command = {
     const after = ctx.values.after ?? "0";
     if (!/^\d+$/.test(after)) throw new UsageError(`--after must be an event id, got "${after}"`);
     const client = ctx.client();
+    if (ctx.values.job && !ctx.values.follow) {
+      // One job's stored events are its history: no stream to end (the
+      // global last event id may belong to another job and never arrive).
+      const id = encodeURIComponent(ctx.values.job);
+      const job = expectOk(await client.request("GET", `/v1/jobs/${id}`));
+      for (const h of job.history) {
+        if (h.eventId <= Number(after)) continue;
+        const e = { jobId: job.id, ...h };
+        ctx.io.out(ctx.json ? JSON.stringify(e) : formatEvent(e));
+      }
+      return 0;
+    }
     const last = ctx.values.follow
       ? Infinity
       : Number(expectOk(await client.request("GET", "/v1/health")).lastEventId);
