@@ -5,7 +5,7 @@
  * @module
  */
 
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import type { CommandResult, CommandRunner } from "../core/command-runner.ts";
 import { InvalidStateException, PsijError, SubmitException } from "../core/errors.ts";
@@ -16,13 +16,21 @@ import type { Job } from "../core/job.ts";
 import { registerExecutor } from "../core/registry.ts";
 import { StatusPoller } from "../batch/poller.ts";
 import { ProcessRunner } from "../batch/process-runner.ts";
-import { readOutcome, scriptPath } from "../batch/protocol.ts";
+import { readOutcome } from "../batch/protocol.ts";
 import { currentUser, defaultWorkDir, type PbsExecutorConfig } from "./pbs/config.ts";
 import { Entries, type Entry } from "./pbs/entries.ts";
-import { finalUpdate, liveUpdate, neverRunnable, type StatusUpdate } from "./pbs/outcome.ts";
+import {
+  endedEarly,
+  finalUpdate,
+  liveUpdate,
+  neverRunnable,
+  scriptStoppedEarly,
+  type StatusUpdate,
+} from "./pbs/outcome.ts";
 import { parseQdelErrors, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { renderPbsScript } from "./pbs/script.ts";
+import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
 import { findByStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
@@ -64,6 +72,7 @@ export class PbsExecutor extends JobExecutor {
   readonly #config: PbsExecutorConfig;
   readonly #runner: CommandRunner;
   readonly #timeout: number;
+  readonly #graceMs: number;
   readonly #entries: Entries;
   readonly #poller: StatusPoller<PbsJobRecord>;
   #workDirReady = false;
@@ -76,6 +85,7 @@ export class PbsExecutor extends JobExecutor {
     this.workDir = config.workDir ?? defaultWorkDir(config.home);
     this.#runner = config.runner ?? new ProcessRunner();
     this.#timeout = config.commandTimeoutMs ?? 60_000;
+    this.#graceMs = config.graceMs ?? 60_000;
     this.#entries = new Entries(this.workDir, config.keepFiles ?? false);
     this.#poller = new StatusPoller(this.clock, {
       query: async (ids) => {
@@ -149,18 +159,16 @@ export class PbsExecutor extends JobExecutor {
       this.#ensureWorkDir();
       const stamp = stampFor(job.id);
       const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
-      // The script goes to qsub on stdin: PBS keeps its own copy, and no file
-      // write per job slows a burst of submissions. Kept on disk only on request.
-      const r = await this.#runner.run(["qsub"], {
-        stdin: script.text,
+      const path = this.#writeScript(stamp, script.text);
+      const r = await this.#runner.run(["qsub", path], {
         cwd: this.workDir,
         timeoutMs: this.#timeout,
       });
       const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
-      if (this.#config.keepFiles) {
-        writeFileSync(scriptPath(this.workDir, stamp), script.text, { mode: 0o600 });
-      }
       if (!id) {
+        // PBS keeps its own copy of a script it accepted (a lost reply is found
+        // by the stamp, not by this file), so a failed submit leaves nothing.
+        if (!this.#config.keepFiles) removeScriptFile(path);
         const transient = transientFailure(r);
         throw new SubmitException(
           r.exitCode === 0
@@ -183,6 +191,17 @@ export class PbsExecutor extends JobExecutor {
       job.executor = undefined;
       job.nativeId = undefined;
       throw err;
+    }
+  }
+
+  #writeScript(stamp: string, text: string): string {
+    try {
+      return writeScriptFile(this.workDir, stamp, text);
+    } catch (err) {
+      throw new SubmitException(
+        `cannot write the job script to ${this.workDir}: ${(err as Error).message}`,
+        { transient: false },
+      );
     }
   }
 
@@ -335,8 +354,14 @@ export class PbsExecutor extends JobExecutor {
       return { changed: false, final: finished };
     }
     if (finished) {
-      const u = finalUpdate(rec, readOutcome(this.workDir, id), entry.userCanceled);
-      const changed = this.#applyToJobs(entry, u!);
+      const files = readOutcome(this.workDir, id);
+      let u = finalUpdate(rec, files, entry.userCanceled)!;
+      if (scriptStoppedEarly(rec, files, entry.userCanceled)) {
+        const waited = this.clock.now() - (entry.stoppedEarlyAt ??= this.clock.now());
+        if (waited < this.#graceMs) return { changed: false, final: false };
+        u = endedEarly(rec, files, `${this.workDir}/${id}.ec`, waited);
+      }
+      const changed = this.#applyToJobs(entry, u);
       this.#entries.finish(id);
       return { changed, final: true };
     }
@@ -392,11 +417,15 @@ export class PbsExecutor extends JobExecutor {
         new Date(entry.lastSeenAt!).toISOString()
       }`
       : "never seen in qstat by this agent";
+    const out = readOutcome(this.workDir, id).output;
+    const started = out === undefined
+      ? ""
+      : `; the script started but did not run to its end, script output: ${out || "(none)"}`;
     this.#applyToJobs(entry, {
       state: JobState.FAILED,
       message: `no evidence of how PBS job ${id} ended: qstat -x has called it unknown since ` +
         `${new Date(since).toISOString()} (${seconds} s; history purged or never kept), ` +
-        `no exit-code file appeared at ${this.workDir}/${id}.ec, ${last}`,
+        `no exit-code file appeared at ${this.workDir}/${id}.ec, ${last}${started}`,
       evidence: "no-evidence",
     });
     this.#entries.finish(id);

@@ -243,7 +243,7 @@ describe("PBS executor conformance (simulator, model mode)", () => {
     const { clock, executor, workDir, newExecutor } = rig();
     const job = new Job({ executable: "/bin/date", name: "r1" });
     await executor.submit(job);
-    assert.deepEqual(readdirSync(workDir), []); // the script went to qsub on stdin
+    assert.deepEqual(readdirSync(workDir), [`${job.id}.job`]); // the script qsub was given
     await untilFinal(clock, job);
     assert.deepEqual(readdirSync(workDir), []);
     const keeper = newExecutor({ keepFiles: true });

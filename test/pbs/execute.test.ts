@@ -220,6 +220,23 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     assert.equal(readFileSync(join(d, "out.txt"), "utf8"), "hello world");
   });
 
+  it("a preLaunch that runs `exit 0` stops the script early: PBS says 0, the job is FAILED, not COMPLETED", async () => {
+    const d = jobDir();
+    writeFileSync(join(d, "pre.sh"), "echo leaving early\nexit 0\n");
+    const job = await run({
+      executable: "/bin/bash",
+      arguments: ["-c", "echo ran > ran.txt"],
+      directory: d,
+      preLaunch: join(d, "pre.sh"),
+    }, executor({ graceMs: 500 }));
+    assert.equal(job.status.state, JobState.FAILED);
+    assert.equal(job.status.metadata?.exitStatus, 0);
+    assert.match(job.status.message!, /did not run to its end/);
+    assert.match(job.status.message!, /leaving early/);
+    assert.equal(existsSync(join(d, "ran.txt")), false);
+    assert.ok(!job.history.some((s) => s.state === JobState.COMPLETED));
+  });
+
   it("scenario 22: stage in (COPY, LINK, MOVE), stage out by flags, cleanup only inside the job directory", async () => {
     const d = jobDir();
     const src = jobDir();

@@ -25,6 +25,8 @@ export interface Entry {
   cancel?: Promise<void>;
   lastRecord?: PbsJobRecord;
   lastSeenAt?: number;
+  /** When PBS was first seen to end a script that stopped early: the wait for `.ec` starts. */
+  stoppedEarlyAt?: number;
 }
 
 export class Entries {

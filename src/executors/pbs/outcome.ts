@@ -102,6 +102,50 @@ export function finalUpdate(
   };
 }
 
+/**
+ * PBS says the job exited 0, yet the script left output without its
+ * completion marker and no exit-code file. Our script always writes `.ec`
+ * before it ends and exits with that code, so this is a script that stopped
+ * before its end (a `preLaunch` that ran `exit 0`, a script cut short), or a
+ * file the shared filesystem shows late. It is never COMPLETED on
+ * Exit_status alone: the caller waits for `.ec`, then uses `endedEarly`.
+ */
+export function scriptStoppedEarly(
+  rec: PbsJobRecord,
+  files: FileOutcome,
+  userCanceled: boolean,
+): boolean {
+  return !userCanceled && rec.exitStatus === 0 && files.exitCode === undefined &&
+    files.output !== undefined && !files.markerSeen;
+}
+
+/** The verdict on a script that stopped before its end (see scriptStoppedEarly). */
+export function endedEarly(
+  rec: PbsJobRecord,
+  files: FileOutcome,
+  ecPath: string,
+  waitedMs: number,
+): StatusUpdate {
+  return {
+    state: JobState.FAILED,
+    message: joinMessage([
+      `the job script did not run to its end: PBS recorded Exit_status 0, but no exit-code ` +
+      `file appeared at ${ecPath} within ${Math.round(waitedMs / 1000)} s and the script ` +
+      `output lacks the completion marker`,
+      scriptOutput(files) ?? "the script printed nothing",
+      rec.comment,
+    ]),
+    time: recordTime(rec, true),
+    evidence: "history",
+    detail: {
+      exitStatus: rec.exitStatus,
+      pbsState: rec.state,
+      substate: rec.substate,
+      scriptIncomplete: true,
+    },
+  };
+}
+
 /** A live record: QUEUED or ACTIVE with PBS's comment; undefined for letters we do not know. */
 export function liveUpdate(rec: PbsJobRecord): StatusUpdate | undefined {
   const state = liveState(rec.state);

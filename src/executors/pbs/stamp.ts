@@ -21,7 +21,21 @@ export function stampFor(jobId: string): string {
 export function recordHasStamp(rec: PbsJobRecord, stamp: string): boolean {
   if (rec.variables[STAMP_VARIABLE] === stamp) return true;
   const args = rec.attrs.Submit_arguments;
-  return typeof args === "string" && args.includes(`${stamp}.job`);
+  return typeof args === "string" && scriptNamed(args, stamp);
+}
+
+/**
+ * Whether qsub's arguments name the script `<stamp>.job` (as its own word or
+ * the last part of a path): `xj1.job` or `j1.job.bak` is another submission.
+ */
+function scriptNamed(args: string, stamp: string): boolean {
+  const name = `${stamp}.job`;
+  for (let at = args.indexOf(name); at >= 0; at = args.indexOf(name, at + 1)) {
+    const before = at === 0 ? "" : args[at - 1];
+    const after = args[at + name.length] ?? "";
+    if (/^[\s/'"]?$/.test(before) && /^[\s'"]?$/.test(after)) return true;
+  }
+  return false;
 }
 
 /**
