@@ -85,20 +85,23 @@ const NEVER = new Promise<never>(() => {});
 /** The runner one incarnation talks through: logs, and goes silent once killed. */
 class IncarnationRunner implements CommandRunner {
   dead = false;
-  /** Arms a kill at the next qsub: `before` it reaches PBS, or `after` PBS made the job. */
-  killAtQsub?: "before" | "after";
-  onQsubKill?: () => void;
+  /**
+   * Arms a kill at the next run of `command`: `before` it reaches PBS, or
+   * `after` PBS acted on it; either way its reply is never read.
+   */
+  killAt?: { command: string; when: "before" | "after" };
+  onKill?: () => void;
   constructor(readonly stack: Stack, readonly n: number) {}
 
   async run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
     if (this.dead) return NEVER;
     const stack = this.stack;
-    if (argv[0] === "qsub" && this.killAtQsub) {
-      const when = this.killAtQsub;
-      this.killAtQsub = undefined;
+    if (this.killAt && argv[0] === this.killAt.command) {
+      const when = this.killAt.when;
+      this.killAt = undefined;
       if (when === "after") await stack.sim.run(argv, options);
       stack.noteSimJobs();
-      this.onQsubKill?.();
+      this.onKill?.();
       return NEVER;
     }
     const log: CommandLog = {

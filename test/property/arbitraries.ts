@@ -14,6 +14,7 @@ import {
   ClearFaults,
   type Cmd,
   Inject,
+  KillMidCancel,
   KillMidSubmit,
   type Model,
   Restart,
@@ -165,6 +166,12 @@ export const commands = (replayPath?: string): fc.Arbitrary<Iterable<Cmd>> =>
       .map(([d, k]) => new SubmitKeyed(d, k)),
     fc.tuple(fc.nat(), fc.boolean()).map(([p, t]) => new Cancel(p, t)),
     fc.tuple(fc.nat(), fc.boolean()).map(([p, t]) => new Cancel(p, t)),
+    fc.tuple(
+      fc.nat(),
+      fc.constantFrom("before" as const, "after" as const),
+      fc.constantFrom(0, 60_000),
+    )
+      .map(([p, w, ms]) => new KillMidCancel(p, w, ms)),
     advanceMs.map((ms) => new Advance(ms)),
     advanceMs.map((ms) => new Advance(ms)),
     fault.map(({ f, inMs, pick }) => new Inject(f, inMs, pick)),

@@ -95,6 +95,28 @@ export class Cancel implements Cmd {
   toString = () => `new Cancel(${this.pick}, ${this.twice})`;
 }
 
+/**
+ * The agent dies inside a cancel: qdel was sent (`after`: PBS deleted the
+ * job; `before`: it never got there) and its reply never read. Then it comes
+ * back after `downMs`.
+ */
+export class KillMidCancel implements Cmd {
+  constructor(readonly pick: number, readonly when: "before" | "after", readonly downMs: number) {}
+  check = (m: Readonly<Model>) => m.jobs.length > 0;
+  async run(m: Model, s: Stack) {
+    const id = m.jobs[this.pick % m.jobs.length];
+    const killed = new Promise<void>((resolve) => (s.agent.runner.onKill = resolve));
+    s.agent.runner.killAt = { command: "qdel", when: this.when };
+    const done = s.agent.service.cancel(id).then(() => true, () => true);
+    // A job already final (or never submitted) sends no qdel: nothing to kill.
+    const first = await s.settle(Promise.race([killed.then(() => false), done]), 60_000);
+    s.agent.runner.killAt = undefined;
+    if (first) return;
+    await s.restart(this.downMs);
+  }
+  toString = () => `new KillMidCancel(${this.pick}, ${show(this.when)}, ${this.downMs})`;
+}
+
 export class Advance implements Cmd {
   constructor(readonly ms: number) {}
   check = () => true;
@@ -160,8 +182,8 @@ export class KillMidSubmit implements Cmd {
   check = () => true;
   async run(m: Model, s: Stack) {
     const known = new Set(m.jobs);
-    const killed = new Promise<void>((resolve) => (s.agent.runner.onQsubKill = resolve));
-    s.agent.runner.killAtQsub = this.when;
+    const killed = new Promise<void>((resolve) => (s.agent.runner.onKill = resolve));
+    s.agent.runner.killAt = { command: "qsub", when: this.when };
     void s.agent.service.submit(this.doc).catch(() => {});
     await s.settle(killed, 60_000);
     const fresh = s.agent.store.listJobs({ limit: 1000 }).jobs.filter((j) => !known.has(j.id));

@@ -140,8 +140,9 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
       continue;
     }
     const want = expected(sim);
-    // Known bug "cancel-reply-race" when tolerated: PBS's record of the
-    // deletion reached the agent before qdel's own reply did.
+    // Known bugs "cancel-reply-race" / "cancel-not-durable" when tolerated:
+    // PBS's record of the deletion reached the agent before qdel's own reply
+    // did, or after the agent that sent the qdel had died.
     const raced = options.tolerate && want.state === "CANCELED" && rec.state === "FAILED";
     if (raced) continue;
     if (want.state !== rec.state) {

@@ -5,7 +5,15 @@
  * (and its trigger from arbitraries.ts / the tolerance in invariants.ts).
  */
 import { describe, it } from "node:test";
-import { Advance, Cancel, Inject, KillMidSubmit, Restart, Submit } from "./commands.ts";
+import {
+  Advance,
+  Cancel,
+  Inject,
+  KillMidCancel,
+  KillMidSubmit,
+  Restart,
+  Submit,
+} from "./commands.ts";
 import { runModel } from "./run.ts";
 
 const job = (fate: string) => ({
@@ -154,6 +162,28 @@ describe("regressions found by the model-based suite", () => {
             : reply;
       },
     });
+  });
+
+  it("cancel-not-durable: a cancel that reached PBS survives the agent dying before qdel's reply", {
+    skip: "known bug: the cancel request is not stored, so the restarted agent re-attaches, " +
+      "reads PBS's record of the deletion (Exit_status 271) and ends the job FAILED, owner: " +
+      "src/agent/service.ts (cancel) + src/agent/recovery.ts / src/executors/pbs.ts (attach)",
+  }, async () => {
+    await runModel([
+      new Submit(job("r600x0")),
+      new Advance(3000),
+      new KillMidCancel(0, "after", 0),
+      new Advance(60_000),
+    ]);
+  });
+
+  it("control: an agent that dies before its qdel reached PBS leaves the job running to its end", async () => {
+    await runModel([
+      new Submit(job("r600x0")),
+      new Advance(3000),
+      new KillMidCancel(0, "before", 0),
+      new Advance(60_000),
+    ]);
   });
 
   it("never-runnable-qdel-unchecked: a job ended FAILED as never runnable does not run later", {
