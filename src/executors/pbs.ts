@@ -31,7 +31,7 @@ import { parseQdelErrors, parseQselect, parseQsubId } from "./pbs/parse/index.ts
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { renderPbsScript } from "./pbs/script.ts";
 import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
-import { findByStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
+import { lookupStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
   interpretStatus,
@@ -293,29 +293,14 @@ export class PbsExecutor extends JobExecutor {
 
   /**
    * Native ids of this user's jobs (live or in history) whose script carries
-   * `stamp`: how a submission whose qsub reply was lost is found again.
+   * `stamp`: how a submission whose qsub reply was lost is found again. An
+   * empty answer means PBS provably has none, so anything short of that — a
+   * failed status command, an id it printed no record for (cJSON bug #2672)
+   * that its own look-up cannot settle — throws instead.
    */
-  async findByStamp(stamp: string): Promise<string[]> {
+  findByStamp(stamp: string): Promise<string[]> {
     const user = this.#config.user ?? currentUser();
-    const sel = await this.#run(["qselect", "-x", "-u", user]);
-    if (sel.exitCode !== 0 || sel.timedOut) {
-      throw new PsijError(
-        `qselect -x -u ${user} failed (exit ${sel.exitCode}): ${firstLines(sel.stderr)}`,
-      );
-    }
-    const ids = parseQselect(sel.stdout);
-    const found: string[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const r = await runStatus(
-        this.#runner,
-        (h) => qstatJsonArgv(chunk, h),
-        this.#mode,
-        this.#timeout,
-      );
-      found.push(...findByStamp(r.stdout, stamp));
-    }
-    return found;
+    return lookupStamp(this.#runner, stamp, { user, timeoutMs: this.#timeout, mode: this.#mode });
   }
 
   #applyToJobs(entry: Entry, u: StatusUpdate, jobs: readonly Job[] = entry.jobs): boolean {

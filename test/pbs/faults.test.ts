@@ -190,6 +190,26 @@ describe("PBS executor under faults (simulator, model mode)", () => {
     assert.match(found[0], /^\d+\.pbs-sim$/);
   });
 
+  it("findByStamp: a failing qstat in the look-up throws; it never answers 'no such job'", async () => {
+    const { executor, faults } = rig();
+    const job = new Job({ executable: "/bin/date", name: "r100" });
+    await executor.submit(job);
+    faults.inject({ kind: "connect", commands: ["qstat"], count: 1 });
+    await assert.rejects(executor.findByStamp(job.id), /stamp look-up failed.*cannot connect/);
+    assert.deepEqual(await executor.findByStamp(job.id), [job.nativeId]);
+  });
+
+  it("findByStamp with cJSON bug #2672: a job that is not first in the batch is still found", async () => {
+    const { executor } = rig({ server: { jsonEncoder: "cjson", cjsonMultiIdBug: true } });
+    const jobs = Array.from(
+      { length: 3 },
+      () => new Job({ executable: "/bin/date", name: "r100" }),
+    );
+    for (const j of jobs) await executor.submit(j);
+    for (const j of jobs) assert.deepEqual(await executor.findByStamp(j.id), [j.nativeId]);
+    assert.deepEqual(await executor.findByStamp("no-such-stamp"), []);
+  });
+
   it("cJSON multi-id bug (#2672): ids left out of the output are looked up one by one", async () => {
     const { clock, executor } = rig({ server: { jsonEncoder: "cjson", cjsonMultiIdBug: true } });
     const jobs = Array.from(

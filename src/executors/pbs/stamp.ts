@@ -5,8 +5,17 @@
  * @module
  */
 
-import { parseQstatJson } from "./parse/index.ts";
+import type { CommandRunner } from "../../core/command-runner.ts";
+import { PsijError } from "../../core/errors.ts";
+import { parseQselect, parseQstatJson } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
+import {
+  type HistoryMode,
+  interpretStatus,
+  lookupJob,
+  qstatJsonArgv,
+  runStatus,
+} from "./status.ts";
 
 export const STAMP_VARIABLE = "PSIJ_AGENT_STAMP";
 
@@ -48,4 +57,48 @@ export function findByStamp(qstatJsonStdout: string, stamp: string): string[] {
     if (recordHasStamp(rec, stamp)) out.push(id);
   }
   return out;
+}
+
+export interface StampLookupOptions {
+  user: string;
+  timeoutMs: number;
+  mode: HistoryMode;
+}
+
+/**
+ * Asks PBS (`qselect -x -u <user>`, then `qstat -f -F json -x` in chunks) for
+ * the user's jobs, live or in history, submitted with this stamp. An empty
+ * answer must mean PBS provably has none — recovery then submits again — so
+ * anything short of that throws: a failed command, or an id the batch printed
+ * no record for (cJSON bug #2672 prints only the first id's) whose own
+ * look-up cannot settle it.
+ */
+export async function lookupStamp(
+  runner: CommandRunner,
+  stamp: string,
+  opts: StampLookupOptions,
+): Promise<string[]> {
+  const sel = await runner.run(["qselect", "-x", "-u", opts.user], { timeoutMs: opts.timeoutMs });
+  if (sel.exitCode !== 0 || sel.timedOut) {
+    throw new PsijError(
+      `qselect -x -u ${opts.user} failed (exit ${sel.exitCode}${
+        sel.timedOut ? ", timed out" : ""
+      }): ${sel.stderr.trim().split("\n").slice(0, 3).join(" / ")}`,
+    );
+  }
+  const ids = parseQselect(sel.stdout);
+  const found: string[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    const r = await runStatus(runner, (h) => qstatJsonArgv(chunk, h), opts.mode, opts.timeoutMs);
+    const report = interpretStatus(chunk, r);
+    if (report.error) throw new PsijError(`stamp look-up failed: ${report.error}`);
+    for (const [id, rec] of report.seen) if (recordHasStamp(rec, stamp)) found.push(id);
+    for (const id of report.missing) {
+      const one = await lookupJob(runner, id, opts.timeoutMs, opts.mode);
+      if (one.kind === "error") throw new PsijError(`stamp look-up of ${id} failed: ${one.error}`);
+      if (one.kind === "found" && recordHasStamp(one.record, stamp)) found.push(id);
+    }
+  }
+  return found;
 }
