@@ -216,7 +216,13 @@ export class PbsExecutor extends JobExecutor {
   }
 
   async #qdel(id: string, entry: Entry): Promise<void> {
-    const r = await this.#run(["qdel", id]);
+    entry.qdelInFlight = true;
+    let r: CommandResult;
+    try {
+      r = await this.#run(["qdel", id]);
+    } finally {
+      entry.qdelInFlight = false;
+    }
     const errs = parseQdelErrors(r.stderr, [id]);
     if (r.exitCode === 0 && !r.timedOut) {
       entry.userCanceled = true;
@@ -338,6 +344,11 @@ export class PbsExecutor extends JobExecutor {
       if (finished) this.#entries.finish(id);
       return { changed: false, final: finished };
     }
+    if (finished && entry.qdelInFlight) {
+      // PBS's record of the end (Exit_status 271, an .ec of 143) may be our own
+      // qdel's doing, seen before its reply: the reply decides who ended it.
+      return { changed: false, final: false };
+    }
     if (finished) {
       const files = readOutcome(this.workDir, id);
       let u = finalUpdate(rec, files, entry.userCanceled)!;
@@ -370,6 +381,7 @@ export class PbsExecutor extends JobExecutor {
       this.#entries.finish(id);
       return "final";
     }
+    if (entry.qdelInFlight) return "alive"; // its reply comes first (see #applyRecord)
     const files = readOutcome(this.workDir, id);
     if (files.exitCode !== undefined) {
       this.#applyToJobs(entry, finalUpdate(entry.lastRecord, files, entry.userCanceled)!);

@@ -190,6 +190,25 @@ describe("PBS executor under faults (simulator, model mode)", () => {
     assert.match(found[0], /^\d+\.pbs-sim$/);
   });
 
+  it("a qdel that acts but answers late: PBS's record of the deletion seen first still ends CANCELED", async () => {
+    const { clock, executor, faults, server } = rig();
+    const job = new Job({ executable: "/bin/sleep", name: "r300" });
+    await executor.submit(job);
+    await advance(clock, 3000);
+    assert.equal(job.status.state, JobState.ACTIVE);
+    faults.inject({ kind: "hang", commands: ["qdel"], count: 1, ms: 8000, acts: true });
+    let done = false;
+    const cancel = job.cancel().then(() => (done = true));
+    await advance(clock, 6000);
+    assert.equal(done, false, "qdel has not answered yet");
+    assert.equal(server.jobs.get(job.nativeId!)?.state, "F"); // PBS ended it already
+    assert.ok(!isFinal(job.status.state), `not decided before qdel's reply: ${job.status.state}`);
+    await advance(clock, 4000);
+    await cancel;
+    await advance(clock, 3000);
+    assert.deepEqual(finals(job), ["CANCELED"]);
+  });
+
   it("findByStamp: a failing qstat in the look-up throws; it never answers 'no such job'", async () => {
     const { executor, faults } = rig();
     const job = new Job({ executable: "/bin/date", name: "r100" });

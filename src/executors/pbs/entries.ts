@@ -21,6 +21,8 @@ export interface Entry {
   userCanceled: boolean;
   /** qdel found no such job: with no other evidence, the cancel is the end. */
   cancelRequested: boolean;
+  /** A qdel has been sent and has not answered yet. */
+  qdelInFlight?: boolean;
   /** The cancel in flight, so a second cancel waits for it instead of running qdel again. */
   cancel?: Promise<void>;
   lastRecord?: PbsJobRecord;
