@@ -31,6 +31,7 @@ import { parseQdelErrors, parseQselect, parseQsubId } from "./pbs/parse/index.ts
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { renderPbsScript } from "./pbs/script.ts";
 import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
+import { firstLines, transientFailure } from "./pbs/failures.ts";
 import { lookupStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
@@ -45,25 +46,6 @@ export type { PbsExecutorConfig } from "./pbs/config.ts";
 export { findByStamp } from "./pbs/stamp.ts";
 
 export const PBS_EXECUTOR_VERSION = "0.1.0";
-
-/**
- * qsub exit codes that mean the server could not be reached or the reply was
- * lost (PBSE_SYSTEM 162, PBSE_PROTOCOL 223, connect failures 111/255): a
- * retry may succeed, and for a lost reply the job may exist already — the
- * caller finds it by its stamp (findByStamp) before submitting again.
- */
-const TRANSIENT_CODES = new Set([255, 162, 111, 15031 & 0xff]);
-
-function transientFailure(r: CommandResult): boolean {
-  return !!r.timedOut || TRANSIENT_CODES.has(r.exitCode) ||
-    /cannot connect|Connection refused|timed out|Failed to (recv|send)|protocol error/i.test(
-      r.stderr,
-    );
-}
-
-function firstLines(s: string, n = 5): string {
-  return s.trim().split("\n").slice(0, n).join(" / ");
-}
 
 export class PbsExecutor extends JobExecutor {
   readonly name = "pbs";
@@ -362,16 +344,37 @@ export class PbsExecutor extends JobExecutor {
       return { changed, final: true };
     }
     if (neverRunnable(rec) && (this.#config.neverRunnable ?? "fail") === "fail") {
-      void this.#run(["qdel", id]).catch(() => {});
-      const changed = this.#applyToJobs(entry, {
-        state: JobState.FAILED,
-        message: `PBS says the job can never run: ${rec.comment}`,
-        evidence: "scheduler",
-      });
-      return { changed, final: false };
+      if (!entry.qdelInFlight) void this.#deleteNeverRunnable(id, entry, rec.comment!);
+      return { changed: false, final: false };
     }
     const u = liveUpdate(rec);
     return { changed: u ? this.#applyToJobs(entry, u) : false, final: false };
+  }
+
+  /**
+   * Deletes a job PBS says can never run, and only once PBS confirms (or no
+   * longer knows it) ends it FAILED: a job stored FAILED must not run later
+   * because the qdel failed. A failed qdel is tried again on the next record.
+   */
+  async #deleteNeverRunnable(id: string, entry: Entry, comment: string): Promise<void> {
+    entry.qdelInFlight = true;
+    let r: CommandResult;
+    try {
+      r = await this.#run(["qdel", id]);
+    } catch {
+      return;
+    } finally {
+      entry.qdelInFlight = false;
+    }
+    const errs = parseQdelErrors(r.stderr, [id]);
+    const deleted = r.exitCode === 0 && !r.timedOut;
+    if (!deleted && errs.unknown.length === 0 && r.exitCode !== 153) return;
+    this.#applyToJobs(entry, {
+      state: JobState.FAILED,
+      message: `PBS says the job can never run: ${comment}`,
+      evidence: "scheduler",
+    });
+    this.#poller.track(id); // PBS's end of it tidies the files
   }
 
   async #probe(id: string): Promise<"final" | "alive" | "none" | "error"> {

@@ -253,6 +253,24 @@ describe("PBS executor under faults (simulator, model mode)", () => {
     assert.ok(runner.count("qdel") >= 1);
   });
 
+  it("can never run: a failed qdel leaves the job unjudged; FAILED only once PBS confirms the deletion", async () => {
+    const { clock, executor, runner, faults, server } = rig();
+    const job = new Job({ executable: "/bin/date", resources: { processCount: 64 } });
+    await executor.submit(job);
+    faults.inject({ kind: "connect", commands: ["qdel"], count: 1 });
+    for (let i = 0; i < 120 && runner.count("qdel") < 1; i++) await clock.advance(500);
+    assert.equal(runner.count("qdel"), 1);
+    await clock.advance(0);
+    assert.equal(job.status.state, JobState.QUEUED, "not FAILED on a qdel that failed");
+    assert.notEqual(server.jobs.get(job.nativeId!)?.state, "F");
+    const s = await untilFinal(clock, job, 60_000);
+    assert.equal(s.state, JobState.FAILED);
+    assert.match(s.message!, /can never run: Can Never Run/);
+    assert.equal(runner.count("qdel"), 2);
+    await advance(clock, 5000);
+    assert.equal(server.jobs.get(job.nativeId!)?.state, "F"); // deleted: it will not run later
+  });
+
   it("walltime exceeded → FAILED 'walltime exceeded'", async () => {
     const { clock, executor } = rig();
     const job = new Job({ executable: "/bin/sleep", name: "r500", attributes: { duration: 60 } });
