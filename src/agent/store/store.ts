@@ -45,9 +45,11 @@ export class JobStore {
     this.db = new DatabaseSync(path);
     // WAL + NORMAL: a killed process loses nothing committed; only a power
     // loss may drop the last transactions.
+    // busy_timeout first: switching to WAL needs a lock too, and a second
+    // process opening the same store at that moment must wait, not fail.
     this.db.exec(
-      "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
-        "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000",
+      "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
+        "PRAGMA foreign_keys = ON",
     );
     try {
       migrate(this.db);
