@@ -15,18 +15,11 @@
  * @module
  */
 
-import type { JobExecutor } from "../core/executor.ts";
 import type { JobRecord } from "./store/types.ts";
-import { errorText, type JobService } from "./service.ts";
+import type { JobService } from "./service.ts";
+import { lookupOf, reconcileIntent, UNKNOWN_SUBMISSION } from "./reconcile.ts";
 
-/** What an executor offers for reconciling intents. */
-export interface StampLookup {
-  /**
-   * The native id(s) of the submission carrying `stamp`; none (null or empty)
-   * when the scheduler provably has none. Throws when it cannot tell.
-   */
-  findByStamp(stamp: string): Promise<string | string[] | null>;
-}
+export type { StampLookup } from "./reconcile.ts";
 
 export interface RecoveryReport {
   reattached: string[];
@@ -37,12 +30,7 @@ export interface RecoveryReport {
   untracked: string[];
 }
 
-export const UNKNOWN_SUBMISSION = "submission state unknown";
-
-function lookupOf(ex: JobExecutor): StampLookup | undefined {
-  const candidate = ex as unknown as Partial<StampLookup>;
-  return typeof candidate.findByStamp === "function" ? (candidate as StampLookup) : undefined;
-}
+export { UNKNOWN_SUBMISSION } from "./reconcile.ts";
 
 export async function recoverJobs(service: JobService): Promise<RecoveryReport> {
   const store = service.store;
@@ -69,7 +57,7 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
       return;
     }
     if (rec.nativeId) {
-      await service.reattach(rec);
+      await service.reattach(rec, true);
       const after = store.getJob(rec.id)!;
       if (after.state === "FAILED" && after.message?.startsWith("attach")) {
         report.failed.push({ id: rec.id, reason: after.message });
@@ -89,30 +77,11 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
           `submissions up; look for a job stamped ${rec.id} before submitting again`,
       );
     }
-    const settleAt = intent.createdAt + service.intentSettleMs;
-    if (service.clock.now() < settleAt) await service.clock.sleep(settleAt - service.clock.now());
-    if (store.getIntent(rec.id)?.resolvedAt !== undefined) return;
-    let found: string | undefined;
-    try {
-      const r = await lookup.findByStamp(intent.stamp);
-      found = Array.isArray(r) ? r[0] : r ?? undefined;
-    } catch (err) {
-      return fail(
-        rec.id,
-        `${UNKNOWN_SUBMISSION}: look-up of stamp ${rec.id} failed: ${errorText(err)}`,
-      );
-    }
-    if (found) {
-      store.recordNativeId(rec.id, found, service.clock.now(), "reconciled");
-      await service.reattach(store.getJob(rec.id)!);
-      report.reconciled.push(rec.id);
-    } else {
-      try {
-        await service.resend(rec);
-        report.resubmitted.push(rec.id);
-      } catch (err) {
-        report.failed.push({ id: rec.id, reason: errorText(err) });
-      }
+    const outcome = await reconcileIntent(service, rec, lookup, intent.createdAt);
+    if (outcome === "reconciled") report.reconciled.push(rec.id);
+    else if (outcome === "resubmitted") report.resubmitted.push(rec.id);
+    else if (outcome === "failed") {
+      report.failed.push({ id: rec.id, reason: store.getJob(rec.id)?.message ?? "refused" });
     }
   };
   await Promise.all(store.nonFinalJobs().map(one));

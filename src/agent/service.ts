@@ -26,6 +26,7 @@ import type { JobStore } from "./store/store.ts";
 import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
 import { jobJson } from "./view.ts";
 import { recoverJobs, type RecoveryReport } from "./recovery.ts";
+import { lookupOf, mayHaveActed, nextDelay, reconcileIntent, RETRY_FIRST_MS } from "./reconcile.ts";
 
 export interface JobServiceOptions {
   store: JobStore;
@@ -57,8 +58,12 @@ export class JobService {
   readonly defaultExecutor: string;
   readonly clock: Clock;
   readonly intentSettleMs: number;
-  /** True while restart recovery is still reconciling jobs. */
-  recovering = false;
+  #recovering = false;
+  /** Reconciliations and re-attaches still waiting for the scheduler to answer. */
+  readonly #pending = new Set<Promise<unknown>>();
+  /** Why the scheduler could not answer for a job still being reconciled, by job id. */
+  readonly pendingErrors = new Map<string, string>();
+  readonly #stop = new AbortController();
   readonly #executors: Record<string, JobExecutor>;
   /** Jobs not yet final, as the executors track them. */
   readonly live = new Map<string, Job>();
@@ -82,6 +87,36 @@ export class JobService {
     for (const ex of Object.values(this.#executors)) {
       this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
     }
+  }
+
+  /** True while restart recovery, or a reconciliation, still waits for the scheduler. */
+  get recovering(): boolean {
+    return this.#recovering || this.#pending.size > 0;
+  }
+
+  get closed(): boolean {
+    return this.#stop.signal.aborted;
+  }
+
+  /** Sleeps on the service's clock; close() wakes it early. */
+  pause(ms: number): Promise<void> {
+    return this.clock.sleep(ms, this.#stop.signal);
+  }
+
+  noteLookupFailure(id: string, error: string | undefined): void {
+    if (error === undefined) this.pendingErrors.delete(id);
+    else this.pendingErrors.set(id, error);
+  }
+
+  /** Runs `work` in the background, counted in `recovering` until it ends. */
+  #background(work: Promise<unknown>): void {
+    const p = work.catch(() => {}).finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  /** Resolves once every background reconciliation has ended (tests, shutdown). */
+  async settled(): Promise<void> {
+    while (this.#pending.size) await Promise.all([...this.#pending]);
   }
 
   executor(name: string): JobExecutor {
@@ -156,17 +191,31 @@ export class JobService {
       idempotencyKey: key,
       requestHash,
     });
-    await this.#send(id, spec, executor);
+    if ((await this.#send(id, spec, executor)) === "lost") {
+      // qsub may have made the job: find it by its stamp (see reconcile.ts).
+      const rec = this.store.getJob(id)!;
+      this.#background(reconcileIntent(this, rec, lookupOf(executor)!, this.clock.now()));
+    }
     return { job: this.store.getJob(id)!, created: true };
   }
 
-  /** Hands a recorded job to its executor and records the native id (or the refusal). */
-  async #send(id: string, spec: JobSpec, executor: JobExecutor): Promise<void> {
+  /**
+   * Hands a recorded job to its executor and records the native id (or the
+   * refusal). A failure that leaves open whether the scheduler made the job
+   * (a lost or timed-out reply) is "lost": the intent stays open for a look-up
+   * by stamp, when the executor offers one.
+   */
+  async #send(id: string, spec: JobSpec, executor: JobExecutor): Promise<"sent" | "lost"> {
     const job = new Job(spec, { id });
     this.live.set(id, job);
     try {
       await executor.submit(job);
     } catch (err) {
+      if (mayHaveActed(err) && lookupOf(executor)) {
+        this.live.delete(id);
+        this.noteLookupFailure(id, `submit reply lost: ${errorText(err)}`);
+        return "lost";
+      }
       this.store.resolveIntent(id, this.clock.now(), "refused");
       const message = `submit failed: ${errorText(err)}`;
       this.failJob(id, message);
@@ -177,11 +226,12 @@ export class JobService {
       });
     }
     if (job.nativeId) this.store.recordNativeId(id, job.nativeId, this.clock.now());
+    return "sent";
   }
 
-  /** Resubmits a recorded job whose intent the scheduler provably never saw (recovery only). */
-  async resend(record: JobRecord): Promise<void> {
-    await this.#send(record.id, specFromJson(record.specJson), this.executor(record.executor));
+  /** Resubmits a recorded job whose intent the scheduler provably never saw (reconciliation only). */
+  resend(record: JobRecord): Promise<"sent" | "lost"> {
+    return this.#send(record.id, specFromJson(record.specJson), this.executor(record.executor));
   }
 
   /** Starts tracking a job the scheduler already knows, by its native id. */
@@ -204,14 +254,32 @@ export class JobService {
     return { job: this.store.getJob(id)!, created: true };
   }
 
-  /** Binds a fresh Job to a stored native id; a failure leaves the job FAILED saying why. */
-  async reattach(record: JobRecord): Promise<void> {
+  /**
+   * Binds a fresh Job to a stored native id; a failure leaves the job FAILED
+   * saying why. With `retry`, a failure that only says the scheduler could not
+   * answer (a failed status command) decides nothing: the attach is tried
+   * again with backoff, in the background, until the scheduler answers.
+   */
+  async reattach(record: JobRecord, retry = false, delay = RETRY_FIRST_MS): Promise<void> {
     const job = new Job(specFromJson(record.specJson), { id: record.id });
     this.live.set(record.id, job);
     try {
       await this.executor(record.executor).attach(job, record.nativeId!);
+      this.noteLookupFailure(record.id, undefined);
     } catch (err) {
-      this.failJob(record.id, `attach to ${record.nativeId} failed: ${errorText(err)}`);
+      if (!retry || !(err instanceof SubmitException && err.transient) || this.closed) {
+        this.failJob(record.id, `attach to ${record.nativeId} failed: ${errorText(err)}`);
+        return;
+      }
+      this.live.delete(record.id);
+      this.noteLookupFailure(record.id, `attach to ${record.nativeId}: ${errorText(err)}`);
+      this.#background(
+        this.pause(delay).then(() => {
+          const now = this.store.getJob(record.id);
+          if (this.closed || !now || isFinal(now.state) || this.live.has(now.id)) return;
+          return this.reattach(now, true, nextDelay(delay));
+        }),
+      );
     }
   }
 
@@ -298,16 +366,17 @@ export class JobService {
 
   /** Re-attaches every non-final job and reconciles open intents (see recovery.ts). */
   async recover(): Promise<RecoveryReport> {
-    this.recovering = true;
+    this.#recovering = true;
     try {
       return await recoverJobs(this);
     } finally {
-      this.recovering = false;
+      this.#recovering = false;
     }
   }
 
   /** Stops the executors' background work; the store stays open for the caller to close. */
   async close(): Promise<void> {
+    this.#stop.abort();
     this.#unhook.splice(0).forEach((f) => f());
     await Promise.all(Object.values(this.#executors).map((ex) => ex.close()));
   }

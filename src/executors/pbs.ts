@@ -32,7 +32,7 @@ import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { renderPbsScript } from "./pbs/script.ts";
 import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
 import { firstLines, transientFailure } from "./pbs/failures.ts";
-import { lookupStamp, STAMP_VARIABLE, stampFor } from "./pbs/stamp.ts";
+import { lookupStamp, STAMP_VARIABLE, stampFor, unprovenAbsence } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
   interpretStatus,
@@ -148,10 +148,11 @@ export class PbsExecutor extends JobExecutor {
       });
       const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
       if (!id) {
-        // PBS keeps its own copy of a script it accepted (a lost reply is found
-        // by the stamp, not by this file), so a failed submit leaves nothing.
-        if (!this.#config.keepFiles) removeScriptFile(path);
+        // A refused submit leaves nothing. After a failure that may have reached
+        // PBS the file stays: it tells a later stamp look-up that finds nothing
+        // that the job may have run (see unprovenAbsence).
         const transient = transientFailure(r);
+        if (!this.#config.keepFiles && !transient) removeScriptFile(path);
         throw new SubmitException(
           r.exitCode === 0
             ? `qsub printed no job id: ${firstLines(r.stdout) || "(nothing)"}`
@@ -289,6 +290,21 @@ export class PbsExecutor extends JobExecutor {
   findByStamp(stamp: string): Promise<string[]> {
     const user = this.#config.user ?? currentUser();
     return lookupStamp(this.#runner, stamp, { user, timeoutMs: this.#timeout, mode: this.#mode });
+  }
+
+  /**
+   * Why an empty `findByStamp` answer for a submission sent at `submittedAt`
+   * does not prove it never reached PBS (then it must not be sent again), or
+   * undefined when it does.
+   */
+  unprovenAbsence(stamp: string, submittedAt: number): string | undefined {
+    return unprovenAbsence(
+      this.workDir,
+      stamp,
+      submittedAt,
+      this.clock.now(),
+      this.#config.historyRetentionMs ?? 14 * 24 * 3_600_000,
+    );
   }
 
   #applyToJobs(entry: Entry, u: StatusUpdate, jobs: readonly Job[] = entry.jobs): boolean {

@@ -30,6 +30,14 @@ export interface PbsExecutorConfig {
    * ends it FAILED with PBS's reason; `wait` leaves it queued. Default `fail`.
    */
   neverRunnable?: "fail" | "wait";
+  /**
+   * The server's `job_history_duration` (ms): how long PBS remembers a job
+   * after it ends. A stamp look-up that finds nothing proves that a submission
+   * never arrived only while any job it made would still be remembered (see
+   * `unprovenAbsence`). Default two weeks, PBS's own default; 0 when the
+   * server keeps no history (`job_history_enable=False`).
+   */
+  historyRetentionMs?: number;
   /** For `${VAR}` expansion and `~/`: defaults are this process's environment and home. */
   env?: Record<string, string | undefined>;
   home?: string;

@@ -5,7 +5,10 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { CommandRunner } from "../../core/command-runner.ts";
+import { scriptPath } from "../../batch/protocol.ts";
 import { PsijError } from "../../core/errors.ts";
 import { parseQselect, parseQstatJson } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
@@ -101,4 +104,33 @@ export async function lookupStamp(
     }
   }
   return found;
+}
+
+/**
+ * Why a stamp look-up that found nothing does not prove the submission never
+ * reached PBS, or undefined when it does. PBS delivers `<stamp>.pbs.o` /
+ * `<stamp>.pbs.e` when the job ends: either file means it ran. The script file
+ * `<stamp>.job` is written just before qsub and stays until the job's end is
+ * recorded, so with it present the job may have been made, run and purged
+ * from history — unless the submission is younger than the history retention,
+ * in which case PBS would still remember it.
+ */
+export function unprovenAbsence(
+  workDir: string,
+  stamp: string,
+  submittedAt: number,
+  now: number,
+  historyRetentionMs: number,
+): string | undefined {
+  for (const f of [`${stamp}.pbs.o`, `${stamp}.pbs.e`]) {
+    const path = join(workDir, f);
+    if (existsSync(path)) return `PBS delivered ${path}, so the job ran (its record is purged)`;
+  }
+  const script = scriptPath(workDir, stamp);
+  if (existsSync(script) && now - submittedAt >= historyRetentionMs) {
+    return `its script ${script} exists, so qsub may have made the job, and it is older ` +
+      `than PBS's history retention (${Math.round(historyRetentionMs / 1000)} s), so the job ` +
+      `may have run and been purged`;
+  }
+  return undefined;
 }
