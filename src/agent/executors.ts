@@ -14,7 +14,6 @@ import { ProcessRunner } from "../batch/process-runner.ts";
 import { LocalJobExecutor } from "../executors/local.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
 import { SlurmExecutor } from "../executors/slurm.ts";
-import { FileSubmitRunner } from "./file-submit.ts";
 import { createSimExecutor } from "./sim-executor.ts";
 
 export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim", "slurm"] as const;
@@ -72,10 +71,7 @@ export async function chooseExecutor(
     const workDir = join(options.workDir, "pbs");
     return {
       name: "pbs",
-      executor: new PbsExecutor({
-        workDir,
-        runner: new FileSubmitRunner(new ProcessRunner(), workDir),
-      }),
+      executor: new PbsExecutor({ workDir }),
       banner: "executor pbs: jobs go to the real PBS server through qsub/qstat/qdel",
     };
   }

@@ -104,7 +104,9 @@ export function renderSlurmScript(spec: JobSpec, opts: ScriptOptions): RenderedS
     stageIn,
     stageOut,
     cleanup: (spec.cleanup ?? []).map((p) => shellWord(p)),
-    cleanupFlags: String((spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS) & StageOutFlags.ALWAYS),
+    cleanupFlags: String(
+      normalizeStageOutFlags(spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS) & StageOutFlags.ALWAYS,
+    ),
     processCount: String(resources.processCount),
     processesPerNode: String(resources.processesPerNode),
     preLaunch: spec.preLaunch ? shellWord(spec.preLaunch) : undefined,
