@@ -263,8 +263,18 @@ export class JobService {
   async reattach(record: JobRecord, retry = false, delay = RETRY_FIRST_MS): Promise<void> {
     const job = new Job(specFromJson(record.specJson), { id: record.id });
     this.live.set(record.id, job);
+    const cancelRequested = this.store.cancelRequestedAt(record.id) !== undefined;
+    const executor = this.executor(record.executor);
     try {
-      await this.executor(record.executor).attach(job, record.nativeId!);
+      // An executor may take the user's stored cancel into account (PBS does); the
+      // JobExecutor contract has two parameters, so the third is an optional extra.
+      const attach = executor.attach as (
+        this: JobExecutor,
+        job: Job,
+        nativeId: string,
+        options?: { cancelRequested?: boolean },
+      ) => Promise<void>;
+      await attach.call(executor, job, record.nativeId!, { cancelRequested });
       this.noteLookupFailure(record.id, undefined);
     } catch (err) {
       if (!retry || !(err instanceof SubmitException && err.transient) || this.closed) {
@@ -280,6 +290,11 @@ export class JobService {
           return this.reattach(now, true, nextDelay(delay));
         }),
       );
+      return;
+    }
+    if (cancelRequested && !isFinal(job.status.state)) {
+      // The cancel the user asked for may never have reached the scheduler: send it again.
+      await job.cancel().catch(() => {});
     }
   }
 
@@ -293,6 +308,8 @@ export class JobService {
         `job ${id} is ${record.state} but not tracked by this agent; it cannot be canceled`,
       );
     }
+    // Stored first: an agent killed before qdel's reply must still know who ended the job.
+    this.store.recordCancelRequest(id, this.clock.now());
     await job.cancel();
     return this.store.getJob(id)!;
   }

@@ -246,7 +246,17 @@ export class PbsExecutor extends JobExecutor {
     return parseQselect(r.stdout);
   }
 
-  async attach(job: Job, nativeId: string): Promise<void> {
+  /**
+   * Binds `job` to a PBS job. `cancelRequested` says the user asked to cancel
+   * it (an agent that sent qdel and died before its reply): PBS's record of a
+   * deletion (Exit_status 271 or 265, or none), or PBS no longer knowing the
+   * job, then ends it CANCELED; a job that ended on its own keeps its own end.
+   */
+  async attach(
+    job: Job,
+    nativeId: string,
+    options: { cancelRequested?: boolean } = {},
+  ): Promise<void> {
     this.prepareAttach(job, nativeId);
     const found = await lookupJob(this.#runner, nativeId, this.#timeout, this.#mode);
     if (found.kind === "error") {
@@ -259,6 +269,10 @@ export class PbsExecutor extends JobExecutor {
     const rec = found.kind === "found" ? found.record : undefined;
     const stamp = rec?.variables[STAMP_VARIABLE];
     const entry = this.#entries.add(nativeId, job, stamp, []);
+    if (options.cancelRequested) {
+      entry.cancelRequested = true;
+      if (rec && isFinishedLetter(rec.state) && deletedRecord(rec)) entry.userCanceled = true;
+    }
     if (rec) {
       const { final } = this.#applyRecord(nativeId, rec, true);
       if (!final) this.#poller.track(nativeId);
@@ -269,13 +283,20 @@ export class PbsExecutor extends JobExecutor {
       return;
     }
     const files = readOutcome(this.workDir, nativeId);
-    const update = finalUpdate(undefined, files, false) ?? {
-      state: JobState.FAILED,
-      message:
-        `PBS does not know job ${nativeId} (qstat -x: Unknown Job Id) and no exit-code file ` +
-        `exists in ${this.workDir}`,
-      evidence: "no-evidence" as const,
-    };
+    const update = finalUpdate(undefined, files, false) ?? (options.cancelRequested
+      ? {
+        state: JobState.CANCELED,
+        message: "canceled by the user; PBS no longer knows the job",
+        evidence: "user-cancel" as const,
+      }
+      : undefined) ??
+      {
+        state: JobState.FAILED,
+        message:
+          `PBS does not know job ${nativeId} (qstat -x: Unknown Job Id) and no exit-code file ` +
+          `exists in ${this.workDir}`,
+        evidence: "no-evidence" as const,
+      };
     this.#applyToJobs(entry, update, [job]);
     this.#entries.finish(nativeId);
   }
@@ -446,6 +467,11 @@ export class PbsExecutor extends JobExecutor {
     });
     this.#entries.finish(id);
   }
+}
+
+/** Whether a finished PBS record shows the job deleted (signal 15 or 9, or ended before it ran). */
+function deletedRecord(rec: PbsJobRecord): boolean {
+  return rec.exitStatus === undefined || rec.exitStatus === 271 || rec.exitStatus === 265;
 }
 
 registerExecutor<PbsExecutorConfig>({

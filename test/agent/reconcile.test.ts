@@ -255,4 +255,53 @@ describe("reconciling what the agent does not know (PBS simulator)", () => {
       w.cleanup();
     }
   });
+
+  it("cancel-not-durable: a cancel whose qdel reached PBS survives the agent dying before its reply", async () => {
+    const w = world();
+    try {
+      const first = w.agent();
+      const { job } = await first.service.submit(SPEC);
+      await w.clock.advance(30_000);
+      assert.equal(w.store.getJob(job.id)!.state, "ACTIVE");
+      first.faults.inject({ kind: "hang", commands: ["qdel"], count: 1, acts: true });
+      void first.service.cancel(job.id).catch(() => {});
+      await w.clock.advance(1000); // qdel acted; its reply never comes
+      await first.service.close(); // the agent dies
+      await w.clock.advance(10_000);
+      const a = w.agent();
+      await w.settle(a.service.recover());
+      for (let i = 0; i < 10 && w.store.getJob(job.id)!.state === "ACTIVE"; i++) {
+        await w.clock.advance(30_000);
+      }
+      const rec = w.store.getJob(job.id)!;
+      assert.equal(rec.state, "CANCELED", rec.message);
+      await a.service.close();
+    } finally {
+      w.cleanup();
+    }
+  });
+
+  it("cancel-not-durable: a stored cancel whose qdel never reached PBS is sent again after a restart", async () => {
+    const w = world();
+    try {
+      const first = w.agent();
+      const { job } = await first.service.submit(SPEC);
+      await w.clock.advance(30_000);
+      first.faults.inject({ kind: "hang", commands: ["qdel"], count: 1, acts: false });
+      void first.service.cancel(job.id).catch(() => {});
+      await w.clock.advance(1000);
+      await first.service.close();
+      const a = w.agent();
+      await w.settle(a.service.recover());
+      assert.equal(a.runner.count("qdel"), 1, "the cancel is sent again");
+      for (let i = 0; i < 10 && w.store.getJob(job.id)!.state !== "CANCELED"; i++) {
+        await w.clock.advance(30_000);
+      }
+      assert.equal(w.store.getJob(job.id)!.state, "CANCELED");
+      assert.ok(w.stampedJobs(job.id)[0].deletedBy, "PBS deleted it");
+      await a.service.close();
+    } finally {
+      w.cleanup();
+    }
+  });
 });

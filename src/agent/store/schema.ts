@@ -62,6 +62,12 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE jobs ADD COLUMN history TEXT;`,
   // 4: a job can be named by its scheduler id alone (`psij-agent status 1234.pbs01`).
   `CREATE INDEX jobs_by_native_id_only ON jobs(native_id);`,
+  // 5: the user's cancel, stored before qdel is sent, so an agent killed
+  // before qdel's reply still knows who ended the job (truth rule 4).
+  `CREATE TABLE cancel_requests (
+     job_id TEXT PRIMARY KEY REFERENCES jobs(id),
+     requested_at INTEGER NOT NULL
+   );`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -170,6 +170,19 @@ export class JobStore {
     this.#s.resolveIntent.run(null, time, outcome, jobId);
   }
 
+  /** Records the user's cancel request (before it is sent to the scheduler); once is enough. */
+  recordCancelRequest(jobId: string, time: number): void {
+    this.db.prepare("INSERT OR IGNORE INTO cancel_requests (job_id, requested_at) VALUES (?, ?)")
+      .run(jobId, time);
+  }
+
+  /** When the user asked to cancel this job, if they did. */
+  cancelRequestedAt(jobId: string): number | undefined {
+    const r = this.db.prepare("SELECT requested_at FROM cancel_requests WHERE job_id = ?")
+      .get(jobId) as Row | undefined;
+    return r ? Number(r.requested_at) : undefined;
+  }
+
   getIntent(jobId: string): IntentRecord | undefined {
     const r = this.#s.getIntent.get(jobId) as Row | undefined;
     return r ? toIntent(r) : undefined;
@@ -286,6 +299,7 @@ export class JobStore {
       this.db.prepare(`DELETE FROM transitions WHERE job_id IN (${where})`).run(beforeMs);
       this.db.prepare(`DELETE FROM idempotency_keys WHERE job_id IN (${where})`).run(beforeMs);
       this.db.prepare(`DELETE FROM intents WHERE job_id IN (${where})`).run(beforeMs);
+      this.db.prepare(`DELETE FROM cancel_requests WHERE job_id IN (${where})`).run(beforeMs);
       const r = this.db.prepare(
         `DELETE FROM jobs WHERE state IN (${FINAL_LIST}) AND updated_at <= ?`,
       ).run(beforeMs);
