@@ -65,7 +65,7 @@ export interface CommandLog {
   startMs: number;
   endMs?: number;
   result?: CommandResult;
-  /** Started while the agent was restarting (recovery's own look-ups). */
+  /** Started while the agent was restarting or reconciling (not the poller's). */
   duringRestart: boolean;
   /** Order of the start and the end among all command starts and ends. */
   startSeq: number;
@@ -108,7 +108,7 @@ class IncarnationRunner implements CommandRunner {
       incarnation: this.n,
       argv: [...argv],
       startMs: stack.clock.now(),
-      duringRestart: stack.restarting,
+      duringRestart: stack.restarting || stack.reconciling,
       startSeq: stack.seq++,
     };
     stack.log.push(log);
@@ -163,6 +163,14 @@ export class Stack {
   readonly callbacks: CallbackSeen[] = [];
   /** Problems seen the moment they happened (checked by the invariants). */
   readonly violations: string[] = [];
+  /**
+   * The agent is reconciling an intent in the background (a lost qsub reply):
+   * its look-ups are not the poller's.
+   */
+  get reconciling(): boolean {
+    const a = this.agent as Incarnation | undefined;
+    return !!a && !!(a.service as { recovering?: boolean }).recovering;
+  }
   /** Hooks the invariants install to watch commands as they run. */
   commandStartHooks: Array<(log: CommandLog) => void> = [];
   commandEndHooks: Array<(log: CommandLog) => void> = [];

@@ -68,6 +68,7 @@ describe("the invariant checkers fail when they should", () => {
 
   it("status cycles closer than the floor are reported", async () => {
     await withStack(async (s) => {
+      await s.advance(0);
       const at = s.clock.now();
       for (const [i, t] of [at, at + 10].entries()) {
         s.log.push({

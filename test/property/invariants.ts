@@ -73,8 +73,7 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
     const pbs = byStamp.get(id) ?? [];
     const where = `job ${id} (native ${rec.nativeId ?? "none"}, ${rec.state})`;
     const knownDuplicate = options.tolerate &&
-      (resubmittedAfterPurge(stack, pbs) || resubmittedAfterFailedLookup(stack, pbs) ||
-        cjsonBugActive(stack, pbs));
+      (resubmittedAfterPurge(stack, pbs) || resubmittedAfterFailedLookup(stack, pbs));
     if (pbs.length > 1 && !knownDuplicate) {
       out.push(`${where}: submitted ${pbs.length} times: ${pbs.map((j) => j.id)}`);
     }
@@ -96,10 +95,8 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
     if (isAgentOwnWrite(last)) {
       // The agent gave up on a submission or an attach: fine only if PBS has
       // no job for it, or the job is gone from PBS's memory too.
-      // Known bugs "recovery-lookup-failure" / "restart-status-failure" when tolerated.
-      const knownRestartBug = options.tolerate &&
-        (/^(submission state unknown: look-up of stamp .* failed|attach to .* failed: cannot verify)/
-          .test(last.message ?? "") || resentAfterFailedLookup(stack, last));
+      // Known bug "findbystamp-ignores-qstat-failure" (lost-job face) when tolerated.
+      const knownRestartBug = options.tolerate && resentAfterFailedLookup(stack, last);
       if (sim && !purged && !knownRestartBug) {
         out.push(`${where}: "${last.message}" but PBS has job ${sim.id} (${sim.state}): lost`);
       }
@@ -125,8 +122,7 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
     }
     if (ev === "scheduler" && rec.state === "FAILED" && /can never run/.test(rec.message ?? "")) {
       // The agent deleted a job PBS called unrunnable: PBS must have dropped it unrun.
-      // Known bug "never-runnable-qdel-unchecked" when tolerated.
-      if (end && sim.deletedBy === undefined && !options.tolerate) {
+      if (end && sim.deletedBy === undefined) {
         out.push(`${where}: FAILED as never runnable, but PBS kept it and ended it ${sim.state}`);
       }
       continue;
@@ -140,11 +136,9 @@ export function checkJobs(stack: Stack, end: boolean, options: CheckOptions = {}
       continue;
     }
     const want = expected(sim);
-    // Known bugs "cancel-reply-race" / "cancel-not-durable" when tolerated:
-    // PBS's record of the deletion reached the agent before qdel's own reply
-    // did, or after the agent that sent the qdel had died.
-    const raced = options.tolerate && want.state === "CANCELED" && rec.state === "FAILED";
-    if (raced) continue;
+    // Known bugs "cancel-timed-out" / "cancel-while-exiting" when tolerated:
+    // PBS recorded the user's deletion, the agent ended the job FAILED.
+    if (options.tolerate && want.state === "CANCELED" && rec.state === "FAILED") continue;
     if (want.state !== rec.state) {
       out.push(
         `${where}: PBS's record says ${want.state} (Exit_status ${sim.exitStatus}, ` +
@@ -210,22 +204,6 @@ function resentAfterFailedLookup(stack: Stack, last: TransitionRecord): boolean 
     c.duringRestart && c.argv[0] === "qsub" && c.endMs === last.time
   );
   return failedLookup && resent;
-}
-
-/**
- * Known bug "findbystamp-cjson-multi-id": with cJSON bug #2672 a multi-id
- * `qstat -F json` shows only the first id's job, and the stamp look-up takes
- * the others' silence for absence.
- */
-function cjsonBugActive(stack: Stack, pbs: SimJob[]): boolean {
-  const sorted = [...pbs].sort((a, b) => a.seq - b.seq);
-  return sorted.slice(1).every((later) => {
-    const at = stack.seenAt.get(later.id) ?? -Infinity;
-    return stack.log.some((c) =>
-      c.duringRestart && c.cjsonBug && c.argv[0] === "qstat" && c.endMs !== undefined &&
-      c.endMs <= at
-    );
-  });
 }
 
 function allJobs(stack: Stack) {

@@ -1,8 +1,8 @@
 /**
  * Every bug the model-based suite found, as its shrunk command list, run with
- * all invariants strict (no tolerance, faults during recovery too). A bug not
- * fixed yet is skipped with its name and owner; remove the skip once fixed
- * (and its trigger from arbitraries.ts / the tolerance in invariants.ts).
+ * all invariants strict (no tolerance). A bug not fixed yet is skipped with
+ * its name and owner; remove the skip once fixed (and its trigger from
+ * arbitraries.ts / its tolerance in invariants.ts).
  */
 import { describe, it } from "node:test";
 import {
@@ -42,17 +42,11 @@ describe("regressions found by the model-based suite", () => {
     await runModel([new KillMidSubmit(job("r30x0"), "before", 90_000), new Advance(60_000)]);
   });
 
-  it("lost-qsub-reply: a qsub whose reply is lost leaves no PBS job untracked", {
-    skip: "known bug: a lost qsub reply (exit 183) is stored FAILED 'submit failed' while " +
-      "PBS runs the job, owner: src/agent/service.ts (#send) + src/executors/pbs.ts (submit)",
-  }, async () => {
+  it("lost-qsub-reply: a qsub whose reply is lost leaves no PBS job untracked", async () => {
     await runModel([new Inject({ kind: "qsub-lost-reply" }), new Submit(job("r10x0"))]);
   });
 
-  it("lost-qsub-reply: a qsub that timed out after PBS made the job leaves no job untracked", {
-    skip: "known bug: a timed-out qsub that acted is stored FAILED 'submit failed' while PBS " +
-      "runs the job, owner: src/agent/service.ts (#send) + src/executors/pbs.ts (submit)",
-  }, async () => {
+  it("lost-qsub-reply: a qsub that timed out after PBS made the job leaves no job untracked", async () => {
     await runModel([
       new Inject({
         kind: "hang",
@@ -65,21 +59,14 @@ describe("regressions found by the model-based suite", () => {
     ]);
   });
 
-  it("recovery-lookup-failure: a failing stamp look-up at restart does not give up on the job", {
-    skip: "known bug: recovery marks FAILED 'submission state unknown' when qselect fails, " +
-      "though PBS has the job, owner: src/agent/recovery.ts (reconcile)",
-  }, async () => {
+  it("recovery-lookup-failure: a failing stamp look-up at restart does not give up on the job", async () => {
     await runModel([
       new Inject({ kind: "hang", commands: ["qselect"], count: 1, ms: 3_600_000, acts: false }),
       new KillMidSubmit(job("r1x0"), "after", 0),
     ]);
   });
 
-  it("restart-status-failure: a failing qstat at restart does not end a live job FAILED", {
-    skip: "known bug: re-attach stores FAILED 'attach to N failed: cannot verify' when qstat " +
-      "fails, and stops tracking a running job, owner: src/agent/service.ts (reattach) + " +
-      "src/executors/pbs.ts (attach)",
-  }, async () => {
+  it("restart-status-failure: a failing qstat at restart does not end a live job FAILED", async () => {
     await runModel([
       new Submit(job("r1x0")),
       new Inject({ kind: "connect", commands: ["qstat", "qselect"], count: 2 }),
@@ -112,11 +99,6 @@ describe("regressions found by the model-based suite", () => {
 
   it(
     "findbystamp-ignores-qstat-failure: ... nor, when that second qsub fails, lose the first job",
-    {
-      skip: "known bug: as above; here the resubmission is refused, so the job PBS runs is " +
-        "stored FAILED 'submit failed' (found by the deep campaign, seed 1267922125), owner: " +
-        "src/executors/pbs.ts (findByStamp)",
-    },
     async () => {
       await runModel([
         new Inject({ kind: "hang", commands: ["qsub"], count: 1, ms: 3000, acts: false }),
@@ -127,11 +109,7 @@ describe("regressions found by the model-based suite", () => {
     },
   );
 
-  it("findbystamp-cjson-multi-id: the stamp look-up is not blinded by cJSON bug #2672", {
-    skip: "known bug: findByStamp asks qstat -F json about many ids at once and takes ids " +
-      "missing from the output (cJSON bug #2672 prints only the first) as absent, so " +
-      "recovery submits again, owner: src/executors/pbs.ts (findByStamp)",
-  }, async () => {
+  it("findbystamp-cjson-multi-id: the stamp look-up is not blinded by cJSON bug #2672", async () => {
     await runModel([
       new Inject({ kind: "json-encoder", atMs: 0, encoder: "cjson" }),
       new Submit(job("r1x0")),
@@ -139,10 +117,7 @@ describe("regressions found by the model-based suite", () => {
     ], { ...TIGHT, historyRetentionMs: 600_000, cjsonMultiIdBug: true });
   });
 
-  it("cancel-reply-race: a qdel that acts but answers late still ends the job CANCELED", {
-    skip: "known bug: the poller sees PBS's record of the deletion (Exit_status 271) before " +
-      "qdel's reply and ends the job FAILED, owner: src/executors/pbs.ts (#qdel/#applyRecord)",
-  }, async () => {
+  it("cancel-reply-race: a qdel that acts but answers late still ends the job CANCELED", async () => {
     await runModel([
       new Inject({ kind: "hang", commands: ["qdel"], count: 1, ms: 3000, acts: true }),
       new Submit(job("r1x1")),
@@ -150,10 +125,7 @@ describe("regressions found by the model-based suite", () => {
     ], TIGHT);
   });
 
-  it("cancel-reply-race: no fault at all, qdel's reply merely arrives after the next poll", {
-    skip: "known bug: as above, found by the fc.scheduler interleavings property, owner: " +
-      "src/executors/pbs.ts (#qdel/#applyRecord)",
-  }, async () => {
+  it("cancel-reply-race: no fault at all, qdel's reply merely arrives after the next poll", async () => {
     await runModel([new Submit(job("r60x0")), new Advance(3000), new Cancel(0, false)], {
       prepare: (stack) => {
         stack.deliver = (reply, label) =>
@@ -164,11 +136,7 @@ describe("regressions found by the model-based suite", () => {
     });
   });
 
-  it("cancel-not-durable: a cancel that reached PBS survives the agent dying before qdel's reply", {
-    skip: "known bug: the cancel request is not stored, so the restarted agent re-attaches, " +
-      "reads PBS's record of the deletion (Exit_status 271) and ends the job FAILED, owner: " +
-      "src/agent/service.ts (cancel) + src/agent/recovery.ts / src/executors/pbs.ts (attach)",
-  }, async () => {
+  it("cancel-not-durable: a cancel that reached PBS survives the agent dying before qdel's reply", async () => {
     await runModel([
       new Submit(job("r600x0")),
       new Advance(3000),
@@ -186,11 +154,43 @@ describe("regressions found by the model-based suite", () => {
     ]);
   });
 
-  it("never-runnable-qdel-unchecked: a job ended FAILED as never runnable does not run later", {
-    skip: "known bug: the executor ends a 'Can Never Run' job FAILED before its qdel is " +
-      "confirmed; the qdel fails and PBS runs the job when a node returns, owner: " +
-      "src/executors/pbs.ts (#applyRecord)",
+  it("cancel-timed-out: a qdel that acted but timed out still ends the job CANCELED", {
+    skip: "known bug: a qdel whose reply times out after PBS deleted the job leaves the " +
+      "cancel unrecorded as done; PBS's record (Exit_status 271) then ends the job FAILED, " +
+      "owner: src/executors/pbs.ts (#qdel) + src/agent/service.ts (cancel)",
   }, async () => {
+    await runModel([
+      new KillMidSubmit(job("r1x0"), "before", 0),
+      new Inject({
+        kind: "hang",
+        commands: ["qdel", "qselect"],
+        count: 1,
+        ms: 3_600_000,
+        acts: true,
+      }),
+      new Cancel(0, false),
+      new Advance(1),
+    ], TIGHT);
+  });
+
+  it(
+    "cancel-while-exiting: a cancel stored before a restart ends CANCELED when PBS held the job in E",
+    {
+      skip: "known bug: after the restart the stored cancel is sent again to a job lingering " +
+        "in E (qdel 168), and PBS's record of the first deletion (Exit_status 271) ends it " +
+        "FAILED, owner: src/agent/recovery.ts / src/executors/pbs.ts (attach with cancelRequested)",
+    },
+    async () => {
+      await runModel([
+        new Inject({ kind: "linger-e", atMs: 0, ms: 1000 }),
+        new Submit(job("r1x0")),
+        new KillMidCancel(0, "after", 0),
+        new KillMidSubmit(job("r1x0"), "before", 0),
+      ], TIGHT);
+    },
+  );
+
+  it("never-runnable-qdel-unchecked: a job ended FAILED as never runnable does not run later", async () => {
     await runModel([
       new Inject({ kind: "node-death", node: "n1", atMs: 0 }),
       new Submit(job("r1x0")),
