@@ -41,6 +41,7 @@ import {
   runStatus,
 } from "./pbs/status.ts";
 import { isFinishedLetter } from "./pbs/state.ts";
+import { StatusGate } from "./pbs/status-gate.ts";
 
 export type { PbsExecutorConfig } from "./pbs/config.ts";
 export { findByStamp } from "./pbs/stamp.ts";
@@ -65,7 +66,11 @@ export class PbsExecutor extends JobExecutor {
     super({ clock: config.clock });
     this.#config = config;
     this.workDir = config.workDir ?? defaultWorkDir(config.home);
-    this.#runner = config.runner ?? new ProcessRunner();
+    this.#runner = new StatusGate(
+      config.runner ?? new ProcessRunner(),
+      this.clock,
+      Math.max(1, config.pollFloorMs ?? 1000),
+    );
     this.#timeout = config.commandTimeoutMs ?? 60_000;
     this.#graceMs = config.graceMs ?? 60_000;
     this.#entries = new Entries(this.workDir, config.keepFiles ?? false);

@@ -1,0 +1,47 @@
+/**
+ * One pace for every status command of an executor. The poller keeps its own
+ * cycles a floor apart, but a stamp look-up (a lost qsub reply being
+ * reconciled) or a re-attach asks qstat outside its cycles; truth rule 6 wants
+ * the scheduler asked at most once per floor and never twice at once, whoever
+ * asks. So every `qstat` passes here: one at a time, and one that does not
+ * directly follow the previous one (the next chunk or look-up of the same
+ * cycle) starts a floor after the last such start at the earliest.
+ * @module
+ */
+
+import type { Clock } from "../../core/clock.ts";
+import type { CommandOptions, CommandResult, CommandRunner } from "../../core/command-runner.ts";
+
+export class StatusGate implements CommandRunner {
+  #lastEnd = Number.NEGATIVE_INFINITY;
+  #lastWake = Number.NEGATIVE_INFINITY;
+  #queue: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly inner: CommandRunner,
+    readonly clock: Clock,
+    readonly floorMs: number,
+  ) {}
+
+  async run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
+    if (argv[0] !== "qstat") return await this.inner.run(argv, options);
+    const before = this.#queue;
+    let release!: () => void;
+    this.#queue = new Promise((resolve) => (release = resolve));
+    try {
+      await before;
+      if (this.clock.now() !== this.#lastEnd) {
+        const wait = this.#lastWake + this.floorMs - this.clock.now();
+        if (wait > 0) await this.clock.sleep(wait);
+        this.#lastWake = this.clock.now();
+      }
+      try {
+        return await this.inner.run(argv, options);
+      } finally {
+        this.#lastEnd = this.clock.now();
+      }
+    } finally {
+      release();
+    }
+  }
+}
