@@ -223,7 +223,9 @@ export class PbsExecutor extends JobExecutor {
       return;
     }
     if (errs.finished.length > 0 || r.exitCode === 35 || r.exitCode === 168) {
-      // It finished (or is exiting) first: its own end is the truth; look soon.
+      // It finished (or is exiting) first: its own end is the truth — unless
+      // that end is PBS's record of a deletion (an earlier qdel's); look soon.
+      entry.cancelRequested = true;
       this.#poller.track(id);
       return;
     }
@@ -232,6 +234,9 @@ export class PbsExecutor extends JobExecutor {
       this.#poller.track(id);
       return;
     }
+    // A qdel that timed out or lost its reply may have acted: PBS's record of a
+    // deletion then means the user's cancel (see #applyRecord).
+    entry.cancelRequested = true;
     entry.cancel = undefined; // a failed qdel may be retried
     throw new PsijError(
       `qdel ${id} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}): ${
@@ -374,6 +379,7 @@ export class PbsExecutor extends JobExecutor {
       return { changed: false, final: false };
     }
     if (finished) {
+      if (entry.cancelRequested && deletedRecord(rec)) entry.userCanceled = true;
       const files = readOutcome(this.workDir, id);
       let u = finalUpdate(rec, files, entry.userCanceled)!;
       if (scriptStoppedEarly(rec, files, entry.userCanceled)) {

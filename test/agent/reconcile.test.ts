@@ -304,4 +304,26 @@ describe("reconciling what the agent does not know (PBS simulator)", () => {
       w.cleanup();
     }
   });
+
+  it("cancel-timed-out: a qdel that acted but timed out still ends the job CANCELED", async () => {
+    const w = world();
+    try {
+      const a = w.agent();
+      const { job } = await a.service.submit(SPEC);
+      await w.clock.advance(30_000);
+      a.faults.inject({ kind: "hang", commands: ["qdel"], count: 1, acts: true });
+      await w.settle(a.service.cancel(job.id).catch(() => {}));
+      for (
+        let i = 0;
+        i < 10 && !["CANCELED", "FAILED"].includes(w.store.getJob(job.id)!.state);
+        i++
+      ) {
+        await w.clock.advance(30_000);
+      }
+      assert.equal(w.store.getJob(job.id)!.state, "CANCELED", w.store.getJob(job.id)!.message);
+      await a.service.close();
+    } finally {
+      w.cleanup();
+    }
+  });
 });
