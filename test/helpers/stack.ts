@@ -254,6 +254,7 @@ export class Stack {
       pollCeilingMs: this.options.pollCeilingMs,
       graceMs: this.options.graceMs,
       commandTimeoutMs: this.options.commandTimeoutMs,
+      historyRetentionMs: this.options.historyRetentionMs,
       user: userOf(process.env as Record<string, string>),
       env: {},
       home: this.dir,

@@ -76,26 +76,22 @@ describe("regressions found by the model-based suite", () => {
 
   it(
     "resubmit-after-purge: a job that ran and left PBS's history while the agent was down is not run twice",
-    {
-      skip: "known bug: recovery takes 'stamp not found' as proof the job was never submitted, " +
-        "so a job purged from history is submitted again, owner: src/agent/recovery.ts + " +
-        "src/executors/pbs.ts (findByStamp)",
-    },
+    {},
     async () => {
       await runModel([new Advance(1), new KillMidSubmit(job("r1x0"), "after", 0)], TIGHT);
     },
   );
 
-  it("findbystamp-ignores-qstat-failure: a failing qstat in the stamp look-up does not resubmit", {
-    skip: "known bug: findByStamp reads the empty output of a failed qstat as 'no job has " +
-      "this stamp', so recovery submits the job again while the first runs, owner: " +
-      "src/executors/pbs.ts (findByStamp)",
-  }, async () => {
-    await runModel([
-      new Inject({ kind: "connect", commands: ["qstat"], count: 1 }),
-      new KillMidSubmit(job("r45x0"), "after", 0),
-    ], TIGHT);
-  });
+  it(
+    "findbystamp-ignores-qstat-failure: a failing qstat in the stamp look-up does not resubmit",
+    {},
+    async () => {
+      await runModel([
+        new Inject({ kind: "connect", commands: ["qstat"], count: 1 }),
+        new KillMidSubmit(job("r45x0"), "after", 0),
+      ], TIGHT);
+    },
+  );
 
   it(
     "findbystamp-ignores-qstat-failure: ... nor, when that second qsub fails, lose the first job",
@@ -154,32 +150,28 @@ describe("regressions found by the model-based suite", () => {
     ]);
   });
 
-  it("cancel-timed-out: a qdel that acted but timed out still ends the job CANCELED", {
-    skip: "known bug: a qdel whose reply times out after PBS deleted the job leaves the " +
-      "cancel unrecorded as done; PBS's record (Exit_status 271) then ends the job FAILED, " +
-      "owner: src/executors/pbs.ts (#qdel) + src/agent/service.ts (cancel)",
-  }, async () => {
-    await runModel([
-      new KillMidSubmit(job("r1x0"), "before", 0),
-      new Inject({
-        kind: "hang",
-        commands: ["qdel", "qselect"],
-        count: 1,
-        ms: 3_600_000,
-        acts: true,
-      }),
-      new Cancel(0, false),
-      new Advance(1),
-    ], TIGHT);
-  });
+  it(
+    "cancel-timed-out: a qdel that acted but timed out still ends the job CANCELED",
+    {},
+    async () => {
+      await runModel([
+        new KillMidSubmit(job("r1x0"), "before", 0),
+        new Inject({
+          kind: "hang",
+          commands: ["qdel", "qselect"],
+          count: 1,
+          ms: 3_600_000,
+          acts: true,
+        }),
+        new Cancel(0, false),
+        new Advance(1),
+      ], TIGHT);
+    },
+  );
 
   it(
     "cancel-while-exiting: a cancel stored before a restart ends CANCELED when PBS held the job in E",
-    {
-      skip: "known bug: after the restart the stored cancel is sent again to a job lingering " +
-        "in E (qdel 168), and PBS's record of the first deletion (Exit_status 271) ends it " +
-        "FAILED, owner: src/agent/recovery.ts / src/executors/pbs.ts (attach with cancelRequested)",
-    },
+    {},
     async () => {
       await runModel([
         new Inject({ kind: "linger-e", atMs: 0, ms: 1000 }),
