@@ -2,7 +2,9 @@
  * Execute mode: runs each job's script under bash as a local PBS MoM would
  * (pbs-cli.md §1): the MoM environment, PBS_NODEFILE with one line per MPI
  * rank, TMPDIR, the job in its own process group started in $HOME, stdout and
- * stderr spooled and delivered to Output_Path/Error_Path when the job ends.
+ * stderr spooled and delivered to Output_Path/Error_Path when the job ends —
+ * unless Keep_Files says otherwise: `o`/`e` keep that stream in $HOME as
+ * `<name>.o<seq>` (never delivered), `d` writes it straight to its final path.
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -26,6 +28,17 @@ interface Running {
   out: string;
   err: string;
   gen: number;
+  /** Streams written in place (kept or direct) that must not be copied at the end. */
+  inPlace: Set<"o" | "e">;
+}
+
+/** Where each stream is written while the job runs, from Keep_Files (qsub -k). */
+function streamPlace(keep: string, stream: "o" | "e"): "spool" | "keep" | "direct" {
+  if (keep.includes("d")) {
+    // `-k d` alone sends both streams direct; with o/e only the named ones.
+    return /[oe]/.test(keep) && !keep.includes(stream) ? "spool" : "direct";
+  }
+  return keep.includes(stream) ? "keep" : "spool";
 }
 
 function localPath(hostPath: string, job: SimJob): string {
@@ -96,8 +109,27 @@ export class LocalMom implements Executor {
       env.PBS_ARRAY_ID = job.parent.id;
     }
     const join_ = req.joinPath ?? "n";
-    const out = join(this.spool, `${id}.OU`);
-    const err = join_ === "oe" ? out : join(this.spool, `${id}.ER`);
+    const keep = req.keepFiles ?? "n";
+    const inPlace = new Set<"o" | "e">();
+    const place = (s: "o" | "e", spooled: string): string => {
+      const where = streamPlace(keep, s);
+      if (where === "spool") return spooled;
+      const arr = job.arrayIndex === undefined ? "" : `.${job.arrayIndex}`;
+      const path = where === "keep"
+        ? join(home, `${job.name}.${s}${job.seq}${arr}`)
+        : localPath(s === "o" ? job.outputPath : job.errorPath, job);
+      try {
+        mkdirSync(dirname(path), { recursive: true });
+        appendFileSync(path, "");
+      } catch {
+        // Unwritable in place: spool it and let delivery fail the PBS way.
+        return spooled;
+      }
+      inPlace.add(s);
+      return path;
+    };
+    const out = place("o", join(this.spool, `${id}.OU`));
+    const err = join_ === "oe" ? out : place("e", join(this.spool, `${id}.ER`));
     const outFd = openSync(join_ === "eo" ? err : out, "a");
     const errFd = join_ === "oe" ? outFd : openSync(err, "a");
     let argv: string[];
@@ -117,7 +149,7 @@ export class LocalMom implements Executor {
     closeSync(outFd);
     if (errFd !== outFd) closeSync(errFd);
     const gen = job.runGen;
-    const run: Running = { child, out, err, gen };
+    const run: Running = { child, out, err, gen, inPlace };
     this.#running.set(id, run);
     let done = false;
     const finish = (status: number) => {
@@ -148,8 +180,8 @@ export class LocalMom implements Executor {
       }
       rmSync(from, { force: true });
     };
-    if (j !== "eo") copy(run.out, localPath(job.outputPath, job));
-    if (j !== "oe") copy(run.err, localPath(job.errorPath, job));
+    if (j !== "eo" && !run.inPlace.has("o")) copy(run.out, localPath(job.outputPath, job));
+    if (j !== "oe" && !run.inPlace.has("e")) copy(run.err, localPath(job.errorPath, job));
   }
 
   signal(job: SimJob, signal: "SIGTERM" | "SIGKILL"): void {
