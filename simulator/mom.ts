@@ -4,7 +4,7 @@
  * rank, TMPDIR, the job in its own process group started in $HOME, stdout and
  * stderr spooled and delivered to Output_Path/Error_Path when the job ends —
  * unless Keep_Files says otherwise: `o`/`e` keep that stream in $HOME as
- * `<name>.o<seq>` (never delivered), `d` writes it straight to its final path.
+ * `<name>.o<seq>` (never delivered); with `d` as well they go straight to their final path.
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -34,11 +34,9 @@ interface Running {
 
 /** Where each stream is written while the job runs, from Keep_Files (qsub -k). */
 function streamPlace(keep: string, stream: "o" | "e"): "spool" | "keep" | "direct" {
-  if (keep.includes("d")) {
-    // `-k d` alone sends both streams direct; with o/e only the named ones.
-    return /[oe]/.test(keep) && !keep.includes(stream) ? "spool" : "direct";
-  }
-  return keep.includes(stream) ? "keep" : "spool";
+  // d only changes the streams named by o/e: they go direct instead of to $HOME.
+  if (!keep.includes(stream)) return "spool";
+  return keep.includes("d") ? "direct" : "keep";
 }
 
 function localPath(hostPath: string, job: SimJob): string {

@@ -95,7 +95,9 @@ export function validateOption(c: string, v: string): void {
       if (!/^(oe|eo|n)$/.test(v)) throw illegal("j");
       break;
     case "k":
-      if (!/^(n|[oed]+)$/.test(v)) throw illegal("k");
+      // The server's Keep_Files check: o/e exclude n, and d needs one of o, e, n.
+      if (!/^[oedn]+$/.test(v) || (/[oe]/.test(v) && v.includes("n"))) throw illegal("k");
+      if (v.includes("d") && !/[oen]/.test(v)) throw illegal("k");
       break;
     case "p":
       if (!/^[+-]?\d+$/.test(v) || Math.abs(Number(v)) > 1024) throw illegal("p");

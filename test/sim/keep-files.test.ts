@@ -75,26 +75,59 @@ describe("qsub -k in execute mode", () => {
     });
   }
 
-  it("-k d: output is visible at Output_Path while the job runs", { timeout: 30000 }, async () => {
+  it(
+    "-k oed: output is visible at Output_Path while the job runs",
+    { timeout: 30000 },
+    async () => {
+      const { home, dest, server, qsub } = setup();
+      const go = join(home, "go");
+      qsub(
+        "oed",
+        `echo out\necho err >&2\nwhile [ ! -e '${go}' ]; do sleep 0.05; done\necho end\n`,
+      );
+      await until(() =>
+        read(join(dest, "o.txt")) === "out\n" && read(join(dest, "e.txt")) === "err\n"
+      );
+      assert.equal(server.find("1")?.state, "R");
+      writeFileSync(go, "");
+      await until(() => server.find("1")?.state === "F");
+      assert.equal(read(join(dest, "o.txt")), "out\nend\n");
+      assert.equal(read(join(home, "kj.o1")), null);
+      server.stop();
+    },
+  );
+
+  it("-k od: stdout written in place, stderr spooled and delivered at the end", {
+    timeout: 30000,
+  }, async () => {
     const { home, dest, server, qsub } = setup();
     const go = join(home, "go");
-    qsub("d", `echo out\necho err >&2\nwhile [ ! -e '${go}' ]; do sleep 0.05; done\necho end\n`);
-    await until(() =>
-      read(join(dest, "o.txt")) === "out\n" && read(join(dest, "e.txt")) === "err\n"
-    );
-    assert.equal(server.find("1")?.state, "R");
+    qsub("od", `echo out\necho err >&2\nwhile [ ! -e '${go}' ]; do sleep 0.05; done\n`);
+    await until(() => read(join(dest, "o.txt")) === "out\n");
+    assert.equal(read(join(dest, "e.txt")), null);
     writeFileSync(go, "");
     await until(() => server.find("1")?.state === "F");
-    assert.equal(read(join(dest, "o.txt")), "out\nend\n");
-    assert.equal(read(join(home, "kj.o1")), null);
+    assert.equal(read(join(dest, "e.txt")), "err\n");
+    assert.equal(read(join(home, "kj.e1")), null);
     server.stop();
   });
 
-  it("-k with an illegal letter: usage error, exit 2", () => {
-    const { server, qsub } = setup();
-    const r = qsub("x");
-    assert.equal(r.exitCode, 2);
-    assert.match(r.stderr, /^qsub: illegal -k value\nusage: qsub/);
+  for (const bad of ["x", "d", "on", "ne"]) {
+    it(`-k ${bad} is refused: illegal -k value, usage, exit 2`, () => {
+      const { server, qsub } = setup();
+      const r = qsub(bad);
+      assert.equal(r.exitCode, 2);
+      assert.match(r.stderr, /^qsub: illegal -k value\nusage: qsub/);
+      server.stop();
+    });
+  }
+
+  it("-k nd is accepted and behaves as n", { timeout: 30000 }, async () => {
+    const { home, dest, server, qsub } = setup();
+    assert.equal(qsub("nd").stdout, "1.vm\n");
+    await until(() => server.find("1")?.state === "F");
+    assert.equal(read(join(dest, "o.txt")), "out\n");
+    assert.equal(read(join(home, "kj.o1")), null);
     server.stop();
   });
 });
