@@ -1,0 +1,85 @@
+/**
+ * The part of a batch job script's template view that every scheduler
+ * shares: environment, staging, cleanup, pre/post-launch, the launch and the
+ * file protocol. Each backend adds its directives and its own fields.
+ * @module
+ */
+
+import { InvalidJobException } from "../core/errors.ts";
+import {
+  DEFAULT_CLEANUP_FLAGS,
+  environmentOf,
+  type JobSpec,
+  resourcesOf,
+} from "../core/job-spec.ts";
+import type { ComputedResources } from "../core/resources.ts";
+import { DEFAULT_STAGE_OUT_FLAGS, normalizeStageOutFlags, StageOutFlags } from "../core/staging.ts";
+import type { Launcher } from "../launchers/types.ts";
+import { COMPLETION_MARKER } from "./protocol.ts";
+import { shellName, shellWord } from "./quote.ts";
+
+/** `file:///x` → `/x`; other URI schemes are refused (batch executors only copy files). */
+function localPath(p: string, field: string): string {
+  if (p.startsWith("file://")) return decodeURIComponent(p.slice("file://".length));
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p)) {
+    throw new InvalidJobException(`${field}: only local paths and file:// URIs can be staged`, {
+      field,
+    });
+  }
+  return p;
+}
+
+/** Every value is quoted as a shell word here; templates insert them verbatim. */
+export function commonScriptView(
+  spec: JobSpec,
+  opts: { workDir: string; stamp: string },
+  launcher: Launcher,
+): { resources: ComputedResources; view: Record<string, unknown> } {
+  const resources = resourcesOf(spec).computed();
+  const launch = launcher.script({
+    executable: spec.executable!,
+    arguments: spec.arguments ?? [],
+    resources,
+    stdinPath: spec.stdinPath ?? "/dev/null",
+    stdoutPath: spec.stdoutPath ?? "/dev/null",
+    stderrPath: spec.stderrPath ?? "/dev/null",
+  });
+  const environment = Object.entries(environmentOf(spec)).map(([name, value]) => ({
+    name: shellName(name, `environment.${name}`),
+    value: shellWord(value),
+  }));
+  const stageIn = (spec.stageIn ?? []).map((s, i) => ({
+    mode: s.mode ?? "COPY",
+    source: shellWord(localPath(s.source, `stageIn[${i}].source`)),
+    target: shellWord(localPath(s.target, `stageIn[${i}].target`)),
+  }));
+  const stageOut = (spec.stageOut ?? []).map((s, i) => {
+    const flags = normalizeStageOutFlags(s.flags ?? DEFAULT_STAGE_OUT_FLAGS);
+    return {
+      mode: s.mode ?? "COPY",
+      source: shellWord(localPath(s.source, `stageOut[${i}].source`)),
+      target: shellWord(localPath(s.target, `stageOut[${i}].target`)),
+      flags: String(flags & StageOutFlags.ALWAYS),
+      ifPresent: flags & StageOutFlags.IF_PRESENT ? "if-present" : "always",
+    };
+  });
+  const view = {
+    stamp: shellWord(opts.stamp),
+    workDir: shellWord(opts.workDir),
+    directory: shellWord(spec.directory ?? "."),
+    clearEnvironment: spec.inheritEnvironment === false,
+    environment,
+    stageIn,
+    stageOut,
+    cleanup: (spec.cleanup ?? []).map((p) => shellWord(p)),
+    cleanupFlags: String(
+      normalizeStageOutFlags(spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS) & StageOutFlags.ALWAYS,
+    ),
+    processCount: String(resources.processCount),
+    preLaunch: spec.preLaunch ? shellWord(spec.preLaunch) : undefined,
+    postLaunch: spec.postLaunch ? shellWord(spec.postLaunch) : undefined,
+    launch,
+    marker: COMPLETION_MARKER,
+  };
+  return { resources, view };
+}
