@@ -1,14 +1,31 @@
 /**
- * One agent per home: an exclusive lock file holding the agent's pid, taken
- * before the store is opened and the socket bound. A lock left by a killed
- * agent is stale when its pid is gone, or when the process with that pid
- * never answers on the socket (the pid was reused).
+ * One agent per home: an exclusive lock file naming the agent's pid (and, on
+ * Linux, the process's start time), taken before the store is opened and the
+ * socket bound.
+ *
+ * The file appears whole or not at all (written aside, then hard-linked into
+ * place), so a second agent starting at the same instant never reads it empty
+ * and mistakes it for stale. A lock is stale only on evidence: its pid is gone,
+ * or the pid now belongs to a process that started at another time (reused). A
+ * live holder that does not answer on the socket is waited for, never robbed:
+ * under load an agent may take seconds to start, and taking its lock would
+ * leave two agents sharing one store and one socket path.
  * @module
  */
 
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
 
-const STARTUP_GRACE_MS = 5_000;
+/** How long a live holder may take to answer before we give up (not steal). */
+export const STARTUP_GRACE_MS = 30_000;
 
 function alive(pid: number): boolean {
   try {
@@ -19,12 +36,93 @@ function alive(pid: number): boolean {
   }
 }
 
-function holder(path: string): number | undefined {
+/** The process's start time in clock ticks since boot (Linux), else undefined. */
+function startTime(pid: number | "self"): string | undefined {
   try {
-    const pid = Number(readFileSync(path, "utf8").trim());
-    return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
+    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return rest[19]; // field 22, starttime
   } catch {
     return undefined;
+  }
+}
+
+interface Holder {
+  pid: number;
+  started?: string;
+  text: string;
+}
+
+function readHolder(path: string): Holder | undefined | "absent" {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (err) {
+    return (err as { code?: string }).code === "ENOENT" ? "absent" : undefined;
+  }
+  const [pidText, started] = text.trim().split(/\s+/);
+  const pid = Number(pidText);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return { pid: 0, text };
+  return { pid, started, text };
+}
+
+/** Evidence that the holder is gone: dead pid, reused pid, or a garbled file. */
+function isStale(h: Holder): boolean {
+  if (h.pid === 0 || !alive(h.pid)) return true;
+  if (!h.started) return false;
+  const now = startTime(h.pid);
+  return now !== undefined && now !== h.started;
+}
+
+/** Creates the lock with its content in one step; false when it exists. */
+function tryCreate(path: string, content: string): boolean {
+  const aside = `${path}.${process.pid}.tmp`;
+  writeFileSync(aside, content, { mode: 0o600 });
+  try {
+    linkSync(aside, path);
+    return true;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === "EEXIST") return false;
+    if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw err;
+    // A filesystem without hard links: exclusive create, with the short empty window that implies.
+    try {
+      const fd = openSync(path, "wx", 0o600);
+      writeSync(fd, content);
+      closeSync(fd);
+      return true;
+    } catch (err2) {
+      if ((err2 as { code?: string }).code === "EEXIST") return false;
+      throw err2;
+    }
+  } finally {
+    rmSync(aside, { force: true });
+  }
+}
+
+/**
+ * Removes a lock judged stale, unless another process replaced it meanwhile:
+ * the rename is atomic, so only one remover gets the file, and it puts back a
+ * lock that is not the one it judged.
+ */
+function removeStale(path: string, judged: Holder): void {
+  const aside = `${path}.stale-${process.pid}`;
+  try {
+    renameSync(path, aside);
+  } catch {
+    return; // someone else removed it first
+  }
+  try {
+    if (readFileSync(aside, "utf8") !== judged.text) {
+      try {
+        linkSync(aside, path);
+      } catch {
+        // a third process took the lock meanwhile: it holds it now
+      }
+    }
+  } finally {
+    rmSync(aside, { force: true });
   }
 }
 
@@ -35,30 +133,41 @@ function holder(path: string): number | undefined {
 export async function acquireLock(
   path: string,
   answers: () => Promise<boolean>,
+  graceMs = STARTUP_GRACE_MS,
 ): Promise<() => void> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, "wx", 0o600);
-      writeSync(fd, `${process.pid}\n`);
-      closeSync(fd);
-      return () => {
-        if (holder(path) === process.pid) rmSync(path, { force: true });
-      };
-    } catch (err) {
-      if ((err as { code?: string }).code !== "EEXIST") throw err;
+  const started = startTime("self");
+  const content = `${process.pid}${started ? ` ${started}` : ""}\n`;
+  const release = () => {
+    const h = readHolder(path);
+    if (typeof h === "object" && h.text === content) rmSync(path, { force: true });
+  };
+  for (let attempt = 0; attempt < 10; attempt++) {
+    if (tryCreate(path, content)) return release;
+    const h = readHolder(path);
+    if (h === "absent") continue;
+    if (h === undefined) throw new Error(`cannot read the agent lock ${path}`);
+    if (isStale(h)) {
+      removeStale(path, h);
+      continue;
     }
-    const pid = holder(path);
-    if (pid !== undefined && alive(pid)) {
-      // Alive: an agent starting up, a running one, or an unrelated process that got the pid.
-      const deadline = Date.now() + STARTUP_GRACE_MS;
-      while (Date.now() < deadline) {
-        if (await answers()) throw new Error(`an agent (pid ${pid}) is already running here`);
-        if (!alive(pid)) break;
-        await new Promise((r) => setTimeout(r, 100));
+    const deadline = Date.now() + graceMs;
+    let changed = false;
+    while (Date.now() < deadline) {
+      if (await answers()) throw new Error(`an agent (pid ${h.pid}) is already running here`);
+      const now = readHolder(path);
+      if (typeof now !== "object" || now.text !== h.text || isStale(h)) {
+        changed = true;
+        break;
       }
-      if (await answers()) throw new Error(`an agent (pid ${pid}) is already running here`);
+      await new Promise((r) => setTimeout(r, 100));
     }
-    rmSync(path, { force: true }); // stale
+    if (changed) continue;
+    if (await answers()) throw new Error(`an agent (pid ${h.pid}) is already running here`);
+    throw new Error(
+      `process ${h.pid} holds the agent lock ${path} but has not answered on the socket for ` +
+        `${Math.round(graceMs / 1000)} s; if no agent should be running, stop that process ` +
+        `(kill ${h.pid}) or remove the lock file, then try again`,
+    );
   }
-  throw new Error(`could not take the agent lock ${path}`);
+  throw new Error(`could not take the agent lock ${path} (it kept changing hands)`);
 }

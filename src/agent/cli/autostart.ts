@@ -33,6 +33,9 @@ export async function ensureAgent(ctx: Context): Promise<void> {
   child.unref();
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
+    // Read before asking: a child that lost the race to another CLI's agent exits only after that
+    // agent answers, so an exit seen here is always followed by one more look at the socket.
+    const gone = exited !== null;
     if (await socketAnswers(ctx.paths.socket)) {
       // Another CLI may have started the agent first: name the one that answers.
       const res = await client.request("GET", "/v1/executors").catch(() => undefined);
@@ -50,7 +53,7 @@ export async function ensureAgent(ctx: Context): Promise<void> {
       );
       return;
     }
-    if (exited !== null) break;
+    if (gone) break;
     await new Promise((r) => setTimeout(r, 50));
   }
   let tail = "";
