@@ -5,6 +5,7 @@
 import { userInfo } from "node:os";
 import type { CommandResult } from "../../src/core/command-runner.ts";
 import type { SimServer } from "../server/server.ts";
+import { PbsError } from "../server/errors.ts";
 
 export interface CommandContext {
   server: SimServer;
@@ -19,6 +20,40 @@ export type Output = CommandResult;
 
 export const PBS_VERSION_LINE = (srv: SimServer) =>
   `pbs_version = ${srv.config.pbsVersion ?? "23.06.06"}\n`;
+
+/** PBS commands answer `--version` as their first argument before parsing any option. */
+export function versionAnswer(ctx: CommandContext): Output | undefined {
+  if (ctx.argv[1] !== "--version") return undefined;
+  return { exitCode: 0, stdout: PBS_VERSION_LINE(ctx.server), stderr: "" };
+}
+
+/**
+ * Acts on each job operand in turn, as qdel/qhold/qrls do: a malformed id or a
+ * refusal prints its line and sets the exit code, and the next id still runs.
+ * `line` words a refusal (default `<cmd>: <message> <id>`).
+ */
+export function eachJobOperand(
+  o: Out,
+  ctx: CommandContext,
+  cmd: string,
+  operands: readonly string[],
+  act: (id: string) => void,
+  line: (e: PbsError, id: string) => string = (e, id) => `${cmd}: ${e.message} ${id}`,
+): void {
+  for (const operand of operands) {
+    const id = ctx.server.normalizeId(operand);
+    if (id === undefined) {
+      o.fail(`${cmd}: illegally formed job identifier: ${operand}`, 1);
+      continue;
+    }
+    try {
+      act(id);
+    } catch (e) {
+      if (!(e instanceof PbsError)) throw e;
+      o.fail(line(e, id), e.exitCode);
+    }
+  }
+}
 
 export function userOf(env: Record<string, string>): string {
   return env.USER || env.LOGNAME || safeUser(); // an empty USER (cron, containers) is no name
@@ -46,6 +81,12 @@ export class Out {
   fail(line: string, code: number): void {
     this.stderr += `${line}\n`;
     this.code = code & 0xff;
+  }
+  /** A usage error: the message (if any), the usage text, exit 2. */
+  usage(message: string | undefined, usage: string): Output {
+    this.stderr += `${message ? `${message}\n` : ""}${usage}`;
+    this.code = 2;
+    return this.result();
   }
   result(): Output {
     return { exitCode: this.code, stdout: this.stdout, stderr: this.stderr };

@@ -3,7 +3,7 @@
  * `-x`, `-J`, `-T`, `-H`).
  * @module
  */
-import { type CommandContext, Out, type Output, PBS_VERSION_LINE } from "./context.ts";
+import { type CommandContext, Out, type Output, versionAnswer } from "./context.ts";
 import { getopt } from "./getopt.ts";
 
 const USAGE = "usage: qselect [-a [op]date_time] [-A account_string] [-c [op]interval]\n" +
@@ -13,19 +13,13 @@ const USAGE = "usage: qselect [-a [op]date_time] [-A account_string] [-c [op]int
   "       qselect --version\n";
 
 export function qselect(ctx: CommandContext): Output {
+  const version = versionAnswer(ctx);
+  if (version) return version;
   const o = new Out();
   const srv = ctx.server;
   const args = ctx.argv.slice(1);
-  if (args[0] === "--version") {
-    o.out(PBS_VERSION_LINE(srv));
-    return o.result();
-  }
   const g = getopt("qselect", args, "a:A:c:h:HJl:N:p:q:r:s:t:TxP:u:");
-  if (g.error || g.operands.length > 0) {
-    o.err(`${g.error ? `${g.error}\n` : ""}${USAGE}`);
-    o.code = 2;
-    return o.result();
-  }
+  if (g.error || g.operands.length > 0) return o.usage(g.error, USAGE);
   const val = (c: string) => g.opts.filter(([k]) => k === c).at(-1)?.[1];
   const has = (c: string) => g.opts.some(([k]) => k === c);
   const users = val("u")?.split(",").map((u) => u.split("@")[0]);

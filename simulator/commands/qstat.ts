@@ -15,7 +15,7 @@ import {
 import { PBSE, pbsText } from "../server/errors.ts";
 import type { SimJob } from "../server/job.ts";
 import { statJob } from "../server/stat.ts";
-import { type CommandContext, Out, type Output, PBS_VERSION_LINE } from "./context.ts";
+import { type CommandContext, Out, type Output, versionAnswer } from "./context.ts";
 import { getopt } from "./getopt.ts";
 import { altHeader, altRow } from "./qstat-alt.ts";
 
@@ -43,13 +43,11 @@ interface Flags {
 }
 
 export function qstat(ctx: CommandContext): Output {
+  const version = versionAnswer(ctx);
+  if (version) return version;
   const o = new Out();
   const srv = ctx.server;
   const args = ctx.argv.slice(1);
-  if (args[0] === "--version") {
-    o.out(PBS_VERSION_LINE(srv));
-    return o.result();
-  }
   const g = getopt("qstat", args, "ainpqrstwxu:fGHJMQEBW:T1F:D:");
   let errs = g.error ? `${g.error}\n` : "";
   const has = (c: string) => g.opts.some(([k]) => k === c);

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from "node:fs";
 import { basename, resolve } from "node:path";
 import type { SubmitRequest } from "../server/job.ts";
 import { PbsError } from "../server/errors.ts";
-import { type CommandContext, Out, type Output, PBS_VERSION_LINE, userOf } from "./context.ts";
+import { type CommandContext, Out, type Output, userOf, versionAnswer } from "./context.ts";
 import { scanDirectives, shellSplit } from "./directives.ts";
 import { getopt } from "./getopt.ts";
 import {
@@ -81,12 +81,10 @@ function baseVariables(ctx: CommandContext): [string, string][] {
 }
 
 export function qsub(ctx: CommandContext): Output {
+  const version = versionAnswer(ctx);
+  if (version) return version;
   const o = new Out();
   const args = ctx.argv.slice(1);
-  if (args[0] === "--version") {
-    o.out(PBS_VERSION_LINE(ctx.server));
-    return o.result();
-  }
   try {
     return submit(ctx, args, o);
   } catch (e) {
