@@ -5,6 +5,7 @@
  */
 
 import { VERSION } from "../version.ts";
+import { ALL_STATES } from "../../core/job-state.ts";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ "application/json": { schema } });
@@ -27,17 +28,7 @@ const jobId = {
 };
 const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
 
-const STATES = [
-  "NEW",
-  "QUEUED",
-  "STAGE_IN",
-  "ACTIVE",
-  "STAGE_OUT",
-  "CLEANUP",
-  "COMPLETED",
-  "FAILED",
-  "CANCELED",
-];
+const STATES = [...ALL_STATES];
 
 export function openApiDocument(): Record<string, unknown> {
   return {
