@@ -15,6 +15,7 @@ import {
 import { PBSE, pbsText } from "../server/errors.ts";
 import type { SimJob } from "../server/job.ts";
 import { statJob } from "../server/stat.ts";
+import { qstatServer } from "./qstat-server.ts";
 import { type CommandContext, Out, type Output, versionAnswer } from "./context.ts";
 import { getopt } from "./getopt.ts";
 import { altHeader, altRow } from "./qstat-alt.ts";
@@ -74,6 +75,9 @@ export function qstat(ctx: CommandContext): Output {
   } else if (F !== undefined && F !== "json" && F !== "dsv") errs += `qstat: invalid format ${F}\n`;
   const mixed = fl.json && fl.alt;
   if (fl.w && F !== undefined) errs += "qstat: option w cannot be used with -F\n";
+  if (!errs && has("B") && !has("Q") && !has("q")) {
+    return qstatServer(srv, { full: fl.f, format: F, operands: g.operands });
+  }
   if (errs || has("Q") || has("B") || has("q")) {
     o.err(errs + (errs ? USAGE : "qstat: only job status is simulated\n"));
     o.code = errs ? 2 : 1;
