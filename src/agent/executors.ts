@@ -14,6 +14,7 @@ import { ProcessRunner } from "../batch/process-runner.ts";
 import { LocalJobExecutor } from "../executors/local.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
 import { SlurmExecutor } from "../executors/slurm.ts";
+import { probePbsHistory } from "./pbs-history.ts";
 import { createSimExecutor } from "./sim-executor.ts";
 
 export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim", "slurm"] as const;
@@ -31,6 +32,8 @@ export interface ChooseOptions {
   workDir: string;
   /** How `auto` probes for PBS; default real processes. */
   probeRunner?: CommandRunner;
+  /** What runs the PBS commands for executor `pbs` (tests: a simulator); default real processes. */
+  pbsRunner?: CommandRunner;
 }
 
 export function isExecutorChoice(s: string): s is ExecutorChoice {
@@ -69,10 +72,16 @@ export async function chooseExecutor(
   }
   if (choice === "pbs") {
     const workDir = join(options.workDir, "pbs");
+    const history = await probePbsHistory(options.pbsRunner ?? new ProcessRunner());
     return {
       name: "pbs",
-      executor: new PbsExecutor({ workDir }),
-      banner: "executor pbs: jobs go to the real PBS server through qsub/qstat/qdel",
+      executor: new PbsExecutor({
+        workDir,
+        historyRetentionMs: history.retentionMs,
+        ...(options.pbsRunner ? { runner: options.pbsRunner } : {}),
+      }),
+      banner: "executor pbs: jobs go to the real PBS server through qsub/qstat/qdel\n" +
+        history.note,
     };
   }
   if (choice === "slurm") {

@@ -75,6 +75,7 @@ export function createSimExecutor(stateDir: string, options: SimExecutorOptions 
     runner: createSimRunner(server),
     pollFloorMs: options.pollFloorMs ?? 250,
     pollCeilingMs: 5_000,
+    historyRetentionMs: server.historyEnabled ? server.historyRetentionMs : 0,
   });
   const close = executor.close.bind(executor);
   executor.close = async () => {
