@@ -27,6 +27,15 @@ export interface JobFiles {
   output: string;
 }
 
+/**
+ * The stamp for a job's submission, which names its script and lets a lost
+ * submit reply be found again: the job's id when that is safe in a file name,
+ * a shell word and a scheduler's comment, else a fresh UUID.
+ */
+export function stampFor(jobId: string): string {
+  return /^[A-Za-z0-9_-]{1,100}$/.test(jobId) ? jobId : crypto.randomUUID();
+}
+
 export function scriptPath(workDir: string, stamp: string): string {
   return join(workDir, `${stamp}.job`);
 }

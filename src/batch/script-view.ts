@@ -29,10 +29,22 @@ function localPath(p: string, field: string): string {
   return p;
 }
 
+/** Where a script's files go, and the stamp that names them. */
+export interface ScriptOptions {
+  workDir: string;
+  stamp: string;
+}
+
+/** A rendered script and the directives in it; a backend adds the files its scheduler writes. */
+export interface RenderedScript<D> {
+  text: string;
+  directives: D[];
+}
+
 /** Every value is quoted as a shell word here; templates insert them verbatim. */
 export function commonScriptView(
   spec: JobSpec,
-  opts: { workDir: string; stamp: string },
+  opts: ScriptOptions,
   launcher: Launcher,
 ): { resources: ComputedResources; view: Record<string, unknown> } {
   const resources = resourcesOf(spec).computed();

@@ -1,38 +1,44 @@
 /**
  * The PBS Pro / OpenPBS executor: qsub, one batched `qstat -f -F json -x`
  * per poll cycle, qdel, qselect; a job's final state only on evidence.
- * Registered as `pbs` with aliases `pbspro` and `openpbs`.
+ * Registered as `pbs` with aliases `pbspro` and `openpbs`. The flow (submit,
+ * cancel, attach, polling, entries) is src/batch/executor.ts; this is PBS's
+ * dialect of it.
  * @module
  */
 
-import { mkdirSync } from "node:fs";
-import { homedir } from "node:os";
-import type { CommandResult, CommandRunner } from "../core/command-runner.ts";
-import { InvalidStateException, PsijError, SubmitException } from "../core/errors.ts";
-import { type ExecutorHealth, JobExecutor } from "../core/executor.ts";
-import { expandSpec } from "../core/expand.ts";
-import { isFinal, JobState } from "../core/job-state.ts";
+import type { JobSpec } from "../core/job-spec.ts";
+import { PsijError, SubmitException } from "../core/errors.ts";
+import { JobState } from "../core/job-state.ts";
 import type { Job } from "../core/job.ts";
 import { registerExecutor } from "../core/registry.ts";
-import { StatusPoller } from "../batch/poller.ts";
-import { ProcessRunner } from "../batch/process-runner.ts";
+import { DEFAULT_GRACE_MS } from "../batch/config.ts";
+import { type BatchDialect, BatchExecutor, type LookupResult } from "../batch/executor.ts";
+import { firstLines, submitFailed } from "../batch/failures.ts";
+import type { PollerStats, ProbeResult, StatusReport } from "../batch/poller.ts";
 import { readOutcome } from "../batch/protocol.ts";
-import { currentUser, defaultWorkDir, type PbsExecutorConfig } from "./pbs/config.ts";
-import { Entries, type Entry } from "./pbs/entries.ts";
+import {
+  type CancelContext,
+  carryCancel,
+  deletedRecord,
+  deleteNeverRunnable,
+  qdel,
+} from "./pbs/cancel.ts";
+import { currentUser, type PbsExecutorConfig } from "./pbs/config.ts";
+import type { Entry } from "./pbs/entries.ts";
+import { transientFailure } from "./pbs/failures.ts";
 import {
   endedEarly,
   finalUpdate,
   liveUpdate,
   neverRunnable,
   scriptStoppedEarly,
-  type StatusUpdate,
 } from "./pbs/outcome.ts";
-import { parseQdelErrors, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
+import { parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
-import { renderPbsScript } from "./pbs/script.ts";
-import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
-import { firstLines, transientFailure } from "./pbs/failures.ts";
-import { lookupStamp, STAMP_VARIABLE, stampFor, unprovenAbsence } from "./pbs/stamp.ts";
+import { pbsStampFiles, renderPbsScript } from "./pbs/script.ts";
+import { writeScriptFile } from "./pbs/script-file.ts";
+import { lookupStamp, STAMP_VARIABLE, unprovenAbsence } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
   interpretStatus,
@@ -48,138 +54,73 @@ export { findByStamp } from "./pbs/stamp.ts";
 
 export const PBS_EXECUTOR_VERSION = "0.1.0";
 
-export class PbsExecutor extends JobExecutor {
+function pbsDialect(config: PbsExecutorConfig): BatchDialect<PbsJobRecord> {
+  return {
+    backend: "pbs",
+    label: "PBS",
+    statusCommand: "qstat",
+    goneSince: "qstat -x has called it unknown",
+    goneBecause: "history purged or never kept",
+    stampFiles: pbsStampFiles,
+    finalUpdate,
+    stateOf: (rec) => rec.state ?? "?",
+    wrapRunner: (inner, clock) =>
+      new StatusGate(inner, clock, Math.max(1, config.pollFloorMs ?? 1000)),
+  };
+}
+
+export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorConfig> {
   readonly name = "pbs";
   readonly version = PBS_EXECUTOR_VERSION;
-  readonly workDir: string;
-  readonly #config: PbsExecutorConfig;
-  readonly #runner: CommandRunner;
-  readonly #timeout: number;
   readonly #graceMs: number;
-  readonly #entries: Entries;
-  readonly #poller: StatusPoller<PbsJobRecord>;
-  #workDirReady = false;
-  #parseMs = 0;
   readonly #mode: HistoryMode = { history: true };
+  readonly #cancels: CancelContext;
+  #parseMs = 0;
 
   constructor(config: PbsExecutorConfig = {}) {
-    super({ clock: config.clock });
-    this.#config = config;
-    this.workDir = config.workDir ?? defaultWorkDir(config.home);
-    this.#runner = new StatusGate(
-      config.runner ?? new ProcessRunner(),
-      this.clock,
-      Math.max(1, config.pollFloorMs ?? 1000),
-    );
-    this.#timeout = config.commandTimeoutMs ?? 60_000;
-    this.#graceMs = config.graceMs ?? 60_000;
-    this.#entries = new Entries(this.workDir, config.keepFiles ?? false);
-    this.#poller = new StatusPoller(this.clock, {
-      query: async (ids) => {
-        const r = await runStatus(
-          this.#runner,
-          (h) => qstatJsonArgv(ids, h),
-          this.#mode,
-          this.#timeout,
-        );
-        const t0 = performance.now();
-        const report = interpretStatus(ids, r);
-        this.#parseMs += performance.now() - t0;
-        return report;
-      },
-      apply: (id, rec) => this.#applyRecord(id, rec),
-      probe: (id) => this.#probe(id),
-      giveUp: (id, since) => this.#giveUp(id, since),
-    }, {
-      floorMs: config.pollFloorMs,
-      ceilingMs: config.pollCeilingMs,
-      graceMs: config.graceMs,
-      maxIdsPerCommand: config.maxIdsPerCommand,
-    });
-  }
-
-  /** Poller figures, for benchmarks and the agent's /health. */
-  pollerStats(): ReturnType<StatusPoller<PbsJobRecord>["stats"]> & { parseMs: number } {
-    return { ...this.#poller.stats(), parseMs: this.#parseMs };
-  }
-
-  override health(): ExecutorHealth {
-    const s = this.#poller.stats();
-    return {
-      status: s.degraded ? "degraded" : "ok",
-      lastError: s.lastError,
-      lastErrorAt: s.lastErrorAt,
-      stats: {
-        tracked: s.tracked,
-        cycles: s.cycles,
-        statusCommands: s.commands,
-        failedStatusCommands: s.failedCommands,
-        consecutiveFailures: s.consecutiveFailures,
-        lookups: s.probes,
-      },
+    super(config, pbsDialect(config));
+    this.#graceMs = config.graceMs ?? DEFAULT_GRACE_MS;
+    this.#cancels = {
+      run: (argv) => this.run(argv),
+      apply: (entry, u) => this.applyToJobs(entry, u),
+      track: (id) => this.poller.track(id),
     };
   }
 
-  override close(): Promise<void> {
-    this.#poller.close();
-    return Promise.resolve();
+  /** Poller figures, for benchmarks and the agent's /health. */
+  override pollerStats(): PollerStats & { parseMs: number } {
+    return { ...super.pollerStats(), parseMs: this.#parseMs };
   }
 
-  #run(argv: string[]): Promise<CommandResult> {
-    return this.#runner.run(argv, { timeoutMs: this.#timeout });
+  protected async queryStatus(ids: string[]): Promise<StatusReport<PbsJobRecord>> {
+    const r = await runStatus(
+      this.runner,
+      (h) => qstatJsonArgv(ids, h),
+      this.#mode,
+      this.timeoutMs,
+    );
+    const t0 = performance.now();
+    const report = interpretStatus(ids, r);
+    this.#parseMs += performance.now() - t0;
+    return report;
   }
 
-  #ensureWorkDir(): void {
-    if (this.#workDirReady) return;
-    mkdirSync(this.workDir, { recursive: true, mode: 0o700 });
-    this.#workDirReady = true;
+  protected lookup(id: string): Promise<LookupResult<PbsJobRecord>> {
+    return lookupJob(this.runner, id, this.timeoutMs, this.#mode);
   }
 
-  async submit(job: Job): Promise<void> {
-    this.prepareSubmit(job);
-    try {
-      const spec = expandSpec(
-        job.spec!,
-        this.#config.env ?? process.env,
-        this.#config.home ?? homedir(),
-      );
-      this.#ensureWorkDir();
-      const stamp = stampFor(job.id);
-      const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
-      const path = this.#writeScript(stamp, script.text);
-      const r = await this.#runner.run(["qsub", path], {
-        cwd: this.workDir,
-        timeoutMs: this.#timeout,
-      });
-      const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
-      if (!id) {
-        // A refused submit leaves nothing. After a failure that may have reached
-        // PBS the file stays: it tells a later stamp look-up that finds nothing
-        // that the job may have run (see unprovenAbsence).
-        const transient = transientFailure(r);
-        if (!this.#config.keepFiles && !transient) removeScriptFile(path);
-        throw new SubmitException(
-          r.exitCode === 0
-            ? `qsub printed no job id: ${firstLines(r.stdout) || "(nothing)"}`
-            : `qsub failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}): ${
-              firstLines(r.stderr) || "(no message)"
-            }`,
-          { transient, output: r },
-        );
-      }
-      job.nativeId = id;
-      this.#entries.add(id, job, stamp, script.pbsFiles);
-      this.updateStatus(job, {
-        state: JobState.QUEUED,
-        metadata: { evidence: "submit", stamp },
-      });
-      this.#poller.track(id);
-    } catch (err) {
-      // A submission that did not happen leaves the job NEW and free to be submitted again.
-      job.executor = undefined;
-      job.nativeId = undefined;
-      throw err;
-    }
+  protected async submitScript(spec: JobSpec, stamp: string): Promise<string> {
+    const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
+    const path = this.#writeScript(stamp, script.text);
+    const r = await this.run(["qsub", path], this.workDir);
+    const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
+    if (id) return id;
+    // A refused submit leaves nothing. After a failure that may have reached
+    // PBS the file stays: it tells a later stamp look-up that finds nothing
+    // that the job may have run (see unprovenAbsence).
+    const transient = transientFailure(r);
+    if (!transient) this.entries.finishFiles(stamp);
+    throw submitFailed("qsub", r, transient);
   }
 
   #writeScript(stamp: string, text: string): string {
@@ -193,61 +134,13 @@ export class PbsExecutor extends JobExecutor {
     }
   }
 
-  async cancel(job: Job): Promise<void> {
-    if (!this.checkCancel(job)) return;
-    const id = job.nativeId;
-    if (!id) throw new InvalidStateException(`job ${job.id} has no native id yet`);
-    const entry = this.#entries.get(id);
-    if (!entry) return;
-    entry.cancel ??= this.#qdel(id, entry);
-    await entry.cancel;
-  }
-
-  async #qdel(id: string, entry: Entry): Promise<void> {
-    entry.qdelInFlight = true;
-    let r: CommandResult;
-    try {
-      r = await this.#run(["qdel", id]);
-    } finally {
-      entry.qdelInFlight = false;
-    }
-    const errs = parseQdelErrors(r.stderr, [id]);
-    if (r.exitCode === 0 && !r.timedOut) {
-      entry.userCanceled = true;
-      this.#applyToJobs(entry, {
-        state: JobState.CANCELED,
-        message: "canceled by the user",
-        evidence: "user-cancel",
-      });
-      this.#poller.track(id); // keep watching until PBS ends it, then tidy its files
-      return;
-    }
-    if (errs.finished.length > 0 || r.exitCode === 35 || r.exitCode === 168) {
-      // It finished (or is exiting) first: its own end is the truth — unless
-      // that end is PBS's record of a deletion (an earlier qdel's); look soon.
-      entry.cancelRequested = true;
-      this.#poller.track(id);
-      return;
-    }
-    if (errs.unknown.length > 0 || r.exitCode === 153) {
-      entry.cancelRequested = true; // gone without a trace: the user's cancel is all we know
-      this.#poller.track(id);
-      return;
-    }
-    // A qdel that timed out or lost its reply may have acted: PBS's record of a
-    // deletion then means the user's cancel (see #applyRecord).
-    entry.cancelRequested = true;
-    entry.cancel = undefined; // a failed qdel may be retried
-    throw new PsijError(
-      `qdel ${id} failed (exit ${r.exitCode}${r.timedOut ? ", timed out" : ""}): ${
-        firstLines(r.stderr) || "(no message)"
-      }`,
-    );
+  protected sendCancel(id: string, entry: Entry): Promise<void> {
+    return qdel(this.#cancels, id, entry);
   }
 
   async list(): Promise<string[]> {
-    const user = this.#config.user ?? currentUser();
-    const r = await this.#run(["qselect", "-u", user]);
+    const user = this.config.user ?? currentUser();
+    const r = await this.run(["qselect", "-u", user]);
     if (r.exitCode !== 0 || r.timedOut) {
       throw new PsijError(
         `qselect -u ${user} failed (exit ${r.exitCode}): ${firstLines(r.stderr)}`,
@@ -267,48 +160,26 @@ export class PbsExecutor extends JobExecutor {
     nativeId: string,
     options: { cancelRequested?: boolean } = {},
   ): Promise<void> {
-    this.prepareAttach(job, nativeId);
-    const found = await lookupJob(this.#runner, nativeId, this.#timeout, this.#mode);
-    if (found.kind === "error") {
-      job.executor = undefined;
-      job.nativeId = undefined;
-      throw new SubmitException(`cannot verify PBS job ${nativeId}: ${found.error}`, {
-        transient: true,
-      });
-    }
+    const found = await this.verifyAttach(job, nativeId);
     const rec = found.kind === "found" ? found.record : undefined;
-    const stamp = rec?.variables[STAMP_VARIABLE];
-    const entry = this.#entries.add(nativeId, job, stamp, []);
-    if (options.cancelRequested) {
-      entry.cancelRequested = true;
-      if (rec && isFinishedLetter(rec.state) && deletedRecord(rec)) entry.userCanceled = true;
-    }
+    const entry = this.entries.add(nativeId, job, rec?.variables[STAMP_VARIABLE]);
+    if (options.cancelRequested) carryCancel(entry, rec);
     if (rec) {
-      const { final } = this.#applyRecord(nativeId, rec, true);
-      if (!final) this.#poller.track(nativeId);
+      const { final } = this.applyObservation(nativeId, rec, true);
+      if (!final) this.poller.track(nativeId);
       return;
     }
-    if (entry.jobs.length > 1) {
-      this.#poller.track(nativeId); // others follow it already: one verdict for all
-      return;
-    }
-    const files = readOutcome(this.workDir, nativeId);
-    const update = finalUpdate(undefined, files, false) ?? (options.cancelRequested
-      ? {
-        state: JobState.CANCELED,
-        message: "canceled by the user; PBS no longer knows the job",
-        evidence: "user-cancel" as const,
-      }
-      : undefined) ??
-      {
+    this.settleUnknown(
+      entry,
+      job,
+      options.cancelRequested ? this.canceledUnknown() : {
         state: JobState.FAILED,
         message:
           `PBS does not know job ${nativeId} (qstat -x: Unknown Job Id) and no exit-code file ` +
           `exists in ${this.workDir}`,
-        evidence: "no-evidence" as const,
-      };
-    this.#applyToJobs(entry, update, [job]);
-    this.#entries.finish(nativeId);
+        evidence: "no-evidence",
+      },
+    );
   }
 
   /**
@@ -319,8 +190,8 @@ export class PbsExecutor extends JobExecutor {
    * that its own look-up cannot settle — throws instead.
    */
   findByStamp(stamp: string): Promise<string[]> {
-    const user = this.#config.user ?? currentUser();
-    return lookupStamp(this.#runner, stamp, { user, timeoutMs: this.#timeout, mode: this.#mode });
+    const user = this.config.user ?? currentUser();
+    return lookupStamp(this.runner, stamp, { user, timeoutMs: this.timeoutMs, mode: this.#mode });
   }
 
   /**
@@ -334,43 +205,22 @@ export class PbsExecutor extends JobExecutor {
       stamp,
       submittedAt,
       this.clock.now(),
-      this.#config.historyRetentionMs ?? 14 * 24 * 3_600_000,
+      this.config.historyRetentionMs ?? 14 * 24 * 3_600_000,
     );
   }
 
-  #applyToJobs(entry: Entry, u: StatusUpdate, jobs: readonly Job[] = entry.jobs): boolean {
-    let changed = false;
-    for (const job of jobs) {
-      const made = this.updateStatus(job, {
-        state: u.state,
-        exitCode: u.exitCode,
-        message: u.message,
-        time: u.time,
-        metadata: { evidence: u.evidence, ...u.detail },
-      });
-      if (made.length) changed = true;
-    }
-    return changed;
-  }
-
-  #allFinal(entry: Entry): boolean {
-    return entry.jobs.every((j) => isFinal(j.status.state));
-  }
-
-  #applyRecord(
+  protected applyObservation(
     id: string,
     rec: PbsJobRecord,
     attaching = false,
   ): { changed: boolean; final: boolean } {
-    const entry = this.#entries.get(id);
+    const entry = this.observe(id, rec);
     if (!entry) return { changed: false, final: true };
-    entry.lastRecord = rec;
-    entry.lastSeenAt = this.clock.now();
     if (rec.variables[STAMP_VARIABLE]) entry.stamp ??= rec.variables[STAMP_VARIABLE];
     const finished = isFinishedLetter(rec.state);
-    if (!attaching && this.#allFinal(entry)) {
+    if (!attaching && this.allFinal(entry)) {
       // Final already (the user's cancel): wait for PBS to end it, then tidy up.
-      if (finished) this.#entries.finish(id);
+      if (finished) this.entries.finish(id);
       return { changed: false, final: finished };
     }
     if (finished && entry.qdelInFlight) {
@@ -387,102 +237,38 @@ export class PbsExecutor extends JobExecutor {
         if (waited < this.#graceMs) return { changed: false, final: false };
         u = endedEarly(rec, files, `${this.workDir}/${id}.ec`, waited);
       }
-      const changed = this.#applyToJobs(entry, u);
-      this.#entries.finish(id);
+      const changed = this.applyToJobs(entry, u);
+      this.entries.finish(id);
       return { changed, final: true };
     }
-    if (neverRunnable(rec) && (this.#config.neverRunnable ?? "fail") === "fail") {
-      if (!entry.qdelInFlight) void this.#deleteNeverRunnable(id, entry, rec.comment!);
+    if (neverRunnable(rec) && (this.config.neverRunnable ?? "fail") === "fail") {
+      if (!entry.qdelInFlight) void deleteNeverRunnable(this.#cancels, id, entry, rec.comment!);
       return { changed: false, final: false };
     }
     const u = liveUpdate(rec);
-    return { changed: u ? this.#applyToJobs(entry, u) : false, final: false };
+    return { changed: u ? this.applyToJobs(entry, u) : false, final: false };
   }
 
-  /**
-   * Deletes a job PBS says can never run, and only once PBS confirms (or no
-   * longer knows it) ends it FAILED: a job stored FAILED must not run later
-   * because the qdel failed. A failed qdel is tried again on the next record.
-   */
-  async #deleteNeverRunnable(id: string, entry: Entry, comment: string): Promise<void> {
-    entry.qdelInFlight = true;
-    let r: CommandResult;
-    try {
-      r = await this.#run(["qdel", id]);
-    } catch {
-      return;
-    } finally {
-      entry.qdelInFlight = false;
-    }
-    const errs = parseQdelErrors(r.stderr, [id]);
-    const deleted = r.exitCode === 0 && !r.timedOut;
-    if (!deleted && errs.unknown.length === 0 && r.exitCode !== 153) return;
-    this.#applyToJobs(entry, {
-      state: JobState.FAILED,
-      message: `PBS says the job can never run: ${comment}`,
-      evidence: "scheduler",
-    });
-    this.#poller.track(id); // PBS's end of it tidies the files
-  }
-
-  async #probe(id: string): Promise<"final" | "alive" | "none" | "error"> {
-    const entry = this.#entries.get(id);
+  protected async probe(id: string): Promise<ProbeResult> {
+    const entry = this.entries.get(id);
     if (!entry) return "final";
-    if (this.#allFinal(entry)) {
-      this.#entries.finish(id);
+    if (this.allFinal(entry)) {
+      this.entries.finish(id);
       return "final";
     }
-    if (entry.qdelInFlight) return "alive"; // its reply comes first (see #applyRecord)
-    const files = readOutcome(this.workDir, id);
-    if (files.exitCode !== undefined) {
-      this.#applyToJobs(entry, finalUpdate(entry.lastRecord, files, entry.userCanceled)!);
-      this.#entries.finish(id);
-      return "final";
-    }
-    const found = await lookupJob(this.#runner, id, this.#timeout, this.#mode);
-    if (found.kind === "found") {
-      return this.#applyRecord(id, found.record).final ? "final" : "alive";
-    }
-    if (found.kind === "error") return "error";
-    if (entry.cancelRequested) {
-      this.#applyToJobs(entry, {
-        state: JobState.CANCELED,
-        message: "canceled by the user; PBS no longer knows the job",
-        evidence: "user-cancel",
-      });
-      this.#entries.finish(id);
-      return "final";
-    }
-    return "none";
+    if (entry.qdelInFlight) return "alive"; // its reply comes first (see applyObservation)
+    if (this.settleFromFile(entry, entry.lastSeen)) return "final";
+    const found = await this.lookupAndApply(id);
+    if (found !== "unknown") return found;
+    return entry.cancelRequested ? this.endCanceledUnknown(entry) : "none";
   }
 
-  #giveUp(id: string, since: number): void {
-    const entry = this.#entries.get(id);
-    if (!entry) return;
-    const seconds = Math.round((this.clock.now() - since) / 1000);
-    const last = entry.lastRecord
-      ? `last seen by this agent in state ${entry.lastRecord.state ?? "?"} at ${
-        new Date(entry.lastSeenAt!).toISOString()
-      }`
-      : "never seen in qstat by this agent";
+  protected override giveUpDetail(id: string): string {
     const out = readOutcome(this.workDir, id).output;
-    const started = out === undefined
+    return out === undefined
       ? ""
       : `; the script started but did not run to its end, script output: ${out || "(none)"}`;
-    this.#applyToJobs(entry, {
-      state: JobState.FAILED,
-      message: `no evidence of how PBS job ${id} ended: qstat -x has called it unknown since ` +
-        `${new Date(since).toISOString()} (${seconds} s; history purged or never kept), ` +
-        `no exit-code file appeared at ${this.workDir}/${id}.ec, ${last}${started}`,
-      evidence: "no-evidence",
-    });
-    this.#entries.finish(id);
   }
-}
-
-/** Whether a finished PBS record shows the job deleted (signal 15 or 9, or ended before it ran). */
-function deletedRecord(rec: PbsJobRecord): boolean {
-  return rec.exitStatus === undefined || rec.exitStatus === 271 || rec.exitStatus === 265;
 }
 
 registerExecutor<PbsExecutorConfig>({

@@ -1,30 +1,12 @@
 /**
- * PBS executor configuration and its defaults.
+ * PBS executor configuration: the shared batch options and PBS's own.
  * @module
  */
 
-import { homedir, userInfo } from "node:os";
-import { join } from "node:path";
-import type { Clock } from "../../core/clock.ts";
-import type { CommandRunner } from "../../core/command-runner.ts";
+import { userInfo } from "node:os";
+import type { BatchExecutorConfig } from "../../batch/config.ts";
 
-export interface PbsExecutorConfig {
-  /** Where scripts, `.ec` and `.out` files live. Default `~/.psij-agent/work/pbs`; created if missing. */
-  workDir?: string;
-  /** Keep each job's files after its final state. Default false. */
-  keepFiles?: boolean;
-  /** Poll floor / ceiling (ms). Defaults 1000 / 30000. */
-  pollFloorMs?: number;
-  pollCeilingMs?: number;
-  /** How long a job missing from qstat is looked for before it ends FAILED (ms). Default 60000. */
-  graceMs?: number;
-  /** Most ids per status command. Default 1000. */
-  maxIdsPerCommand?: number;
-  /** Timeout per PBS command (ms). Default 60000. */
-  commandTimeoutMs?: number;
-  /** How commands run. Default: real processes (ProcessRunner). */
-  runner?: CommandRunner;
-  clock?: Clock;
+export interface PbsExecutorConfig extends BatchExecutorConfig {
   /**
    * A job PBS says can never run (`Can Never Run: ...`): `fail` deletes it and
    * ends it FAILED with PBS's reason; `wait` leaves it queued. Default `fail`.
@@ -38,15 +20,8 @@ export interface PbsExecutorConfig {
    * server keeps no history (`job_history_enable=False`).
    */
   historyRetentionMs?: number;
-  /** For `${VAR}` expansion and `~/`: defaults are this process's environment and home. */
-  env?: Record<string, string | undefined>;
-  home?: string;
   /** The user `list()` asks about. Default: os.userInfo() (no terminal needed). */
   user?: string;
-}
-
-export function defaultWorkDir(home = homedir()): string {
-  return join(home, ".psij-agent", "work", "pbs");
 }
 
 /** The current user, found without a terminal (os.getlogin() needs one). */

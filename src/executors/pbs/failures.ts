@@ -1,10 +1,11 @@
 /**
- * Reading a PBS command's failure: whether a retry may succeed, and its
- * message in one line.
+ * Reading a PBS command's failure: whether a retry may succeed.
  * @module
  */
 
 import type { CommandResult } from "../../core/command-runner.ts";
+
+export { firstLines } from "../../batch/failures.ts";
 
 /**
  * qsub exit codes that mean the server could not be reached or the reply was
@@ -19,8 +20,4 @@ export function transientFailure(r: CommandResult): boolean {
     /cannot connect|Connection refused|timed out|Failed to (recv|send)|protocol error/i.test(
       r.stderr,
     );
-}
-
-export function firstLines(s: string, n = 5): string {
-  return s.trim().split("\n").slice(0, n).join(" / ");
 }

@@ -5,21 +5,17 @@
  */
 
 import { JobState } from "../../core/job-state.ts";
-import type { Evidence } from "../../core/job-status.ts";
+import {
+  exitCodeFileUpdate,
+  joinMessage,
+  scriptOutput,
+  type StatusUpdate,
+  userCanceledUpdate,
+} from "../../batch/outcome.ts";
 import type { FileOutcome } from "../../batch/protocol.ts";
 import { parseCtime } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 import { exitStatusMeaning, isFinishedLetter, liveState } from "./state.ts";
-
-export interface StatusUpdate {
-  state: JobState;
-  exitCode?: number;
-  message?: string;
-  time?: number;
-  evidence: Evidence;
-  /** Extra facts for JobStatus.metadata. */
-  detail?: Record<string, unknown>;
-}
 
 /** PBS's comment when its scheduler has decided the job cannot run on this cluster. */
 export function neverRunnable(rec: PbsJobRecord): boolean {
@@ -30,16 +26,6 @@ function recordTime(rec: PbsJobRecord, final: boolean): number | undefined {
   const t = rec.times;
   const s = final ? (t.obittime ?? t.mtime) : rec.state === "R" ? (t.stime ?? t.mtime) : t.mtime;
   return s ? parseCtime(s) : undefined;
-}
-
-function joinMessage(parts: Array<string | undefined>): string | undefined {
-  const kept = parts.filter((p): p is string => !!p && p.trim() !== "");
-  return kept.length ? kept.join("; ") : undefined;
-}
-
-/** The script's own output, worth reporting for a failed job (it holds the errors). */
-function scriptOutput(files: FileOutcome | undefined): string | undefined {
-  return files?.output ? `script output: ${files.output}` : undefined;
 }
 
 /** A finished job (from history, from its files, or both). */
@@ -55,34 +41,9 @@ export function finalUpdate(
     pbsState: rec?.state,
     substate: rec?.substate,
   };
-  if (userCanceled) {
-    return {
-      state: JobState.CANCELED,
-      exitCode: files?.exitCode,
-      message: "canceled by the user",
-      time,
-      evidence: "user-cancel",
-      detail,
-    };
-  }
-  if (files?.exitCode !== undefined) {
-    const ec = files.exitCode;
-    if (ec === 0) {
-      return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "exit-code-file", detail };
-    }
-    return {
-      state: JobState.FAILED,
-      exitCode: ec,
-      message: joinMessage([
-        files.markerSeen ? `exit code ${ec}` : scriptOutput(files),
-        files.markerSeen ? scriptOutput(files) : `exit code ${ec}`,
-        rec?.comment,
-      ]),
-      time,
-      evidence: "exit-code-file",
-      detail,
-    };
-  }
+  if (userCanceled) return userCanceledUpdate(files, time, detail);
+  const byFile = exitCodeFileUpdate(files, time, detail, rec?.comment);
+  if (byFile) return byFile;
   if (!rec || !isFinishedLetter(rec.state)) return undefined;
   const m = exitStatusMeaning(rec.exitStatus);
   if (m.state === JobState.COMPLETED) {

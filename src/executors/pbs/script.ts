@@ -7,19 +7,16 @@
 import { join } from "node:path";
 import type { JobSpec } from "../../core/job-spec.ts";
 import { renderTemplate } from "../../batch/render.ts";
-import { commonScriptView } from "../../batch/script-view.ts";
+import {
+  commonScriptView,
+  type RenderedScript as BatchScript,
+  type ScriptOptions,
+} from "../../batch/script-view.ts";
 import { getLauncher } from "../../launchers/index.ts";
 import type { Launcher } from "../../launchers/types.ts";
 import { buildDirectives, type Directive, directiveLines } from "./directives.ts";
 
-export interface ScriptOptions {
-  workDir: string;
-  stamp: string;
-}
-
-export interface RenderedScript {
-  text: string;
-  directives: Directive[];
+export interface RenderedScript extends BatchScript<Directive> {
   /** Files PBS itself writes (its -o/-e), removed with the job's files. */
   pbsFiles: string[];
 }
@@ -30,9 +27,13 @@ function launcherFor(name: string | undefined): Launcher {
   return getLauncher(name, { checkAvailable: false });
 }
 
+/** PBS's own -o and -e files for a submission (the batch script's stray output). */
+export function pbsStampFiles(workDir: string, stamp: string): [string, string] {
+  return [join(workDir, `${stamp}.pbs.o`), join(workDir, `${stamp}.pbs.e`)];
+}
+
 export function renderPbsScript(spec: JobSpec, opts: ScriptOptions): RenderedScript {
-  const pbsOut = join(opts.workDir, `${opts.stamp}.pbs.o`);
-  const pbsErr = join(opts.workDir, `${opts.stamp}.pbs.e`);
+  const [pbsOut, pbsErr] = pbsStampFiles(opts.workDir, opts.stamp);
   const directives = buildDirectives(spec, {
     pbsOutputPath: pbsOut,
     pbsErrorPath: pbsErr,

@@ -6,6 +6,7 @@
  */
 
 import type { CommandResult, CommandRunner } from "../../core/command-runner.ts";
+import type { LookupResult as BatchLookup } from "../../batch/executor.ts";
 import type { StatusReport } from "../../batch/poller.ts";
 import { parseQstatErrors, parseQstatFull } from "./parse/index.ts";
 import { parseStatusJson } from "./fast-json.ts";
@@ -115,10 +116,7 @@ export function interpretStatus(
   return { seen, missing, error };
 }
 
-export type LookupResult =
-  | { kind: "found"; record: PbsJobRecord }
-  | { kind: "unknown" }
-  | { kind: "error"; error: string };
+export type LookupResult = BatchLookup<PbsJobRecord>;
 
 /**
  * The targeted look-up of one id: JSON first; when the JSON cannot be read

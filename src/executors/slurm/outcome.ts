@@ -5,29 +5,15 @@
  */
 
 import { JobState } from "../../core/job-state.ts";
-import type { Evidence } from "../../core/job-status.ts";
+import {
+  exitCodeFileUpdate,
+  joinMessage,
+  scriptOutput,
+  type StatusUpdate,
+  userCanceledUpdate,
+} from "../../batch/outcome.ts";
 import type { FileOutcome } from "../../batch/protocol.ts";
 import type { SlurmJobRow } from "./parse.ts";
-
-export interface StatusUpdate {
-  state: JobState;
-  exitCode?: number;
-  message?: string;
-  time?: number;
-  evidence: Evidence;
-  /** Extra facts for JobStatus.metadata. */
-  detail?: Record<string, unknown>;
-}
-
-function joinMessage(parts: Array<string | undefined>): string | undefined {
-  const kept = parts.filter((p): p is string => !!p && p.trim() !== "");
-  return kept.length ? kept.join("; ") : undefined;
-}
-
-/** The script's own output: for a failed job it holds the errors (a missing executable, ...). */
-function scriptOutput(files: FileOutcome | undefined): string | undefined {
-  return files?.output ? `script output: ${files.output}` : undefined;
-}
 
 /** A live row: QUEUED or ACTIVE with Slurm's reason; undefined for states we do not know. */
 export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
@@ -65,16 +51,7 @@ export function finalUpdate(
     fileExitCode: files?.exitCode,
   };
   const ranToEnd = files?.markerSeen === true && files.exitCode !== undefined;
-  if (userCanceled && !ranToEnd) {
-    return {
-      state: JobState.CANCELED,
-      exitCode: files?.exitCode,
-      message: "canceled by the user",
-      time,
-      evidence: "user-cancel",
-      detail,
-    };
-  }
+  if (userCanceled && !ranToEnd) return userCanceledUpdate(files, time, detail);
   const slurm = row?.slurmState;
   if (slurm === "CANCELLED" && !ranToEnd) {
     return {
@@ -99,23 +76,8 @@ export function finalUpdate(
       detail,
     };
   }
-  if (files?.exitCode !== undefined) {
-    const ec = files.exitCode;
-    if (ec === 0) {
-      return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "exit-code-file", detail };
-    }
-    return {
-      state: JobState.FAILED,
-      exitCode: ec,
-      message: joinMessage([
-        files.markerSeen ? `exit code ${ec}` : scriptOutput(files),
-        files.markerSeen ? scriptOutput(files) : `exit code ${ec}`,
-      ]),
-      time,
-      evidence: "exit-code-file",
-      detail,
-    };
-  }
+  const byFile = exitCodeFileUpdate(files, time, detail);
+  if (byFile) return byFile;
   if (!row || !row.final || row.exitCode === undefined) return undefined;
   if (row.exitCode === 0 && slurm === "COMPLETED") {
     return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "history", detail };

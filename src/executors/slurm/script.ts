@@ -7,21 +7,18 @@
 import { join } from "node:path";
 import type { JobSpec } from "../../core/job-spec.ts";
 import { renderTemplate } from "../../batch/render.ts";
-import { commonScriptView } from "../../batch/script-view.ts";
+import {
+  commonScriptView,
+  type RenderedScript as BatchScript,
+  type ScriptOptions,
+} from "../../batch/script-view.ts";
 import { getLauncher } from "../../launchers/index.ts";
 import { mpirunLauncher } from "../../launchers/mpirun.ts";
 import type { Launcher } from "../../launchers/types.ts";
 import { buildDirectives, type Directive, directiveLines } from "./directives.ts";
 import { srunLauncher } from "./srun.ts";
 
-export interface ScriptOptions {
-  workDir: string;
-  stamp: string;
-}
-
-export interface RenderedScript {
-  text: string;
-  directives: Directive[];
+export interface RenderedScript extends BatchScript<Directive> {
   /** The file Slurm itself writes (its --output), removed with the job's files. */
   slurmFiles: string[];
 }

@@ -6,6 +6,7 @@
  */
 
 import type { CommandResult, CommandRunner } from "../../core/command-runner.ts";
+import type { LookupResult } from "../../batch/executor.ts";
 import type { StatusReport } from "../../batch/poller.ts";
 import { interpretSqueue, type SlurmJobRow, squeueArgv } from "./parse.ts";
 
@@ -24,21 +25,17 @@ export function interpretStatus(
   return { seen, missing: ids.filter((id) => !seen.has(id)) };
 }
 
-export type LookupResult =
-  | { kind: "found"; row: SlurmJobRow }
-  | { kind: "unknown" }
-  | { kind: "error"; error: string };
-
+/** The targeted look-up of one id: `squeue -j <id>`. */
 export async function lookupJob(
   runner: CommandRunner,
   id: string,
   timeoutMs: number,
-): Promise<LookupResult> {
+): Promise<LookupResult<SlurmJobRow>> {
   const r = await runner.run(squeueArgv([id]), { timeoutMs });
   const report = interpretStatus([id], r);
   if (report.error) return { kind: "error", error: report.error };
-  const row = report.seen.get(id);
-  return row ? { kind: "found", row } : { kind: "unknown" };
+  const record = report.seen.get(id);
+  return record ? { kind: "found", record } : { kind: "unknown" };
 }
 
 /** Slurm job ids as sbatch prints them (arrays and het jobs included). */
