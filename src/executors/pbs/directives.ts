@@ -6,11 +6,11 @@
  * @module
  */
 
-import { InvalidJobException } from "../../core/errors.ts";
 import { effectiveDuration } from "../../core/job-attributes.ts";
 import { jobName, type JobSpec, resourcesOf } from "../../core/job-spec.ts";
 import type { ComputedResources } from "../../core/resources.ts";
 import { formatHms } from "../../core/walltime.ts";
+import { customOptions } from "../../batch/custom-attributes.ts";
 import { directiveValue } from "../../batch/quote.ts";
 
 /** One directive: the option letter(s) and the raw (unquoted) value, if any. */
@@ -59,21 +59,8 @@ const CUSTOM_KEY_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 
 /** The user's `pbs.*` custom attributes, validated, in the order given. */
 export function customDirectives(spec: JobSpec): Directive[] {
-  const out: Directive[] = [];
-  for (const [key, v] of Object.entries(spec.attributes?.customAttributes ?? {})) {
-    if (!key.toLowerCase().startsWith("pbs.")) continue;
-    const flag = key.slice(4);
-    const field = `attributes.customAttributes.${key}`;
-    if (!CUSTOM_KEY_RE.test(flag)) {
-      throw new InvalidJobException(
-        `${field}: "${flag}" is not a qsub option name (letters, digits, _)`,
-        { field },
-      );
-    }
-    if (v === false) continue; // an option switched off is simply not given
-    out.push({ flag, value: v === true || v === "" ? undefined : String(v), field });
-  }
-  return out;
+  return customOptions(spec, "pbs", CUSTOM_KEY_RE, "a qsub option name (letters, digits, _)")
+    .map(({ name, value, field }) => ({ flag: name, value, field }));
 }
 
 export interface DirectiveOptions {

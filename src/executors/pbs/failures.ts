@@ -5,8 +5,6 @@
 
 import type { CommandResult } from "../../core/command-runner.ts";
 
-export { firstLines } from "../../batch/failures.ts";
-
 /**
  * qsub exit codes that mean the server could not be reached or the reply was
  * lost (PBSE_SYSTEM 162, PBSE_PROTOCOL 223, connect failures 111/255): a

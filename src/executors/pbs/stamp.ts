@@ -1,7 +1,8 @@
 /**
  * Submission stamps: every script carries one (in `PSIJ_AGENT_STAMP`, in its
  * file name, hence in `Submit_arguments`), so a submission whose qsub reply
- * was lost can be found again and is never submitted twice.
+ * was lost can be found again and is never submitted twice. The stamp itself
+ * comes from `stampFor` (src/batch/protocol.ts).
  * @module
  */
 
@@ -21,13 +22,6 @@ import {
 } from "./status.ts";
 
 export const STAMP_VARIABLE = "PSIJ_AGENT_STAMP";
-
-const SAFE = /^[A-Za-z0-9_-]{1,100}$/;
-
-/** The stamp for a job: its id when that is file- and word-safe, else a fresh UUID. */
-export function stampFor(jobId: string): string {
-  return SAFE.test(jobId) ? jobId : crypto.randomUUID();
-}
 
 /** Whether a qstat record belongs to the submission with this stamp. */
 export function recordHasStamp(rec: PbsJobRecord, stamp: string): boolean {

@@ -9,6 +9,7 @@
 import { InvalidJobException } from "../../core/errors.ts";
 import { effectiveDuration } from "../../core/job-attributes.ts";
 import { jobName, type JobSpec, resourcesOf } from "../../core/job-spec.ts";
+import { customOptions } from "../../batch/custom-attributes.ts";
 
 /** One directive: the long option name and its raw (unquoted) value, if any. */
 export interface Directive {
@@ -92,21 +93,9 @@ const CUSTOM_KEY_RE = /^[A-Za-z][A-Za-z0-9_-]*$/;
 
 /** The user's `slurm.*` custom attributes, validated, in the order given. */
 export function customDirectives(spec: JobSpec): Directive[] {
-  const out: Directive[] = [];
-  for (const [key, v] of Object.entries(spec.attributes?.customAttributes ?? {})) {
-    if (!key.toLowerCase().startsWith("slurm.")) continue;
-    const option = key.slice("slurm.".length);
-    const field = `attributes.customAttributes.${key}`;
-    if (!CUSTOM_KEY_RE.test(option)) {
-      throw new InvalidJobException(
-        `${field}: "${option}" is not an sbatch option name (letters, digits, _ and -)`,
-        { field },
-      );
-    }
-    if (v === false) continue; // an option switched off is simply not given
-    out.push({ option, value: v === true || v === "" ? undefined : String(v), field });
-  }
-  return out;
+  const rule = "an sbatch option name (letters, digits, _ and -)";
+  return customOptions(spec, "slurm", CUSTOM_KEY_RE, rule)
+    .map(({ name, value, field }) => ({ option: name, value, field }));
 }
 
 export interface DirectiveOptions {
