@@ -56,11 +56,10 @@ export abstract class BatchExecutor<
     const runner = config.runner ?? new ProcessRunner();
     this.runner = dialect.wrapRunner ? dialect.wrapRunner(runner, this.clock) : runner;
     this.timeoutMs = config.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS;
-    const workDir = this.workDir;
     this.entries = new BatchEntries(
-      workDir,
+      this.workDir,
       config.keepFiles ?? false,
-      (stamp) => dialect.stampFiles(workDir, stamp),
+      (stamp) => dialect.stampFiles(this.workDir, stamp),
     );
     this.poller = new StatusPoller(this.clock, {
       query: (ids) => this.queryStatus(ids),
@@ -82,6 +81,7 @@ export abstract class BatchExecutor<
   protected abstract submitScript(spec: JobSpec, stamp: string): Promise<string>;
   /** Sends the cancel command for a live entry and records what it proves. */
   protected abstract sendCancel(id: string, entry: E): Promise<void>;
+
   /** Poller figures, for benchmarks and the agent's /health. */
   pollerStats(): PollerStats {
     return this.poller.stats();
@@ -110,13 +110,8 @@ export abstract class BatchExecutor<
   }
 
   protected run(argv: string[], cwd?: string): Promise<CommandResult> {
-    return this.runner.run(
-      argv,
-      cwd === undefined ? { timeoutMs: this.timeoutMs } : {
-        cwd,
-        timeoutMs: this.timeoutMs,
-      },
-    );
+    const timeoutMs = this.timeoutMs;
+    return this.runner.run(argv, cwd === undefined ? { timeoutMs } : { cwd, timeoutMs });
   }
 
   async submit(job: Job): Promise<void> {
@@ -267,7 +262,7 @@ export abstract class BatchExecutor<
     const d = this.dialect;
     const seconds = Math.round((this.clock.now() - since) / 1000);
     const last = entry.lastSeen !== undefined
-      ? `last seen by this agent in state ${this.dialect.stateOf(entry.lastSeen)} at ${
+      ? `last seen by this agent in state ${d.stateOf(entry.lastSeen)} at ${
         new Date(entry.lastSeenAt!).toISOString()
       }`
       : `never seen in ${d.statusCommand} by this agent`;
