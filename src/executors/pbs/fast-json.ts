@@ -8,6 +8,7 @@
  */
 
 import { parseQstatJson } from "./parse/index.ts";
+import { RECORD_FIELDS } from "./parse/record.ts";
 import type { ParseResult, PbsJobRecord } from "./parse/types.ts";
 
 /** The text of a scalar as PBS printed it; objects have none. */
@@ -31,23 +32,6 @@ function textMap(v: unknown): Record<string, string> {
   }
   return out;
 }
-
-const FIELDS = new Set([
-  "job_state",
-  "substate",
-  "Exit_status",
-  "comment",
-  "Job_Name",
-  "Job_Owner",
-  "queue",
-  "ctime",
-  "qtime",
-  "stime",
-  "mtime",
-  "obittime",
-  "Variable_List",
-  "Resource_List",
-]);
 
 /**
  * One job straight from JSON.parse output, with the same meaning as the
@@ -79,7 +63,7 @@ function record(id: string, a: Record<string, unknown>): PbsJobRecord {
     const v = text(a[t]);
     if (v !== undefined) rec.times[t] = v;
   }
-  for (const k in a) if (!FIELDS.has(k)) rec.attrs[k] = a[k];
+  for (const k in a) if (!RECORD_FIELDS.has(k)) rec.attrs[k] = a[k];
   return rec;
 }
 

@@ -55,7 +55,8 @@ export function asInt(v: Value | undefined): number | undefined {
   return t !== undefined && /^[+-]?\d+$/.test(t) ? Number(t) : undefined;
 }
 
-const FIELDS = new Set([
+/** The attributes a record holds in its own fields; every other one goes to `attrs`. */
+export const RECORD_FIELDS: ReadonlySet<string> = new Set([
   "job_state",
   "substate",
   "Exit_status",
@@ -96,6 +97,6 @@ export function toRecord(id: string, attrs: Map<string, Value>): PbsJobRecord {
     const v = text(t);
     if (v !== undefined) rec.times[t] = v;
   }
-  for (const [k, v] of attrs) if (!FIELDS.has(k)) rec.attrs[k] = plain(v);
+  for (const [k, v] of attrs) if (!RECORD_FIELDS.has(k)) rec.attrs[k] = plain(v);
   return rec;
 }
