@@ -37,7 +37,7 @@ import {
 import { parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { pbsStampFiles, renderPbsScript } from "./pbs/script.ts";
-import { writeScriptFile } from "./pbs/script-file.ts";
+import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
 import { lookupStamp, STAMP_VARIABLE, unprovenAbsence } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
@@ -119,7 +119,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     // PBS the file stays: it tells a later stamp look-up that finds nothing
     // that the job may have run (see unprovenAbsence).
     const transient = transientFailure(r);
-    if (!transient) this.entries.finishFiles(stamp);
+    if (!this.config.keepFiles && !transient) removeScriptFile(path);
     throw submitFailed("qsub", r, transient);
   }
 
