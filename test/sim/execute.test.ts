@@ -3,7 +3,7 @@
  * output lands in the PBS-named files, and qdel / walltime end them the PBS way.
  */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -89,10 +89,10 @@ describe("execute mode", () => {
   });
 
   it("a job that ignores SIGTERM is killed after kill_delay: 265", { timeout: 30000 }, async () => {
-    const { server, run } = setup({ killDelayMs: 300 });
-    run(["qsub", "-N", "stubborn"], "trap '' TERM\nsleep 30 & wait; sleep 30\n");
-    await until(() => server.find("1")?.state === "R");
-    await new Promise((r) => setTimeout(r, 200));
+    const { home, server, run } = setup({ killDelayMs: 300 });
+    // The marker proves the trap is set: a SIGTERM before it would end the job as 271.
+    run(["qsub", "-N", "stubborn"], "trap '' TERM\ntouch trapped\nsleep 30 & wait; sleep 30\n");
+    await until(() => existsSync(join(home, "trapped")));
     run(["qdel", "1"]);
     await until(() => server.find("1")?.state === "F");
     assert.equal(server.find("1")?.exitStatus, 265);
