@@ -29,19 +29,19 @@ describe("qstat -B (server status)", () => {
   it("-Bf lists the attributes; history settings appear only when not PBS's defaults", () => {
     const plain = makeSim({ historyEnabled: false }).run(["qstat", "-Bf"]);
     assert.equal(plain.exitCode, 0, plain.stderr);
-    assert.match(plain.stdout, /^Server: vm\n    server_state = Active\n/);
-    assert.match(plain.stdout, /\n    pbs_version = 23\.06\.06\n/);
+    assert.match(plain.stdout, /^Server: vm\n {4}server_state = Active\n/);
+    assert.match(plain.stdout, /\n {4}pbs_version = 23\.06\.06\n/);
     assert.doesNotMatch(plain.stdout, /job_history/);
     assert.ok(plain.stdout.endsWith("\n\n"), "a blank line ends the block");
 
     const twoWeeks = makeSim({ historyEnabled: true }).run(["qstat", "-B", "-f"]).stdout;
-    assert.match(twoWeeks, /\n    job_history_enable = True\n/);
+    assert.match(twoWeeks, /\n {4}job_history_enable = True\n/);
     assert.doesNotMatch(twoWeeks, /job_history_duration/);
 
     const short = makeSim({ historyEnabled: true, historyRetentionMs: 90 * 60_000 + 5_000 });
-    assert.match(short.run(["qstat", "-Bf"]).stdout, /\n    job_history_duration = 01:30:05\n/);
+    assert.match(short.run(["qstat", "-Bf"]).stdout, /\n {4}job_history_duration = 01:30:05\n/);
     const long = makeSim({ historyEnabled: true, historyRetentionMs: 30 * 24 * 3_600_000 });
-    assert.match(long.run(["qstat", "-Bf"]).stdout, /\n    job_history_duration = 720:00:00\n/);
+    assert.match(long.run(["qstat", "-Bf"]).stdout, /\n {4}job_history_duration = 720:00:00\n/);
   });
 
   it("-B with -F json is refused as not simulated; another server name cannot be reached", () => {
