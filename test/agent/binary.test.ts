@@ -68,9 +68,12 @@ describe("the compiled binary", SLOW, () => {
     let out = "";
     serve.stdout!.on("data", (d) => (out += d));
     try {
-      for (let i = 0; i < 400 && !out.includes("listening"); i++) {
+      // Until the agent listens, `run` would auto-start a second one on this home.
+      for (const end = Date.now() + 60_000; !out.includes("listening") && Date.now() < end;) {
+        assert.equal(serve.exitCode, null, `serve exited early:\n${out}`);
         await new Promise((r) => setTimeout(r, 25));
       }
+      assert.match(out, /listening/, `serve did not listen within 60 s:\n${out}`);
       assert.match(out, /EMBEDDED PBS SIMULATOR, NOT A CLUSTER/);
       const outFile = join(dir, "hello.out");
       const r = run(bin, [

@@ -52,7 +52,13 @@ describe("kill -9 during a burst of submits", () => {
     const keys: string[] = [];
     const agents: ChildProcess[] = [];
     try {
-      for (let i = 0; i < 200 && !existsSync(simSocket); i++) await sleep(25);
+      // The shims start a second simulator of their own when none answers yet, and the two
+      // would then fight over the socket: wait for this one, however slow the host.
+      for (const end = Date.now() + 60_000; !existsSync(simSocket) && Date.now() < end;) {
+        assert.equal(sim.exitCode, null, "sim serve exited early");
+        await sleep(25);
+      }
+      assert.ok(existsSync(simSocket), "sim serve did not listen within 60 s");
       for (let round = 0; round < ROUNDS; round++) {
         const agent = await startServe(serveArgs, socket, env);
         agents.push(agent.child);

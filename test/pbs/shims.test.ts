@@ -29,7 +29,11 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
     server = spawn(cmd, [...args, "serve", "--socket", sock, "--mode", "execute"], {
       stdio: "ignore",
     });
-    for (let i = 0; i < 300 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+    for (const end = Date.now() + 30_000; !existsSync(sock) && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Else the first shim would auto-start a simulator of its own on the same socket path.
+    assert.ok(existsSync(sock), "sim serve did not listen within 30 s");
     const env = {
       ...process.env as Record<string, string>,
       PATH: `${SHIMS}:${process.env.PATH}`,
