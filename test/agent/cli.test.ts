@@ -42,6 +42,38 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
     assert.equal(job.exitCode, 3);
   });
 
+  it(
+    "run --wait (human) ends with the tails of the job's stdout and stderr files",
+    SLOW,
+    async () => {
+      const out = join(home, "tail.out"), err = join(home, "tail.err");
+      const script = "for i in $(seq 1 30); do echo line$i; done; echo oops >&2";
+      const r = await cli([
+        "run",
+        "--wait",
+        "--stdout",
+        out,
+        "--stderr",
+        err,
+        "--",
+        "sh",
+        "-c",
+        script,
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`\\nstdout +${out}\\nstderr +${err}\\n`));
+      const shown = r.stdout.split("\n").filter((l) => l.startsWith("  | "));
+      assert.deepEqual(shown, [
+        ...Array.from({ length: 10 }, (_, i) => `  | line${21 + i}`),
+        "  | oops",
+      ]);
+      assert.match(r.stdout, new RegExp(`stdout \\(last 10 lines of ${out}\\)`));
+      assert.match(r.stdout, new RegExp(`stderr \\(last 1 line of ${err}\\)`));
+      const json = await cli(["run", "--wait", "--json", "--stdout", out, "--", "echo", "x"]);
+      assert.equal(JSON.parse(json.stdout).state, "COMPLETED", "--json output stays one document");
+    },
+  );
+
   it("submit <file> then status shows spec and history; submit - reads stdin", SLOW, async () => {
     const file = join(home, "spec.json");
     writeFileSync(file, JSON.stringify({ version: 1, executable: "/bin/echo", arguments: ["x"] }));

@@ -25,6 +25,9 @@ export function formatJob(job: any): string {
   if (spec.executable) {
     lines.push(`command    ${[spec.executable, ...(spec.arguments ?? [])].join(" ")}`);
   }
+  if (spec.directory) lines.push(`directory  ${spec.directory}`);
+  if (spec.stdoutPath) lines.push(`stdout     ${spec.stdoutPath}`);
+  if (spec.stderrPath) lines.push(`stderr     ${spec.stderrPath}`);
   if (job.history?.length) {
     lines.push("history");
     for (const t of job.history) {

@@ -9,6 +9,7 @@
 import { AgentUnreachableError } from "./client.ts";
 import { type Context, expectOk, UsageError } from "./command.ts";
 import { formatJob } from "./format.ts";
+import { outputTail } from "./output-tail.ts";
 
 export const WAIT_EXIT = { COMPLETED: 0, FAILED: 1, CANCELED: 2, TIMEOUT: 3 } as const;
 const FINAL = new Set(["COMPLETED", "FAILED", "CANCELED"]);
@@ -63,7 +64,11 @@ export async function waitForJob(ctx: Context, ref: string): Promise<number> {
     : WAIT_EXIT.TIMEOUT;
   ctx.print(
     job,
-    () => (code === WAIT_EXIT.TIMEOUT ? `timed out; ${job.id} is ${job.state}` : formatJob(job)),
+    () => {
+      if (code === WAIT_EXIT.TIMEOUT) return `timed out; ${job.id} is ${job.state}`;
+      const output = ctx.client().endpoint.url ? "" : outputTail(job.spec ?? {});
+      return output ? `${formatJob(job)}\n${output}` : formatJob(job);
+    },
   );
   return code;
 }
