@@ -33,6 +33,8 @@ export interface AgentOptions {
   log?: (line: string) => void;
   /** See JobServiceOptions.intentSettleMs. */
   intentSettleMs?: number;
+  /** PBS's job history retention, when given instead of read from `qstat -Bf`. */
+  pbsHistoryMs?: number;
 }
 
 export interface RunningAgent {
@@ -76,7 +78,10 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   let chosen: ChosenExecutor;
   try {
     chosen = typeof options.executor === "string"
-      ? await chooseExecutor(options.executor, { workDir: paths.workDir })
+      ? await chooseExecutor(options.executor, {
+        workDir: paths.workDir,
+        pbsHistoryMs: options.pbsHistoryMs,
+      })
       : options.executor;
   } catch (err) {
     release();

@@ -14,7 +14,7 @@ import { ProcessRunner } from "../batch/process-runner.ts";
 import { LocalJobExecutor } from "../executors/local.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
 import { SlurmExecutor } from "../executors/slurm.ts";
-import { probePbsHistory } from "./pbs-history.ts";
+import { givenPbsHistory, probePbsHistory } from "./pbs-history.ts";
 import { createSimExecutor } from "./sim-executor.ts";
 
 export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim", "slurm"] as const;
@@ -34,6 +34,8 @@ export interface ChooseOptions {
   probeRunner?: CommandRunner;
   /** What runs the PBS commands for executor `pbs` (tests: a simulator); default real processes. */
   pbsRunner?: CommandRunner;
+  /** PBS's job history retention (ms, 0 = none) given by the admin: `qstat -Bf` is not asked. */
+  pbsHistoryMs?: number;
 }
 
 export function isExecutorChoice(s: string): s is ExecutorChoice {
@@ -72,7 +74,9 @@ export async function chooseExecutor(
   }
   if (choice === "pbs") {
     const workDir = join(options.workDir, "pbs");
-    const history = await probePbsHistory(options.pbsRunner ?? new ProcessRunner());
+    const history = options.pbsHistoryMs !== undefined
+      ? givenPbsHistory(options.pbsHistoryMs)
+      : await probePbsHistory(options.pbsRunner ?? new ProcessRunner());
     return {
       name: "pbs",
       executor: new PbsExecutor({

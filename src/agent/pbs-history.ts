@@ -55,6 +55,16 @@ export function parseServerHistory(text: string): PbsHistory | undefined {
   };
 }
 
+/** What `serve --pbs-history` says, announced as given rather than read. */
+export function givenPbsHistory(ms: number): PbsHistory {
+  return {
+    retentionMs: ms,
+    note: ms === 0
+      ? "PBS job history taken as off (--pbs-history)"
+      : `PBS job history taken as ${ms / 1000} s (--pbs-history)`,
+  };
+}
+
 /** Asks the server; on any failure the two-week default, with the reason in the note. */
 export async function probePbsHistory(runner: CommandRunner): Promise<PbsHistory> {
   const r = await runner.run(["qstat", "-Bf"], { timeoutMs: 10_000 }).catch((err: Error) => ({

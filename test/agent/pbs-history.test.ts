@@ -16,6 +16,7 @@ import { createSimRunner } from "../../simulator/runner.ts";
 import { Faults } from "../../simulator/faults.ts";
 import { SimServer } from "../../simulator/server/server.ts";
 import type { ServerConfig } from "../../simulator/server/config.ts";
+import { runCli } from "./fixtures/cli.ts";
 
 const sim = (config: ServerConfig, faults?: Faults) =>
   createSimRunner(new SimServer({ clock: new VirtualClock(0), mode: "model", ...config }), faults);
@@ -73,6 +74,34 @@ describe("PBS job history settings", () => {
       await chosen.executor.close?.();
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a duration given by the admin is used as is; qstat -Bf is not asked", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-hist-"));
+    try {
+      // The server cannot be reached: asking it would say so in the banner.
+      const faults = new Faults([{ kind: "connect", commands: ["qstat"] }]);
+      const chosen = await chooseExecutor("pbs", {
+        workDir: dir,
+        pbsRunner: sim({ historyEnabled: true }, faults),
+        pbsHistoryMs: 0,
+      });
+      assert.match(chosen.banner, /\nPBS job history taken as off \(--pbs-history\)$/);
+      await chosen.executor.close?.();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("serve --pbs-history refuses what is not a duration, naming the option", async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-hist-"));
+    try {
+      const r = await runCli(["serve", "--home", home, "--pbs-history", "two weeks"]);
+      assert.equal(r.code, 64);
+      assert.match(r.stderr, /--pbs-history must be HH:MM:SS, a number of seconds, or off/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
     }
   });
 });

@@ -5,6 +5,7 @@
 
 import { parseListen } from "../access.ts";
 import { startAgent } from "../agent.ts";
+import { parsePbsDuration } from "../pbs-history.ts";
 import { EXECUTOR_CHOICES, isExecutorChoice } from "../executors.ts";
 import { type Command, expectPositionals, UsageError } from "./command.ts";
 
@@ -19,11 +20,18 @@ export const serveCommand: Command = {
 is created in <home>/token (mode 0600). --no-auth is refused unless the address is loopback.
 --executor auto (the default, or $PSIJ_AGENT_EXECUTOR) uses PBS when qstat/qsub on PATH answer as
 PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine).
-On start the agent re-attaches every job that was not final when it last stopped.`,
+On start the agent re-attaches every job that was not final when it last stopped.
+With PBS, the agent reads job_history_enable/job_history_duration with qstat -Bf (they decide when
+an unfound submission may be sent again after a crash); --pbs-history overrides what it reads.`,
   options: {
     executor: { type: "string", value: "name", help: "auto (default), pbs, local, sim or slurm" },
     listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
     "no-auth": { type: "boolean", help: "no token on a loopback TCP listener" },
+    "pbs-history": {
+      type: "string",
+      value: "duration",
+      help: "PBS's job_history_duration (HH:MM:SS, seconds, or off) when qstat -Bf cannot tell",
+    },
     "intent-settle": {
       type: "string",
       value: "seconds",
@@ -48,12 +56,23 @@ On start the agent re-attaches every job that was not final when it last stopped
     if (settle !== undefined && !/^\d+(\.\d+)?$/.test(settle)) {
       throw new UsageError(`--intent-settle must be a number of seconds, got "${settle}"`);
     }
+    const historyText = ctx.values["pbs-history"];
+    let pbsHistoryMs: number | undefined;
+    if (historyText !== undefined) {
+      pbsHistoryMs = /^(off|0)$/i.test(historyText) ? 0 : parsePbsDuration(historyText);
+      if (pbsHistoryMs === undefined) {
+        throw new UsageError(
+          `--pbs-history must be HH:MM:SS, a number of seconds, or off, got "${historyText}"`,
+        );
+      }
+    }
     const log = (line: string) =>
       ctx.io.out(
         ctx.json ? JSON.stringify({ time: new Date().toISOString(), message: line }) : line,
       );
     const agent = await startAgent({
       intentSettleMs: settle === undefined ? undefined : Number(settle) * 1000,
+      pbsHistoryMs,
       paths: ctx.paths,
       executor: choice,
       listen,
