@@ -23,6 +23,21 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
   const sock = join(dir, "sim.sock");
   let server: ChildProcess | undefined;
   let executor: PbsExecutor;
+  // close() does not wait for a command already running, and a shim that finds the server
+  // gone starts one of its own (recreating the removed directory): wait for them all.
+  const inFlight = new Set<Promise<unknown>>();
+  const shimRunner = (env: Record<string, string>): CommandRunner => {
+    const processes = new ProcessRunner();
+    return {
+      run: (argv, o) => {
+        const p = processes.run(argv, { ...o, env });
+        const done = () => void inFlight.delete(p);
+        inFlight.add(p);
+        p.then(done, done);
+        return p;
+      },
+    };
+  };
 
   before(async () => {
     const [cmd, ...args] = selfCommand();
@@ -39,11 +54,9 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
       PATH: `${SHIMS}:${process.env.PATH}`,
       PSIJ_SIM_SOCKET: sock,
     };
-    const processes = new ProcessRunner();
-    // Real qsub/qstat/qdel processes, found on PATH like on a cluster.
-    const runner: CommandRunner = { run: (argv, o) => processes.run(argv, { ...o, env }) };
     executor = new PbsExecutor({
-      runner,
+      // Real qsub/qstat/qdel processes, found on PATH like on a cluster.
+      runner: shimRunner(env),
       workDir: join(dir, "work"),
       pollFloorMs: 300,
       pollCeilingMs: 1000,
@@ -52,6 +65,7 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
 
   after(async () => {
     await executor?.close();
+    while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
     server?.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   });
@@ -80,9 +94,8 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
       PATH: `${SHIMS}:${process.env.PATH}`,
       PSIJ_SIM_SOCKET: sock,
     };
-    const processes = new ProcessRunner();
     const restarted = new PbsExecutor({
-      runner: { run: (argv, o) => processes.run(argv, { ...o, env }) },
+      runner: shimRunner(env),
       workDir: join(dir, "work"),
       pollFloorMs: 300,
       pollCeilingMs: 1000,
