@@ -26,9 +26,15 @@ export interface CancelContext {
   track(id: string): void;
 }
 
-/** Whether a finished PBS record shows the job deleted (signal 15 or 9, or ended before it ran). */
+/**
+ * Whether a finished PBS record shows the job deleted: substate 91
+ * (terminated by qdel), killed by signal 15 or 9, or ended before it ran.
+ * Our script traps SIGTERM and exits 143 itself, so a qdel'd running job
+ * usually ends with Exit_status 143 and substate 91, not 271.
+ */
 export function deletedRecord(rec: PbsJobRecord): boolean {
-  return rec.exitStatus === undefined || rec.exitStatus === 271 || rec.exitStatus === 265;
+  return rec.substate === 91 || rec.exitStatus === undefined || rec.exitStatus === 271 ||
+    rec.exitStatus === 265;
 }
 
 /** Sends `qdel` for the user's cancel and records what its answer proves. */

@@ -42,10 +42,16 @@ export function finalUpdate(
     substate: rec?.substate,
   };
   if (userCanceled) return userCanceledUpdate(files, time, detail);
-  const byFile = exitCodeFileUpdate(files, time, detail, rec?.comment);
+  const m = exitStatusMeaning(rec?.exitStatus);
+  // The file has the code; PBS may know why (a walltime kill traps as 143,
+  // PBS records -29): its reason is kept beside the file's code.
+  const pbsReason = rec && isFinishedLetter(rec.state) && rec.exitStatus !== undefined &&
+      rec.exitStatus !== files?.exitCode
+    ? m.reason ?? `PBS recorded Exit_status ${rec.exitStatus}`
+    : undefined;
+  const byFile = exitCodeFileUpdate(files, time, detail, joinMessage([pbsReason, rec?.comment]));
   if (byFile) return byFile;
   if (!rec || !isFinishedLetter(rec.state)) return undefined;
-  const m = exitStatusMeaning(rec.exitStatus);
   if (m.state === JobState.COMPLETED) {
     return { state: m.state, exitCode: 0, time, evidence: "history", detail };
   }

@@ -1,0 +1,120 @@
+/**
+ * Audit in execute mode (the script really runs, as a MoM would run it):
+ * how the script's own TERM handling meets PBS's records. The script traps
+ * SIGTERM and exits 143 itself, so PBS records Exit_status 143 (substate 91
+ * after a qdel, -29 after a walltime kill), not the 271 of a killed shell.
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { realClock } from "../../src/core/clock.ts";
+import { PsijError } from "../../src/core/errors.ts";
+import { Job } from "../../src/core/job.ts";
+import { JobState } from "../../src/core/job-state.ts";
+import { PbsExecutor, type PbsExecutorConfig } from "../../src/executors/pbs.ts";
+import { attachMom } from "../../simulator/mom.ts";
+import { Faults } from "../../simulator/faults.ts";
+import { createSimRunner, runCommand } from "../../simulator/runner.ts";
+import { defaultNodes } from "../../simulator/server/config.ts";
+import { SimServer } from "../../simulator/server/server.ts";
+
+const base = mkdtempSync(join(tmpdir(), "psij-pbs-audit-"));
+const server = new SimServer({
+  clock: realClock,
+  mode: "execute",
+  nodes: defaultNodes(2, 4, 8, 0, "node"),
+  spoolDir: join(base, "spool"),
+  killDelayMs: 2000,
+});
+attachMom(server);
+server.start();
+const faults = new Faults();
+const runner = createSimRunner(server, faults);
+const executors: PbsExecutor[] = [];
+
+function executor(config: PbsExecutorConfig = {}): PbsExecutor {
+  const ex = new PbsExecutor({
+    runner,
+    workDir: join(base, "work"),
+    pollFloorMs: 100,
+    pollCeilingMs: 400,
+    graceMs: 5000,
+    ...config,
+  });
+  executors.push(ex);
+  return ex;
+}
+
+async function running(ex: PbsExecutor): Promise<Job> {
+  const job = new Job({ executable: "/bin/sleep", arguments: ["30"] });
+  await ex.submit(job);
+  await job.wait({ timeout: 15_000, targetStates: [JobState.ACTIVE] });
+  // PBS says R before the script has set its TERM trap; give it a moment.
+  await new Promise((r) => setTimeout(r, 500));
+  return job;
+}
+
+function pbsRecord(id: string) {
+  const j = server.jobs.get(id)!;
+  return { state: j.state, substate: j.substate, exitStatus: j.exitStatus };
+}
+
+after(async () => {
+  for (const ex of executors) await ex.close();
+  server.stop();
+});
+
+describe(
+  "audit: execute mode, the script's TERM trap and PBS's records",
+  { timeout: 60_000 },
+  () => {
+    it("walltime kill: FAILED with the file's 143 and PBS's reason 'walltime exceeded (Exit_status -29)'", async () => {
+      const job = new Job({
+        executable: "/bin/sleep",
+        arguments: ["30"],
+        attributes: { duration: 2 },
+      });
+      await executor().submit(job);
+      await job.wait({ timeout: 30_000 });
+      assert.equal(job.status.state, JobState.FAILED);
+      assert.equal(job.status.exitCode, 143);
+      assert.equal(job.status.metadata?.exitStatus, -29);
+      assert.match(job.status.message!, /walltime exceeded \(Exit_status -29\)/);
+    });
+
+    it("re-attach after a qdel the dead agent sent: PBS's 143/substate 91 proves the user's cancel → CANCELED", async () => {
+      const first = executor();
+      const job = await running(first);
+      const id = job.nativeId!;
+      await first.close();
+      // The agent's qdel reached PBS; the agent died before its reply.
+      assert.equal(runCommand(server, ["qdel", id]).exitCode, 0);
+      for (let i = 0; i < 100 && server.jobs.get(id)?.state !== "F"; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.deepEqual(pbsRecord(id), { state: "F", substate: 91, exitStatus: 143 });
+      const again = new Job(job.spec);
+      await executor().attach(again, id, { cancelRequested: true });
+      await again.wait({ timeout: 10_000 });
+      assert.equal(again.status.state, JobState.CANCELED);
+      assert.equal(again.status.metadata?.evidence, "user-cancel");
+    });
+
+    it("a qdel whose reply is lost (timed out) after it acted: the job still ends CANCELED", async () => {
+      const ex = executor({ commandTimeoutMs: 1000 });
+      const job = await running(ex);
+      faults.inject({ kind: "hang", commands: ["qdel"], ms: 60_000, acts: true });
+      await assert.rejects(job.cancel(), (e: unknown) => {
+        assert.ok(e instanceof PsijError);
+        assert.match(e.message, new RegExp(`qdel ${job.nativeId!.replace(".", "\\.")} failed`));
+        assert.match(e.message, /timed out/);
+        return true;
+      });
+      await job.wait({ timeout: 15_000 });
+      assert.equal(pbsRecord(job.nativeId!).substate, 91);
+      assert.equal(job.status.state, JobState.CANCELED);
+    });
+  },
+);
