@@ -29,6 +29,22 @@ function localPath(p: string, field: string): string {
   return p;
 }
 
+/**
+ * An exported name that cannot overwrite the script's own variables: those
+ * start with `_psij_` (`_psij_dir` guards cleanup, `_psij_base` names the
+ * exit-code file), and a job setting one would change what the script does
+ * with its files, not just the job's environment.
+ */
+function scriptSafeName(name: string, field: string): string {
+  if (name.startsWith("_psij_")) {
+    throw new InvalidJobException(
+      `${field}: names starting with _psij_ are reserved for the job script's own variables`,
+      { field },
+    );
+  }
+  return shellName(name, field);
+}
+
 /** Where a script's files go, and the stamp that names them. */
 export interface ScriptOptions {
   workDir: string;
@@ -57,7 +73,7 @@ export function commonScriptView(
     stderrPath: spec.stderrPath ?? "/dev/null",
   });
   const environment = Object.entries(environmentOf(spec)).map(([name, value]) => ({
-    name: shellName(name, `environment.${name}`),
+    name: scriptSafeName(name, `environment.${name}`),
     value: shellWord(value),
   }));
   const stageIn = (spec.stageIn ?? []).map((s, i) => ({

@@ -118,7 +118,8 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     // A refused submit leaves nothing. After a failure that may have reached
     // PBS the file stays: it tells a later stamp look-up that finds nothing
     // that the job may have run (see unprovenAbsence).
-    const transient = transientFailure(r);
+    // qsub exiting 0 made a job even when it printed no id we can read.
+    const transient = r.exitCode === 0 || transientFailure(r);
     if (!this.config.keepFiles && !transient) removeScriptFile(path);
     throw submitFailed("qsub", r, transient);
   }

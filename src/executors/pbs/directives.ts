@@ -12,6 +12,7 @@ import type { ComputedResources } from "../../core/resources.ts";
 import { formatHms } from "../../core/walltime.ts";
 import { customOptions } from "../../batch/custom-attributes.ts";
 import { directiveValue } from "../../batch/quote.ts";
+import { InvalidJobException } from "../../core/errors.ts";
 
 /** One directive: the option letter(s) and the raw (unquoted) value, if any. */
 export interface Directive {
@@ -57,10 +58,35 @@ function resourceNames(value: string): Set<string> {
 
 const CUSTOM_KEY_RE = /^[A-Za-z][A-Za-z0-9_]*$/;
 
+/**
+ * qsub options that break what the executor relies on: qsub's printed job id
+ * (the only link to the job it made), a batch script of our own that writes
+ * one `.ec` for one native id, and a qsub that returns once the job is queued.
+ */
+const REFUSED: Record<string, string> = {
+  z: "qsub would print no job id, so the job it makes could not be tracked",
+  I: "an interactive job has no batch script to run",
+  J: "a job array runs the script once per subjob under ids this executor does not follow; " +
+    "submit one job per index instead",
+  X: "X11 forwarding needs an interactive job",
+};
+
 /** The user's `pbs.*` custom attributes, validated, in the order given. */
 export function customDirectives(spec: JobSpec): Directive[] {
   return customOptions(spec, "pbs", CUSTOM_KEY_RE, "a qsub option name (letters, digits, _)")
-    .map(({ name, value, field }) => ({ flag: name, value, field }));
+    .map(({ name, value, field }) => {
+      const why = Object.hasOwn(REFUSED, name) ? REFUSED[name] : undefined;
+      if (why) {
+        throw new InvalidJobException(`${field}: -${name} is not supported: ${why}`, { field });
+      }
+      if (name === "W" && value && /(^|,)\s*block\s*=\s*true\b/i.test(value)) {
+        throw new InvalidJobException(
+          `${field}: block=true is not supported: qsub would not return until the job ends`,
+          { field },
+        );
+      }
+      return { flag: name, value, field };
+    });
 }
 
 export interface DirectiveOptions {

@@ -7,7 +7,7 @@ import type { CommandResult } from "../../core/command-runner.ts";
 
 /**
  * qsub exit codes that mean the server could not be reached or the reply was
- * lost (PBSE_SYSTEM 162, PBSE_PROTOCOL 223, connect failures 111/255): a
+ * lost (PBSE_SYSTEM 162, PBSE_PROTOCOL 15031 → 183, connect failures 111/255): a
  * retry may succeed, and for a lost reply the job may exist already — the
  * caller finds it by its stamp (findByStamp) before submitting again.
  */

@@ -1,0 +1,141 @@
+/**
+ * Audit of the PBS submit path against the simulator: qsub's exit codes and
+ * what they leave behind, qsub options that would cut the executor off from
+ * the job, and user values that must not reach the script's own variables.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { InvalidJobException, SubmitException } from "../../src/core/errors.ts";
+import { Job } from "../../src/core/job.ts";
+import { JobState } from "../../src/core/job-state.ts";
+import type { CommandRunner } from "../../src/core/command-runner.ts";
+import { PbsExecutor } from "../../src/executors/pbs.ts";
+import { rig, untilFinal } from "./helpers.ts";
+
+function refused(e: unknown, field: RegExp, why: RegExp): boolean {
+  assert.ok(e instanceof InvalidJobException, String(e));
+  assert.match(e.message, field);
+  assert.match(e.message, why);
+  return true;
+}
+
+describe("audit: qsub exit codes and what a failed submit leaves", () => {
+  it("unknown queue (exit 170): not transient, names PBS's reason, no job, no script file left", async () => {
+    const { executor, server, workDir } = rig();
+    const job = new Job({ executable: "/bin/date", attributes: { queueName: "nosuchq" } });
+    await assert.rejects(executor.submit(job), (e: unknown) => {
+      assert.ok(e instanceof SubmitException);
+      assert.equal(e.transient, false);
+      assert.match(e.message, /exit 170/);
+      assert.match(e.message, /Unknown queue/);
+      return true;
+    });
+    assert.equal(job.status.state, JobState.NEW);
+    assert.equal(server.jobs.size, 0);
+    assert.deepEqual(readdirSync(workDir), []);
+  });
+
+  it("qsub reply lost (PBSE_PROTOCOL, exit 183): transient, and the script stays for the stamp look-up", async () => {
+    const { executor, faults, server, workDir } = rig();
+    faults.inject({ kind: "qsub-lost-reply" });
+    const job = new Job({ executable: "/bin/date" });
+    await assert.rejects(executor.submit(job), (e: unknown) => {
+      assert.ok(e instanceof SubmitException);
+      assert.equal(e.transient, true);
+      assert.match(e.message, /exit 183/);
+      return true;
+    });
+    assert.equal(server.jobs.size, 1, "PBS did make the job");
+    assert.ok(existsSync(join(workDir, `${job.id}.job`)));
+    assert.equal((await executor.findByStamp(job.id)).length, 1);
+  });
+
+  it("qsub that cannot connect (exit 162): transient", async () => {
+    const { executor, faults } = rig();
+    faults.inject({ kind: "connect", commands: ["qsub"] });
+    const job = new Job({ executable: "/bin/date" });
+    await assert.rejects(executor.submit(job), (e: unknown) => {
+      assert.ok(e instanceof SubmitException);
+      assert.equal(e.transient, true);
+      assert.match(e.message, /exit 162.*cannot connect/);
+      return true;
+    });
+    assert.equal(job.status.state, JobState.NEW);
+  });
+});
+
+describe("audit: qsub options that would cut the executor off from its job are refused", () => {
+  for (
+    const [key, value, why] of [
+      ["pbs.z", true, /no job id/],
+      ["pbs.I", true, /interactive/],
+      ["pbs.J", "1-3", /job array/],
+      ["pbs.W", "depend=afterok:1.srv,block=true", /block=true/],
+    ] as const
+  ) {
+    it(`${key}=${value}: InvalidJobException naming the attribute, nothing submitted`, async () => {
+      const { executor, server, runner } = rig();
+      const job = new Job({
+        executable: "/bin/date",
+        attributes: { customAttributes: { [key]: value } },
+      });
+      await assert.rejects(
+        executor.submit(job),
+        (e) => refused(e, new RegExp(`customAttributes\\.${key.replace(".", "\\.")}`), why),
+      );
+      assert.equal(runner.count("qsub"), 0);
+      assert.equal(server.jobs.size, 0);
+      assert.equal(job.status.state, JobState.NEW);
+    });
+  }
+
+  it("qsub exiting 0 without a readable id made a job: transient (look the stamp up), never 'refused'", async () => {
+    const { clock, server, runner, workDir } = rig();
+    // -z reaches qsub on its command line here (a spec can no longer ask for it).
+    const quiet: CommandRunner = {
+      run: (argv, o) => runner.run(argv[0] === "qsub" ? ["qsub", "-z", ...argv.slice(1)] : argv, o),
+    };
+    const ex = new PbsExecutor({ runner: quiet, clock, workDir });
+    const job = new Job({ executable: "/bin/date", name: "r5" });
+    await assert.rejects(ex.submit(job), (e: unknown) => {
+      assert.ok(e instanceof SubmitException);
+      assert.equal(e.transient, true);
+      assert.match(e.message, /printed no job id/);
+      return true;
+    });
+    assert.equal(server.jobs.size, 1);
+    assert.deepEqual(await ex.findByStamp(job.id), [...server.jobs.keys()]);
+    await ex.close();
+  });
+});
+
+describe("audit: user values never reach the script's own variables", () => {
+  it("an environment name starting with _psij_ is refused, naming it (it could widen cleanup to /)", async () => {
+    const { executor, runner, workDir } = rig();
+    const outside = join(workDir, "..", `psij-audit-outside-${process.pid}`);
+    writeFileSync(outside, "keep me");
+    for (const name of ["_psij_dir", "_psij_base", "_psij_work"]) {
+      const job = new Job({
+        executable: "/bin/date",
+        environment: { [name]: "" },
+        cleanup: [outside],
+      });
+      await assert.rejects(
+        executor.submit(job),
+        (e) => refused(e, new RegExp(`environment\\.${name}`), /reserved/),
+      );
+      assert.equal(job.status.state, JobState.NEW);
+    }
+    assert.equal(runner.count("qsub"), 0);
+    assert.ok(existsSync(outside));
+  });
+
+  it("other underscore names are still the job's own", async () => {
+    const { clock, executor } = rig();
+    const job = new Job({ executable: "/bin/date", name: "r1", environment: { _psijx: "1" } });
+    await executor.submit(job);
+    assert.equal((await untilFinal(clock, job)).state, JobState.COMPLETED);
+  });
+});
