@@ -156,7 +156,16 @@ async function serve(args: string[], io: SimMainIo): Promise<number> {
       return inner.run(argv, opts);
     },
   };
-  const sock = await serveSocket(runner, s.socket);
+  let sock: Awaited<ReturnType<typeof serveSocket>>;
+  try {
+    sock = await serveSocket(runner, s.socket);
+  } catch (e) {
+    server.stop();
+    if (saveTimer) clearTimeout(saveTimer);
+    mom?.killAll();
+    io.err(`sim serve: ${(e as Error).message}\n`);
+    return 1;
+  }
   io.err(`pbs-sim: server ${s.name} (${s.mode}, ${s.nodes}x${s.ncpus} ncpus) on ${s.socket}\n`);
   const onSignal = () => finish();
   process.once("SIGINT", onSignal);

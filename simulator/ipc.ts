@@ -6,7 +6,7 @@
  * @module
  */
 import { createConnection, createServer, type Server } from "node:net";
-import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { linkSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
 import type { CommandResult } from "../src/core/command-runner.ts";
@@ -40,10 +40,15 @@ function readLine(sock: import("node:net").Socket, onLine: (line: string) => voi
   });
 }
 
-/** Serves `runner` on a unix socket until closed. */
-export function serveSocket(runner: SimRunner, path: string): Promise<Server> {
+/**
+ * Serves `runner` on a unix socket until closed. The socket is bound aside and
+ * hard-linked into place, which fails when the path exists: of two servers
+ * started at once (two first commands auto-starting), one gets the path and the
+ * other is refused, never both with one holding an unreachable socket. A path
+ * nothing answers on is stale and replaced.
+ */
+export async function serveSocket(runner: SimRunner, path: string): Promise<Server> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  if (existsSync(path)) rmSync(path);
   const server = createServer((sock) => {
     readLine(sock, (line) => {
       let req: SimRequest;
@@ -63,10 +68,84 @@ export function serveSocket(runner: SimRunner, path: string): Promise<Server> {
     });
     sock.on("error", () => sock.destroy());
   });
-  return new Promise((resolve, reject) => {
+  const aside = `${path}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(path, () => resolve(server));
+    server.listen(aside, () => resolve());
   });
+  let ino: number;
+  try {
+    ino = await claim(aside, path);
+  } catch (err) {
+    server.close();
+    throw err;
+  } finally {
+    rmSync(aside, { force: true });
+  }
+  server.once("close", () => {
+    // Only our own socket: a later server may hold the path by now.
+    if (inode(path) === ino) rmSync(path, { force: true });
+  });
+  return server;
+}
+
+function inode(path: string): number | undefined {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Links the bound socket at `aside` to `path`; returns its inode. */
+async function claim(aside: string, path: string): Promise<number> {
+  const ino = statSync(aside).ino;
+  for (let attempt = 0; attempt < 10; attempt++) {
+    try {
+      linkSync(aside, path);
+      return ino;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+    const found = inode(path);
+    if (found === undefined) continue;
+    if (await answers(path)) throw new Error(`a server already listens on ${path}`);
+    removeStale(path, found);
+  }
+  throw new Error(`could not take ${path}: it kept changing hands`);
+}
+
+/** Whether a server accepts a connection on `path`. */
+function answers(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = createConnection(path);
+    sock.once("connect", () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once("error", () => resolve(false));
+  });
+}
+
+/**
+ * Removes the dead socket `ino` at `path`. The rename is atomic, so of two
+ * servers judging it stale one removes it; the other, finding another
+ * server's live socket in its hands, puts that back.
+ */
+function removeStale(path: string, ino: number): void {
+  const held = `${path}.stale-${process.pid}-${Math.random().toString(36).slice(2)}`;
+  try {
+    renameSync(path, held);
+  } catch {
+    return; // gone already
+  }
+  try {
+    if (inode(held) !== ino) linkSync(held, path);
+  } catch {
+    // a third server took the path meanwhile: it holds it now
+  } finally {
+    rmSync(held, { force: true });
+  }
 }
 
 /** Sends one command; rejects when nothing listens on the socket. */

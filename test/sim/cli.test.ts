@@ -1,6 +1,6 @@
 /** The CLI reach: a socket server shared by processes, auto-start, shims, the state file. */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -83,6 +83,36 @@ describe("sim CLI", () => {
       assert.equal(run("qstat", "--version").stdout, "pbs_version = 23.06.06\n");
       assert.equal(run("qdel", "1").status, 35);
       assert.equal(run("stop").status, 0);
+    },
+  );
+
+  it(
+    "two first commands at once end up on one server, which holds both jobs",
+    { timeout: 60000 },
+    async () => {
+      const [exe, ...pre] = selfCommand();
+      for (let round = 0; round < 3; round++) {
+        const socket = join(dir, `race${round}.sock`);
+        const run = (...argv: string[]) =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(exe, [...pre, ...argv], {
+              env: { ...env, PSIJ_SIM_SOCKET: socket, PSIJ_SIM_MODE: "model" },
+              cwd: dir,
+              stdio: ["ignore", "pipe", "inherit"],
+            });
+            let out = "";
+            child.stdout!.on("data", (d) => (out += d));
+            child.on("error", reject);
+            child.on("close", () => resolve(out));
+          });
+        const ids = await Promise.all([
+          run("qsub", "-h", "--", "/bin/true"),
+          run("qsub", "-h", "--", "/bin/true"),
+        ]);
+        assert.deepEqual(ids.sort(), ["1.pbs-sim\n", "2.pbs-sim\n"], `round ${round}`);
+        assert.equal(await run("qselect"), "1.pbs-sim\n2.pbs-sim\n", `round ${round}`);
+        assert.equal(await simMain(["stop", "--socket", socket], capture()), 0);
+      }
     },
   );
 
