@@ -19,16 +19,18 @@ export function commandFailed(what: string, r: CommandResult): string {
   }`;
 }
 
-/** A submit command that gave no job id: refused, failed, or printed something else. */
+/**
+ * A submit command that gave no job id: refused, failed, or printed something
+ * else. `detail` says which of the job's values the refusal is about.
+ */
 export function submitFailed(
   command: string,
   r: CommandResult,
   transient: boolean,
+  detail?: string,
 ): SubmitException {
-  return new SubmitException(
-    r.exitCode === 0
-      ? `${command} printed no job id: ${firstLines(r.stdout) || "(nothing)"}`
-      : commandFailed(command, r),
-    { transient, output: r },
-  );
+  const what = r.exitCode === 0
+    ? `${command} printed no job id: ${firstLines(r.stdout) || "(nothing)"}`
+    : commandFailed(command, r);
+  return new SubmitException(detail ? `${what}; ${detail}` : what, { transient, output: r });
 }

@@ -26,7 +26,7 @@ import {
 } from "./pbs/cancel.ts";
 import { currentUser, type PbsExecutorConfig } from "./pbs/config.ts";
 import type { Entry } from "./pbs/entries.ts";
-import { transientFailure } from "./pbs/failures.ts";
+import { refusalDetail, transientFailure } from "./pbs/failures.ts";
 import {
   endedEarly,
   finalUpdate,
@@ -121,7 +121,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     // qsub exiting 0 made a job even when it printed no id we can read.
     const transient = r.exitCode === 0 || transientFailure(r);
     if (!this.config.keepFiles && !transient) removeScriptFile(path);
-    throw submitFailed("qsub", r, transient);
+    throw submitFailed("qsub", r, transient, refusalDetail(r.stderr, script.directives));
   }
 
   #writeScript(stamp: string, text: string): string {

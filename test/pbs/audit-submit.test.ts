@@ -30,11 +30,29 @@ describe("audit: qsub exit codes and what a failed submit leaves", () => {
       assert.equal(e.transient, false);
       assert.match(e.message, /exit 170/);
       assert.match(e.message, /Unknown queue/);
+      assert.match(e.message, /the job asked for -q nosuchq \(attributes\.queueName\)/);
       return true;
     });
     assert.equal(job.status.state, JobState.NEW);
     assert.equal(server.jobs.size, 0);
     assert.deepEqual(readdirSync(workDir), []);
+  });
+
+  it("unknown resource (exit 187): the message names the -l directives and the fields they came from", async () => {
+    const { executor, server } = rig();
+    const job = new Job({
+      executable: "/bin/date",
+      attributes: { duration: 90, customAttributes: { "pbs.l": "foo=1" } },
+    });
+    await assert.rejects(executor.submit(job), (e: unknown) => {
+      assert.ok(e instanceof SubmitException);
+      assert.equal(e.transient, false);
+      assert.match(e.message, /exit 187.*Unknown resource Resource_List\.foo/);
+      assert.match(e.message, /-l walltime=00:01:30 \(attributes\.duration\)/);
+      assert.match(e.message, /-l foo=1 \(attributes\.customAttributes\.pbs\.l\)/);
+      return true;
+    });
+    assert.equal(server.jobs.size, 0);
   });
 
   it("qsub reply lost (PBSE_PROTOCOL, exit 183): transient, and the script stays for the stamp look-up", async () => {
