@@ -177,3 +177,18 @@ describe("audit: PBS's record of a deletion (real OpenPBS 23.06.06 captures)", (
     assert.doesNotMatch(same.message!, /Exit_status/);
   });
 });
+
+describe("audit: job history turned back on", () => {
+  it("plain qstat's 'Job has finished, use -x' (35) switches back to -x: the end comes from history, not the grace period", async () => {
+    const { clock, executor, server, runner } = rig({ server: { historyEnabled: false } });
+    const job = new Job({ executable: "/bin/date", name: "r20" });
+    await executor.submit(job);
+    await advance(clock, 2000);
+    assert.equal(job.status.state, JobState.ACTIVE);
+    assert.ok(!runner.calls.filter((c) => c[0] === "qstat").at(-1)!.includes("-x"));
+    server.historyEnabled = true;
+    const s = await untilFinal(clock, job, 40_000);
+    assert.deepEqual([s.state, s.metadata?.evidence], [JobState.COMPLETED, "history"]);
+    assert.ok(runner.calls.filter((c) => c[0] === "qstat").at(-1)!.includes("-x"));
+  });
+});

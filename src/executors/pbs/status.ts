@@ -28,12 +28,16 @@ export interface HistoryMode {
 }
 
 const HISTORY_OFF = /not configured to maintain job history/;
+/** PBSE_HISTJOBID without -x: the server keeps history again, and has this job's. */
+const HISTORY_ON = /Job has finished, use -x or -H/;
 
 /**
  * Runs a status command with `-x`; a server with job history disabled
  * (`job_history_enable` is off by default in OpenPBS) refuses `-x` for every
- * id, so the mode switches to plain `qstat` for good and the command runs
- * again. Finished jobs then simply vanish, and their exit-code files decide.
+ * id, so the mode switches to plain `qstat` and the command runs again.
+ * Finished jobs then simply vanish, and their exit-code files decide. Once
+ * plain `qstat` answers "Job has finished, use -x", history is back on: the
+ * mode switches back and the record is read with `-x`.
  */
 export async function runStatus(
   runner: CommandRunner,
@@ -42,9 +46,9 @@ export async function runStatus(
   timeoutMs: number,
 ): Promise<CommandResult> {
   const r = await runner.run(argv(mode.history), { timeoutMs });
-  if (!mode.history || !HISTORY_OFF.test(r.stderr)) return r;
-  mode.history = false;
-  return await runner.run(argv(false), { timeoutMs });
+  if (!(mode.history ? HISTORY_OFF : HISTORY_ON).test(r.stderr)) return r;
+  mode.history = !mode.history;
+  return await runner.run(argv(mode.history), { timeoutMs });
 }
 
 /** The sequence number of an id (`123.srv` → `123`, `7[2].srv` → `7[2]`). */
