@@ -156,7 +156,7 @@ async function serve(args: string[], io: SimMainIo): Promise<number> {
       return inner.run(argv, opts);
     },
   };
-  let sock: Awaited<ReturnType<typeof serveSocket>>;
+  let sock: { close(): void };
   try {
     sock = await serveSocket(runner, s.socket);
   } catch (e) {

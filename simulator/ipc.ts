@@ -5,7 +5,7 @@
  * ({exitCode, stdout, stderr}).
  * @module
  */
-import { createConnection, createServer, type Server } from "node:net";
+import { createConnection, createServer } from "node:net";
 import { linkSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { dirname, join } from "node:path";
@@ -47,7 +47,7 @@ function readLine(sock: import("node:net").Socket, onLine: (line: string) => voi
  * other is refused, never both with one holding an unreachable socket. A path
  * nothing answers on is stale and replaced.
  */
-export async function serveSocket(runner: SimRunner, path: string): Promise<Server> {
+export async function serveSocket(runner: SimRunner, path: string): Promise<{ close(): void }> {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   const server = createServer((sock) => {
     readLine(sock, (line) => {
@@ -82,11 +82,14 @@ export async function serveSocket(runner: SimRunner, path: string): Promise<Serv
   } finally {
     rmSync(aside, { force: true });
   }
-  server.once("close", () => {
-    // Only our own socket: a later server may hold the path by now.
-    if (inode(path) === ino) rmSync(path, { force: true });
-  });
-  return server;
+  return {
+    close: () => {
+      // Only our own socket (a later server may hold the path by now), and at once: the
+      // process may exit before the server's close completes.
+      if (inode(path) === ino) rmSync(path, { force: true });
+      server.close();
+    },
+  };
 }
 
 function inode(path: string): number | undefined {

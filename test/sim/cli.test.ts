@@ -1,7 +1,7 @@
 /** The CLI reach: a socket server shared by processes, auto-start, shims, the state file. */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
@@ -112,6 +112,10 @@ describe("sim CLI", () => {
         assert.deepEqual(ids.sort(), ["1.pbs-sim\n", "2.pbs-sim\n"], `round ${round}`);
         assert.equal(await run("qselect"), "1.pbs-sim\n2.pbs-sim\n", `round ${round}`);
         assert.equal(await simMain(["stop", "--socket", socket], capture()), 0);
+        for (const end = Date.now() + 30_000; existsSync(socket) && Date.now() < end;) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        assert.equal(existsSync(socket), false, "the stopped server removed its socket");
       }
     },
   );
