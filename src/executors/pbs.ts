@@ -8,7 +8,7 @@
  */
 
 import type { JobSpec } from "../core/job-spec.ts";
-import { PsijError, SubmitException } from "../core/errors.ts";
+import { InvalidJobException, PsijError, SubmitException } from "../core/errors.ts";
 import { JobState } from "../core/job-state.ts";
 import type { Job } from "../core/job.ts";
 import { registerExecutor } from "../core/registry.ts";
@@ -34,7 +34,7 @@ import {
   neverRunnable,
   scriptStoppedEarly,
 } from "./pbs/outcome.ts";
-import { parseQselect, parseQsubId } from "./pbs/parse/index.ts";
+import { isPbsJobId, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { pbsStampFiles, renderPbsScript } from "./pbs/script.ts";
 import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
@@ -161,6 +161,15 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     nativeId: string,
     options: { cancelRequested?: boolean } = {},
   ): Promise<void> {
+    // The id goes on qstat's and qdel's command lines: `-x` or `workq` there
+    // would be an option or a queue, not a job.
+    if (typeof nativeId === "string" && nativeId !== "" && !isPbsJobId(nativeId)) {
+      throw new InvalidJobException(
+        `nativeId: ${JSON.stringify(nativeId)} is not a PBS job id ` +
+          `(<sequence>[.<server>], e.g. 1234.pbsserver or 1235[].pbsserver)`,
+        { field: "nativeId" },
+      );
+    }
     const found = await this.verifyAttach(job, nativeId);
     const rec = found.kind === "found" ? found.record : undefined;
     const entry = this.entries.add(nativeId, job, rec?.variables[STAMP_VARIABLE]);

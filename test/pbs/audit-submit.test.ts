@@ -157,3 +157,32 @@ describe("audit: user values never reach the script's own variables", () => {
     assert.equal((await untilFinal(clock, job)).state, JobState.COMPLETED);
   });
 });
+
+describe("audit: user values never become options on a PBS command line", () => {
+  it("attach refuses an id that is no PBS job id ('-x', 'workq', '-W force'), naming nativeId; no command runs", async () => {
+    const { executor, runner } = rig();
+    for (const id of ["-x", "workq", "-W force", "1 2", "../1"]) {
+      const job = new Job();
+      await assert.rejects(
+        executor.attach(job, id),
+        (e) => refused(e, /nativeId/, /is not a PBS job id/),
+      );
+      assert.equal(job.status.state, JobState.NEW);
+      assert.equal(job.nativeId, undefined);
+    }
+    assert.equal(runner.calls.length, 0);
+  });
+
+  it("ids of every shape PBS prints are accepted (1234, 1234.srv, 1235[].srv, 1235[7].srv)", async () => {
+    const { executor } = rig();
+    for (const id of ["1234", "1234.pbs-sim", "1235[].pbs-sim", "1235[7].pbs-sim"]) {
+      const job = new Job();
+      await executor.attach(job, id); // PBS does not know them: FAILED, not refused
+      assert.equal(job.status.state, JobState.FAILED);
+      assert.match(
+        job.status.message!,
+        new RegExp(`does not know job ${id.replace(/[[\].]/g, "\\$&")}`),
+      );
+    }
+  });
+});

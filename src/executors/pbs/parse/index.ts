@@ -7,4 +7,4 @@ export type { ParseResult, PbsJobRecord } from "./types.ts";
 export { parseQstatJson } from "./json.ts";
 export { parseQstatFull, splitVariableList } from "./full.ts";
 export { type JobErrors, parseQdelErrors, parseQstatErrors } from "./errors.ts";
-export { parseCtime, parseQselect, parseQsubId } from "./simple.ts";
+export { isPbsJobId, parseCtime, parseQselect, parseQsubId } from "./simple.ts";

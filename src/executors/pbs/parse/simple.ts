@@ -5,6 +5,11 @@
 
 const JOB_ID = /^\d+(\[\d*\])?(\.[^\s]+)?$/;
 
+/** A PBS job id (`1234`, `1234.server`, `1235[].server`, `1235[7].server`). */
+export function isPbsJobId(s: string): boolean {
+  return JOB_ID.test(s);
+}
+
 /** The job id qsub printed (`1234.server` or `1235[].server`): the first line that is one. */
 export function parseQsubId(stdout: string): string | undefined {
   for (const line of String(stdout ?? "").split("\n")) {
