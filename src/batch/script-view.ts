@@ -20,7 +20,22 @@ import { shellName, shellWord } from "./quote.ts";
 
 /** `file:///x` → `/x`; other URI schemes are refused (batch executors only copy files). */
 function localPath(p: string, field: string): string {
-  if (p.startsWith("file://")) return decodeURIComponent(p.slice("file://".length));
+  if (p.startsWith("file://")) {
+    let path: string;
+    try {
+      path = decodeURIComponent(p.slice("file://".length));
+    } catch {
+      throw new InvalidJobException(`${field}: ${JSON.stringify(p)} is not a valid file:// URI`, {
+        field,
+      });
+    }
+    if (path.includes("\0")) {
+      throw new InvalidJobException(`${field}: the path must not contain a NUL character`, {
+        field,
+      });
+    }
+    return path;
+  }
   if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(p)) {
     throw new InvalidJobException(`${field}: only local paths and file:// URIs can be staged`, {
       field,

@@ -192,3 +192,38 @@ describe("audit: job history turned back on", () => {
     assert.ok(runner.calls.filter((c) => c[0] === "qstat").at(-1)!.includes("-x"));
   });
 });
+
+describe("audit: both qstat JSON encoders, through the executor", () => {
+  const quirks: Record<string, string>[] = [
+    { "pbs.N": "123" }, // v23: a bare number; cJSON: a string
+    { "pbs.N": "007" }, // v23: the string "007"; cJSON (unpatched) would type it
+    { "pbs.v": "WIN=C:\\dir\\bin" }, // v23: the invalid escape \d
+    { "pbs.v": 'Q="starts with a quote' }, // v23: an unescaped leading quote
+    { "pbs.v": "E=,F=1" }, // v19-v23: the Variable_List splitter bug
+    { "pbs.v": "T=inf" }, // v23: a bare inf
+  ];
+  for (const encoder of ["v23", "cjson"] as const) {
+    it(`${encoder}${encoder === "cjson" ? " with the multi-id bug #2672" : ""}: quirky values never hide a job's end or its exit code`, async () => {
+      const { clock, executor } = rig({
+        server: { jsonEncoder: encoder, cjsonMultiIdBug: encoder === "cjson" },
+      });
+      const jobs = quirks.map((customAttributes, i) =>
+        new Job({
+          executable: "/bin/date",
+          name: `r${5 + i}x${i}`,
+          attributes: { customAttributes },
+        })
+      );
+      // pbs.N replaces the name that carries the model's outcome; those end 0.
+      for (const j of jobs) await executor.submit(j);
+      for (const j of jobs) await untilFinal(clock, j);
+      jobs.forEach((j, i) => {
+        const code = "pbs.N" in quirks[i] ? 0 : i;
+        assert.equal(j.status.exitCode, code, `${JSON.stringify(quirks[i])}: ${j.status.message}`);
+        assert.equal(j.status.state, code === 0 ? JobState.COMPLETED : JobState.FAILED);
+        assert.equal(j.status.metadata?.evidence, "history");
+      });
+      assert.equal(executor.health().status, "ok");
+    });
+  }
+});

@@ -186,3 +186,35 @@ describe("audit: user values never become options on a PBS command line", () => 
     }
   });
 });
+
+describe("audit: error messages name the field or the job", () => {
+  it("a file:// staging URI that does not decode (or decodes to a NUL) is refused naming the field", async () => {
+    const { executor, runner } = rig();
+    for (
+      const [source, why] of [["file:///tmp/%E0%A4%A", /not a valid file:\/\/ URI/], [
+        "file:///tmp/a%00b",
+        /NUL/,
+      ]] as const
+    ) {
+      const job = new Job({ executable: "/bin/date", stageIn: [{ source, target: "x" }] });
+      await assert.rejects(executor.submit(job), (e) => refused(e, /stageIn\[0\]\.source/, why));
+      assert.equal(job.status.state, JobState.NEW);
+    }
+    assert.equal(runner.count("qsub"), 0);
+  });
+
+  it("a failing stamp look-up names the stamp it was looking for", async () => {
+    const { executor, faults } = rig();
+    faults.inject({ kind: "connect", commands: ["qselect"] });
+    await assert.rejects(
+      executor.findByStamp("stamp-abc"),
+      /stamp look-up failed for stamp-abc: qselect -x -u \S+ failed \(exit 162\)/,
+    );
+    faults.inject({ kind: "connect", commands: ["qstat"] });
+    await executor.submit(new Job({ executable: "/bin/date", name: "r100" }));
+    await assert.rejects(
+      executor.findByStamp("stamp-abc"),
+      /stamp look-up failed for stamp-abc: qstat exited 255/,
+    );
+  });
+});

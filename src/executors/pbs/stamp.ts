@@ -78,7 +78,7 @@ export async function lookupStamp(
   const sel = await runner.run(["qselect", "-x", "-u", opts.user], { timeoutMs: opts.timeoutMs });
   if (sel.exitCode !== 0 || sel.timedOut) {
     throw new PsijError(
-      `qselect -x -u ${opts.user} failed (exit ${sel.exitCode}${
+      `stamp look-up failed for ${stamp}: qselect -x -u ${opts.user} failed (exit ${sel.exitCode}${
         sel.timedOut ? ", timed out" : ""
       }): ${sel.stderr.trim().split("\n").slice(0, 3).join(" / ")}`,
     );
@@ -89,11 +89,13 @@ export async function lookupStamp(
     const chunk = ids.slice(i, i + 500);
     const r = await runStatus(runner, (h) => qstatJsonArgv(chunk, h), opts.mode, opts.timeoutMs);
     const report = interpretStatus(chunk, r);
-    if (report.error) throw new PsijError(`stamp look-up failed: ${report.error}`);
+    if (report.error) throw new PsijError(`stamp look-up failed for ${stamp}: ${report.error}`);
     for (const [id, rec] of report.seen) if (recordHasStamp(rec, stamp)) found.push(id);
     for (const id of report.missing) {
       const one = await lookupJob(runner, id, opts.timeoutMs, opts.mode);
-      if (one.kind === "error") throw new PsijError(`stamp look-up of ${id} failed: ${one.error}`);
+      if (one.kind === "error") {
+        throw new PsijError(`stamp look-up failed for ${stamp}: job ${id}: ${one.error}`);
+      }
       if (one.kind === "found" && recordHasStamp(one.record, stamp)) found.push(id);
     }
   }
