@@ -9,11 +9,16 @@ import { AgentClient } from "../../src/agent/cli/client.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `cond` until it holds or `ms` pass (generous: the host may be loaded). */
+async function until(cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> {
+  for (const end = Date.now() + ms; !(await cond()) && Date.now() < end;) await sleep(20);
+}
+
 describe("serving over the unix socket", () => {
   it(
     "releases an event subscriber when its client goes, and an open stream does not hold up stop",
     {
-      timeout: 30_000,
+      timeout: 60_000,
     },
     async () => {
       const home = mkdtempSync(join(tmpdir(), "psij-serve-"));
@@ -24,16 +29,16 @@ describe("serving over the unix socket", () => {
         const health = async () => (await client.request("GET", "/v1/health")).body;
         const gone = new AbortController();
         const first = client.stream("/v1/events", {}, () => false, gone.signal);
-        for (let i = 0; i < 100 && (await health()).sseClients !== 1; i++) await sleep(20);
+        await until(async () => (await health()).sseClients === 1);
         assert.equal((await health()).sseClients, 1);
         gone.abort();
         await first;
-        for (let i = 0; i < 100 && (await health()).sseClients !== 0; i++) await sleep(20);
+        await until(async () => (await health()).sseClients === 0);
         assert.equal((await health()).sseClients, 0, "subscriber released");
 
         const frames: string[] = [];
         const open = client.stream("/v1/events", {}, (f) => void frames.push(f.data));
-        for (let i = 0; i < 100 && (await health()).sseClients !== 1; i++) await sleep(20);
+        await until(async () => (await health()).sseClients === 1);
         await agent.stop();
         assert.equal(await open, 200, "the stream ended when the agent stopped");
       } finally {
@@ -60,9 +65,7 @@ describe("the embedded simulator across an agent restart", () => {
       const second = await startAgent({ paths, executor: "sim" });
       const report = await second.recovery;
       assert.deepEqual(report.reattached, [job.id]);
-      for (let i = 0; i < 200 && second.service.getRecord(job.id).state !== "FAILED"; i++) {
-        await sleep(50);
-      }
+      await until(() => second.service.getRecord(job.id).state === "FAILED");
       const done = second.service.getRecord(job.id);
       assert.equal(done.state, "FAILED");
       assert.equal(done.exitCode, 5, "the job's own exit code, after the restart");

@@ -181,7 +181,8 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     const job = new Job({ executable: "/bin/bash", arguments: ["-c", "exit 3"] });
     await ex.submit(job);
     const ec = join(ex.workDir, `${job.nativeId}.ec`);
-    for (let i = 0; i < 200 && !server.find(job.nativeId!)?.isHistory; i++) {
+    for (const end = Date.now() + 30_000; !server.find(job.nativeId!)?.isHistory;) {
+      assert.ok(Date.now() < end, "the job did not end within 30 s");
       await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(existsSync(ec));
@@ -316,7 +317,7 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     await job.cancel();
     assert.equal(job.status.state, JobState.CANCELED);
     await job.cancel();
-    for (let i = 0; i < 100 && readdirSync(ex.workDir).length > 0; i++) {
+    for (const end = Date.now() + 30_000; readdirSync(ex.workDir).length > 0 && Date.now() < end;) {
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.deepEqual(readdirSync(ex.workDir), []);
