@@ -60,6 +60,15 @@ function scriptSafeName(name: string, field: string): string {
   return shellName(name, field);
 }
 
+/**
+ * A path for bash's `source`, which looks a name without a `/` up in PATH
+ * before the current directory: `setup.sh` means the job directory's file,
+ * so it becomes `./setup.sh`.
+ */
+function sourcePath(p: string): string {
+  return p.includes("/") ? p : `./${p}`;
+}
+
 /** Where a script's files go, and the stamp that names them. */
 export interface ScriptOptions {
   workDir: string;
@@ -119,8 +128,8 @@ export function commonScriptView(
       normalizeStageOutFlags(spec.cleanupFlags ?? DEFAULT_CLEANUP_FLAGS) & StageOutFlags.ALWAYS,
     ),
     processCount: String(resources.processCount),
-    preLaunch: spec.preLaunch ? shellWord(spec.preLaunch) : undefined,
-    postLaunch: spec.postLaunch ? shellWord(spec.postLaunch) : undefined,
+    preLaunch: spec.preLaunch ? shellWord(sourcePath(spec.preLaunch)) : undefined,
+    postLaunch: spec.postLaunch ? shellWord(sourcePath(spec.postLaunch)) : undefined,
     launch,
     marker: COMPLETION_MARKER,
   };

@@ -3,10 +3,11 @@
  * how the script's own TERM handling meets PBS's records. The script traps
  * SIGTERM and exits 143 itself, so PBS records Exit_status 143 (substate 91
  * after a qdel, -29 after a walltime kill), not the 271 of a killed shell.
+ * Also what the script sources: a relative preLaunch is the job directory's.
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realClock } from "../../src/core/clock.ts";
@@ -115,6 +116,27 @@ describe(
       await job.wait({ timeout: 15_000 });
       assert.equal(pbsRecord(job.nativeId!).substate, 91);
       assert.equal(job.status.state, JobState.CANCELED);
+    });
+
+    it("a relative preLaunch/postLaunch is the job directory's file, never one bash's source finds in PATH", async () => {
+      const dir = join(base, "jobdir"), decoy = join(base, "decoy");
+      mkdirSync(dir);
+      mkdirSync(decoy);
+      writeFileSync(join(dir, "setup.sh"), "export FROM=job-directory\n");
+      writeFileSync(join(decoy, "setup.sh"), "export FROM=PATH\n");
+      const job = new Job({
+        executable: "/bin/bash",
+        arguments: ["-c", 'printf %s "$FROM"'],
+        directory: dir,
+        environment: { PATH: `${decoy}:${process.env.PATH}` },
+        preLaunch: "setup.sh",
+        postLaunch: "setup.sh",
+        stdoutPath: join(dir, "out.txt"),
+      });
+      await executor().submit(job);
+      await job.wait({ timeout: 30_000 });
+      assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
+      assert.equal(readFileSync(join(dir, "out.txt"), "utf8"), "job-directory");
     });
   },
 );
