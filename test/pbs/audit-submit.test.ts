@@ -91,6 +91,9 @@ describe("audit: qsub options that would cut the executor off from its job are r
       ["pbs.I", true, /interactive/],
       ["pbs.J", "1-3", /job array/],
       ["pbs.W", "depend=afterok:1.srv,block=true", /block=true/],
+      // getopt reads `-zq workq` as -z -q workq, and `-hJ 1-3` as -h -J 1-3
+      ["pbs.zq", "workq", /-z is not supported: .*no job id/],
+      ["pbs.hJ", "1-3", /-J is not supported: .*job array/],
     ] as const
   ) {
     it(`${key}=${value}: InvalidJobException naming the attribute, nothing submitted`, async () => {
@@ -126,6 +129,20 @@ describe("audit: qsub options that would cut the executor off from its job are r
     assert.equal(server.jobs.size, 1);
     assert.deepEqual(await ex.findByStamp(job.id), [...server.jobs.keys()]);
     await ex.close();
+  });
+});
+
+describe("audit: qsub option bundles", () => {
+  it("a bundle of options qsub can follow (pbs.koe → -k oe) is still passed on", async () => {
+    const { clock, executor, runner } = rig();
+    const job = new Job({
+      executable: "/bin/date",
+      name: "r1",
+      attributes: { customAttributes: { "pbs.koe": true } },
+    });
+    await executor.submit(job);
+    assert.equal((await untilFinal(clock, job)).state, JobState.COMPLETED);
+    assert.equal(runner.count("qsub"), 1);
   });
 });
 

@@ -71,20 +71,49 @@ const REFUSED: Record<string, string> = {
   X: "X11 forwarding needs an interactive job",
 };
 
+/** qsub's getopt string (src/cmds/qsub.c GETOPT_ARGS): a letter before `:` takes a value. */
+const QSUB_GETOPT = "a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:q:r:R:S:u:v:VW:XzP:";
+
+/**
+ * The options qsub's getopt reads from `-<key>`: `zq` is `-z -q`, `Wblock=true`
+ * is `-W block=true` (a letter that takes a value takes the rest of the key).
+ */
+function getoptLetters(key: string): Array<{ letter: string; inline?: string }> {
+  const out: Array<{ letter: string; inline?: string }> = [];
+  for (let i = 0; i < key.length; i++) {
+    const at = QSUB_GETOPT.indexOf(key[i]);
+    if (at >= 0 && QSUB_GETOPT[at + 1] === ":") {
+      out.push({ letter: key[i], inline: key.slice(i + 1) || undefined });
+      break;
+    }
+    out.push({ letter: key[i] });
+  }
+  return out;
+}
+
+const BLOCK = /(^|,)\s*block\s*=\s*true\b/i;
+
+/** Throws when a custom option would make qsub do what the executor cannot follow. */
+function checkSupported(name: string, value: string | undefined, field: string): void {
+  for (const { letter, inline } of getoptLetters(name)) {
+    const why = Object.hasOwn(REFUSED, letter) ? REFUSED[letter] : undefined;
+    if (why) {
+      throw new InvalidJobException(`${field}: -${letter} is not supported: ${why}`, { field });
+    }
+    if (letter === "W" && BLOCK.test(inline ?? value ?? "")) {
+      throw new InvalidJobException(
+        `${field}: block=true is not supported: qsub would not return until the job ends`,
+        { field },
+      );
+    }
+  }
+}
+
 /** The user's `pbs.*` custom attributes, validated, in the order given. */
 export function customDirectives(spec: JobSpec): Directive[] {
   return customOptions(spec, "pbs", CUSTOM_KEY_RE, "a qsub option name (letters, digits, _)")
     .map(({ name, value, field }) => {
-      const why = Object.hasOwn(REFUSED, name) ? REFUSED[name] : undefined;
-      if (why) {
-        throw new InvalidJobException(`${field}: -${name} is not supported: ${why}`, { field });
-      }
-      if (name === "W" && value && /(^|,)\s*block\s*=\s*true\b/i.test(value)) {
-        throw new InvalidJobException(
-          `${field}: block=true is not supported: qsub would not return until the job ends`,
-          { field },
-        );
-      }
+      checkSupported(name, value, field);
       return { flag: name, value, field };
     });
 }
