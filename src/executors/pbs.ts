@@ -37,7 +37,7 @@ import {
 import { isPbsJobId, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { pbsStampFiles, renderPbsScript } from "./pbs/script.ts";
-import { removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
+import { qsubEnvironment, removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
 import { lookupStamp, STAMP_VARIABLE, unprovenAbsence } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
@@ -112,7 +112,12 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
   protected async submitScript(spec: JobSpec, stamp: string): Promise<string> {
     const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
     const path = this.#writeScript(stamp, script.text);
-    const r = await this.run(["qsub", path], this.workDir);
+    const env = qsubEnvironment();
+    const r = await this.runner.run(["qsub", path], {
+      cwd: this.workDir,
+      timeoutMs: this.timeoutMs,
+      ...(env ? { env } : {}),
+    });
     const id = r.exitCode === 0 ? parseQsubId(r.stdout) : undefined;
     if (id) return id;
     // A refused submit leaves nothing. After a failure that may have reached

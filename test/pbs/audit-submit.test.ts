@@ -235,3 +235,22 @@ describe("audit: error messages name the field or the job", () => {
     );
   });
 });
+
+describe("audit: the agent's environment cannot switch our directives off", () => {
+  it("PBS_DPREFIX set where the agent runs: qsub still reads every #PBS line (name, stamp, -o/-e)", async () => {
+    const saved = process.env.PBS_DPREFIX;
+    process.env.PBS_DPREFIX = "#XYZ";
+    try {
+      const { executor, server, workDir } = rig();
+      const job = new Job({ executable: "/bin/date", name: "dprefix-check" });
+      await executor.submit(job);
+      const sim = server.jobs.get(job.nativeId!)!;
+      assert.equal(sim.name, "dprefix-check");
+      assert.ok(sim.req.variables?.some(([k, v]) => k === "PSIJ_AGENT_STAMP" && v === job.id));
+      assert.ok(sim.outputPath.endsWith(join(workDir, `${job.id}.pbs.o`)), sim.outputPath);
+    } finally {
+      if (saved === undefined) delete process.env.PBS_DPREFIX;
+      else process.env.PBS_DPREFIX = saved;
+    }
+  });
+});

@@ -43,3 +43,18 @@ export function removeScriptFile(path: string): void {
     // an untidy leftover, never a reason to fail
   }
 }
+
+/**
+ * The environment qsub runs in: this process's, except `PBS_DPREFIX`, which
+ * would make qsub read directives from lines other than `#PBS` and so skip
+ * every one of ours (the name, resources, -o/-e, the stamp). Undefined when
+ * there is nothing to take out (qsub then inherits this process's).
+ */
+export function qsubEnvironment(
+  env: Record<string, string | undefined> = process.env,
+): Record<string, string> | undefined {
+  if (env.PBS_DPREFIX === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && k !== "PBS_DPREFIX") out[k] = v;
+  return out;
+}
