@@ -3,14 +3,18 @@
  * cycles a floor apart, but a stamp look-up (a lost qsub reply being
  * reconciled) or a re-attach asks qstat outside its cycles; truth rule 6 wants
  * the scheduler asked at most once per floor and never twice at once, whoever
- * asks. So every `qstat` passes here: one at a time, and one that does not
- * directly follow the previous one (the next chunk or look-up of the same
- * cycle) starts a floor after the last such start at the earliest.
+ * asks. So every `qstat` and `qselect` (list(), the stamp look-up) passes
+ * here: one at a time, and one that does not directly follow the previous
+ * one (the next chunk or look-up of the same cycle) starts a floor after the
+ * last such start at the earliest.
  * @module
  */
 
 import type { Clock } from "../../core/clock.ts";
 import type { CommandOptions, CommandResult, CommandRunner } from "../../core/command-runner.ts";
+
+/** The commands that ask PBS about jobs (qsub and qdel act, and are never held back). */
+const STATUS_COMMANDS = new Set(["qstat", "qselect"]);
 
 export class StatusGate implements CommandRunner {
   #lastEnd = Number.NEGATIVE_INFINITY;
@@ -24,7 +28,7 @@ export class StatusGate implements CommandRunner {
   ) {}
 
   async run(argv: readonly string[], options?: CommandOptions): Promise<CommandResult> {
-    if (argv[0] !== "qstat") return await this.inner.run(argv, options);
+    if (!STATUS_COMMANDS.has(argv[0])) return await this.inner.run(argv, options);
     const before = this.#queue;
     let release!: () => void;
     this.#queue = new Promise((resolve) => (release = resolve));
