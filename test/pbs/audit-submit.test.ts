@@ -12,6 +12,7 @@ import { Job } from "../../src/core/job.ts";
 import { JobState } from "../../src/core/job-state.ts";
 import type { CommandRunner } from "../../src/core/command-runner.ts";
 import { PbsExecutor } from "../../src/executors/pbs.ts";
+import { buildDirectives, reservationQueue } from "../../src/executors/pbs/directives.ts";
 import { rig, untilFinal } from "./helpers.ts";
 
 function refused(e: unknown, field: RegExp, why: RegExp): boolean {
@@ -252,5 +253,19 @@ describe("audit: the agent's environment cannot switch our directives off", () =
       if (saved === undefined) delete process.env.PBS_DPREFIX;
       else process.env.PBS_DPREFIX = saved;
     }
+  });
+});
+
+describe("audit: a reservation id as pbs_rsub prints it", () => {
+  it("R123.server, S7.server and M9.server are submitted to their queues R123, S7, M9", () => {
+    for (const [id, queue] of [["R123.pbs-sim", "R123"], ["S7.srv.dom", "S7"], ["M9.srv", "M9"]]) {
+      const ds = buildDirectives(
+        { executable: "/bin/date", attributes: { reservationId: id, queueName: "workq" } },
+        { pbsOutputPath: "/w/o", pbsErrorPath: "/w/e", stamp: "s" },
+      ).filter((d) => d.flag === "q");
+      assert.deepEqual(ds.map((d) => [d.value, d.field]), [[queue, "attributes.reservationId"]]);
+    }
+    assert.equal(reservationQueue("R123"), "R123");
+    assert.equal(reservationQueue("myresv"), "myresv");
   });
 });

@@ -49,6 +49,14 @@ export function placeValue(r: ComputedResources): string {
   return r.exclusiveNodeUse ? "scatter:exclhost" : "scatter:shared";
 }
 
+/**
+ * The queue of a reservation: pbs_rsub names a reservation `R123.server`
+ * (`S123`, `M123` for standing and maintenance ones) and its queue `R123`.
+ */
+export function reservationQueue(id: string): string {
+  return /^([RSM]\d+)\.\S+$/.exec(id)?.[1] ?? id;
+}
+
 /** Names of the resources a `-l` value sets (`select=..,walltime=..` → select, walltime). */
 function resourceNames(value: string): Set<string> {
   return new Set(
@@ -146,7 +154,7 @@ export function buildDirectives(spec: JobSpec, opts: DirectiveOptions): Directiv
   add("l", `walltime=${formatHms(effectiveDuration(a))}`, "attributes.duration", "walltime");
   if (a.account) add("A", a.account, "attributes.account");
   // A reservation is a queue in PBS (R123 / S123): jobs for it are submitted to it.
-  if (a.reservationId) add("q", a.reservationId, "attributes.reservationId");
+  if (a.reservationId) add("q", reservationQueue(a.reservationId), "attributes.reservationId");
   else if (a.queueName) add("q", a.queueName, "attributes.queueName");
   add("o", opts.pbsOutputPath, "output");
   add("e", opts.pbsErrorPath, "output");
