@@ -9,6 +9,7 @@
 import { createHash } from "node:crypto";
 import { type Clock, realClock } from "../core/clock.ts";
 import {
+  CancelRefusedException,
   InvalidStateException,
   SubmitException,
   UnknownExecutorException,
@@ -309,8 +310,15 @@ export class JobService {
       );
     }
     // Stored first: an agent killed before qdel's reply must still know who ended the job.
-    this.store.recordCancelRequest(id, this.clock.now());
-    await job.cancel();
+    const first = this.store.recordCancelRequest(id, this.clock.now());
+    try {
+      await job.cancel();
+    } catch (err) {
+      // A refused cancel did nothing: a later end of the job is not the user's doing. An earlier
+      // request that may have acted stays.
+      if (first && err instanceof CancelRefusedException) this.store.withdrawCancelRequest(id);
+      throw err;
+    }
     return this.store.getJob(id)!;
   }
 

@@ -39,6 +39,13 @@ export class SubmitException extends PsijError {
   }
 }
 
+/**
+ * The scheduler answered a cancel with a definite no (the request never
+ * reached it, or it was not allowed): the job goes on, and nothing about its
+ * end may be put down to the user's cancel.
+ */
+export class CancelRefusedException extends PsijError {}
+
 /** An operation that the job's current state does not allow. */
 export class InvalidStateException extends PsijError {}
 

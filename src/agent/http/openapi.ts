@@ -149,7 +149,7 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [jobId],
           responses: {
             "200": ok("the job after the cancel request", ref("Job")),
-            ...problems(401, 404, 409),
+            ...problems(401, 404, 409, 502),
           },
         },
       },
@@ -168,7 +168,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             "201": ok("the new job record", ref("Job")),
             "200": ok("the job already tracked under this native id", ref("Job")),
-            ...problems(400, 401),
+            ...problems(400, 401, 422, 502),
           },
         },
       },

@@ -5,8 +5,10 @@
  */
 
 import {
+  CancelRefusedException,
   InvalidJobException,
   InvalidStateException,
+  PsijError,
   SubmitException,
   UnknownExecutorException,
 } from "../../core/errors.ts";
@@ -64,6 +66,13 @@ export function problemOf(err: unknown): Problem {
     return problem(502, "submit-failed", "The scheduler refused the job", err.message, {
       transient: err.transient,
     });
+  }
+  if (err instanceof CancelRefusedException) {
+    return problem(502, "cancel-refused", "The scheduler refused the cancel", err.message);
+  }
+  if (err instanceof PsijError) {
+    // What is left are scheduler commands that failed or never answered: may be retried.
+    return problem(502, "scheduler-error", "The scheduler command failed", err.message);
   }
   const detail = err instanceof Error ? err.message : String(err);
   return problem(500, "internal", "Internal error", detail);

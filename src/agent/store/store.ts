@@ -170,10 +170,20 @@ export class JobStore {
     this.#s.resolveIntent.run(null, time, outcome, jobId);
   }
 
-  /** Records the user's cancel request (before it is sent to the scheduler); once is enough. */
-  recordCancelRequest(jobId: string, time: number): void {
-    this.db.prepare("INSERT OR IGNORE INTO cancel_requests (job_id, requested_at) VALUES (?, ?)")
+  /**
+   * Records the user's cancel request (before it is sent to the scheduler);
+   * once is enough. True when this call recorded it (there was none).
+   */
+  recordCancelRequest(jobId: string, time: number): boolean {
+    const r = this.db
+      .prepare("INSERT OR IGNORE INTO cancel_requests (job_id, requested_at) VALUES (?, ?)")
       .run(jobId, time);
+    return Number(r.changes) > 0;
+  }
+
+  /** Takes back a cancel request the scheduler certainly never acted on. */
+  withdrawCancelRequest(jobId: string): void {
+    this.db.prepare("DELETE FROM cancel_requests WHERE job_id = ?").run(jobId);
   }
 
   /** When the user asked to cancel this job, if they did. */

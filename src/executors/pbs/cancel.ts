@@ -8,7 +8,7 @@
  */
 
 import type { CommandResult } from "../../core/command-runner.ts";
-import { PsijError } from "../../core/errors.ts";
+import { CancelRefusedException, PsijError } from "../../core/errors.ts";
 import { JobState } from "../../core/job-state.ts";
 import { commandFailed } from "../../batch/failures.ts";
 import type { StatusUpdate } from "../../batch/outcome.ts";
@@ -35,6 +35,18 @@ export interface CancelContext {
 export function deletedRecord(rec: PbsJobRecord): boolean {
   return rec.substate === 91 || rec.exitStatus === undefined || rec.exitStatus === 271 ||
     rec.exitStatus === 265;
+}
+
+/**
+ * A qdel that certainly did not act: it could not reach the server, or the
+ * server said Unauthorized Request (PBSE_PERM, exit 159). A timeout, a lost
+ * reply (183) or anything else may have acted and is not a refusal.
+ */
+function definitelyRefused(r: CommandResult): boolean {
+  if (r.timedOut) return false;
+  // qdel v22+ prints "Couldn't connect to cluster: <srv>"; older ones, like qstat, "cannot connect to server".
+  return r.exitCode === 159 ||
+    /Couldn't connect to cluster|cannot connect to server/.test(r.stderr);
 }
 
 /** Sends `qdel` for the user's cancel and records what its answer proves. */
@@ -69,10 +81,11 @@ export async function qdel(ctx: CancelContext, id: string, entry: Entry): Promis
     ctx.track(id);
     return;
   }
+  entry.cancel = undefined; // a failed qdel may be retried
+  if (definitelyRefused(r)) throw new CancelRefusedException(commandFailed(`qdel ${id}`, r));
   // A qdel that timed out or lost its reply may have acted: PBS's record of a
   // deletion then means the user's cancel (see applyRecord).
   entry.cancelRequested = true;
-  entry.cancel = undefined; // a failed qdel may be retried
   throw new PsijError(commandFailed(`qdel ${id}`, r));
 }
 
