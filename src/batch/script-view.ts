@@ -15,6 +15,7 @@ import {
 import type { ComputedResources } from "../core/resources.ts";
 import { DEFAULT_STAGE_OUT_FLAGS, normalizeStageOutFlags, StageOutFlags } from "../core/staging.ts";
 import type { Launcher } from "../launchers/types.ts";
+import { sourcePath } from "../launchers/shell.ts";
 import { COMPLETION_MARKER } from "./protocol.ts";
 import { shellName, shellWord } from "./quote.ts";
 
@@ -58,15 +59,6 @@ function scriptSafeName(name: string, field: string): string {
     );
   }
   return shellName(name, field);
-}
-
-/**
- * A path for bash's `source`, which looks a name without a `/` up in PATH
- * before the current directory: `setup.sh` means the job directory's file,
- * so it becomes `./setup.sh`.
- */
-function sourcePath(p: string): string {
-  return p.includes("/") ? p : `./${p}`;
 }
 
 /** Where a script's files go, and the stamp that names them. */

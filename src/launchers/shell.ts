@@ -13,3 +13,12 @@ export function shellQuote(s: string): string {
 export function shellWords(words: readonly string[]): string {
   return words.map(shellQuote).join(" ");
 }
+
+/**
+ * A path for bash's `source` (`.`), which looks a name without a `/` up in
+ * PATH before the current directory: `setup.sh` means the job directory's
+ * file, so it becomes `./setup.sh`.
+ */
+export function sourcePath(p: string): string {
+  return p.includes("/") ? p : `./${p}`;
+}

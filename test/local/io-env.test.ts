@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { JobState } from "../../src/core/index.ts";
@@ -161,6 +161,28 @@ describe("local executor: stdio, environment, pre/post-launch", () => {
       assert.equal(final.state, JobState.COMPLETED, final.message);
       assert.equal(read("pre-out.txt"), "from-pre:set-by-pre");
       assert.equal(read("post-ran.txt"), "set-by-pre", "postLaunch is sourced in the same shell");
+    },
+  );
+
+  it(
+    "a relative preLaunch/postLaunch is the job directory's file, never one source finds in PATH",
+    SLOW,
+    async () => {
+      const decoy = join(dir.path, "decoy");
+      mkdirSync(decoy);
+      writeFileSync(join(dir.path, "setup.sh"), "export FROM=job-directory\n");
+      writeFileSync(join(decoy, "setup.sh"), "export FROM=PATH\n");
+      const { final } = await runJob({
+        executable: "/bin/sh",
+        arguments: ["-c", 'printf %s "$FROM"'],
+        directory: dir.path,
+        environment: { PATH: `${decoy}:${process.env.PATH}` },
+        preLaunch: "setup.sh",
+        postLaunch: "setup.sh",
+        stdoutPath: "from.txt",
+      });
+      assert.equal(final.state, JobState.COMPLETED, final.message);
+      assert.equal(read("from.txt"), "job-directory");
     },
   );
 

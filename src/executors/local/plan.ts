@@ -10,7 +10,7 @@ import type { ComputedResources } from "../../core/resources.ts";
 import { DEFAULT_CLEANUP_FLAGS } from "../../core/job-spec.ts";
 import { getLauncher } from "../../launchers/index.ts";
 import type { LaunchContext } from "../../launchers/types.ts";
-import { shellQuote } from "../../launchers/shell.ts";
+import { shellQuote, sourcePath } from "../../launchers/shell.ts";
 import { checkCleanupPath, stagingPath } from "./paths.ts";
 import type { ProcessGroupMethod } from "./spawn-group.ts";
 import type { Transfer } from "./staging.ts";
@@ -110,9 +110,9 @@ function wrapperScript(
 ): string {
   const lines: string[] = [];
   if (spec.preLaunch) {
-    const pre = shellQuote(spec.preLaunch);
+    const pre = shellQuote(sourcePath(spec.preLaunch)), name = shellQuote(spec.preLaunch);
     lines.push(
-      `. ${pre} || { _psij_rc=$?; printf 'psij: preLaunch %s failed with exit code %s\\n' ${pre} "$_psij_rc" >&2; exit "$_psij_rc"; }`,
+      `. ${pre} || { _psij_rc=$?; printf 'psij: preLaunch %s failed with exit code %s\\n' ${name} "$_psij_rc" >&2; exit "$_psij_rc"; }`,
     );
   }
   lines.push(
@@ -127,9 +127,9 @@ function wrapperScript(
     `_psij_ec=$?`,
   );
   if (spec.postLaunch) {
-    const post = shellQuote(spec.postLaunch);
+    const post = shellQuote(sourcePath(spec.postLaunch)), name = shellQuote(spec.postLaunch);
     lines.push(
-      `. ${post} || { _psij_rc=$?; printf 'psij: postLaunch %s failed with exit code %s\\n' ${post} "$_psij_rc" >&2; [ "$_psij_ec" -eq 0 ] && _psij_ec=$_psij_rc; }`,
+      `. ${post} || { _psij_rc=$?; printf 'psij: postLaunch %s failed with exit code %s\\n' ${name} "$_psij_rc" >&2; [ "$_psij_ec" -eq 0 ] && _psij_ec=$_psij_rc; }`,
     );
   }
   lines.push(`exit "$_psij_ec"`);
