@@ -66,7 +66,12 @@ describe("PBS executor through the spawned CLI shims (real processes)", {
   after(async () => {
     await executor?.close();
     while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-    server?.kill("SIGTERM");
+    if (server && server.exitCode === null && server.signalCode === null) {
+      // It writes its state and spool under dir until it exits: removing dir first races it.
+      const gone = new Promise((r) => server!.once("exit", r));
+      server.kill("SIGTERM");
+      await gone;
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 
