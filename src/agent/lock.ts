@@ -23,18 +23,10 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
+import { processAlive } from "./process-alive.ts";
 
 /** How long a live holder may take to answer before we give up (not steal). */
 export const STARTUP_GRACE_MS = 30_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as { code?: string }).code === "EPERM";
-  }
-}
 
 /** The process's start time in clock ticks since boot (Linux), else undefined. */
 function startTime(pid: number | "self"): string | undefined {
@@ -69,7 +61,7 @@ function readHolder(path: string): Holder | undefined | "absent" {
 
 /** Evidence that the holder is gone: dead pid, reused pid, or a garbled file. */
 function isStale(h: Holder): boolean {
-  if (h.pid === 0 || !alive(h.pid)) return true;
+  if (h.pid === 0 || !processAlive(h.pid)) return true;
   if (!h.started) return false;
   const now = startTime(h.pid);
   return now !== undefined && now !== h.started;

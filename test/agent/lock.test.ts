@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { acquireLock } from "../../src/agent/lock.ts";
+import { processAlive } from "../../src/agent/process-alive.ts";
 import { selfCommand } from "../../src/agent/http/serve.ts";
 
 const TAKER = fileURLToPath(new URL("./fixtures/lock-taker.ts", import.meta.url));
@@ -25,6 +26,28 @@ function taker(lock: string, graceMs: number): { child: ChildProcess; line: Prom
     child.once("exit", (code) => reject(new Error(`taker exited ${code} without a line: ${err}`)));
   });
   return { child, line };
+}
+
+const PYTHON = ["/usr/bin/python3", "/usr/local/bin/python3"].find((p) => existsSync(p));
+
+/**
+ * A zombie: a child that exited and that its parent (a python that sleeps)
+ * does not reap; what a killed background agent stays where init does not
+ * reap orphans (some containers). Returns its pid and the parent to kill.
+ */
+async function zombie(python: string): Promise<{ pid: number; parent: ChildProcess }> {
+  const code =
+    "import os,time\npid=os.fork()\nif pid==0: os._exit(0)\nprint(pid,flush=True)\ntime.sleep(60)";
+  const parent = spawn(python, ["-c", code], { stdio: ["ignore", "pipe", "ignore"] });
+  const pid = await new Promise<number>((resolve) =>
+    parent.stdout!.once("data", (d) => resolve(Number(String(d).trim())))
+  );
+  for (const end = Date.now() + 20_000; Date.now() < end;) {
+    const state = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.[0];
+    if (state === "Z") break;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return { pid, parent };
 }
 
 /** A pid that is certainly not running: a child that has already exited. */
@@ -77,6 +100,25 @@ describe("agent lock", { timeout: 60_000 }, () => {
       assert.equal(Number(readFileSync(lock, "utf8").split(/\s/)[0]), process.pid);
       release();
       assert.equal(existsSync(lock), false);
+    }));
+
+  it("a lock whose holder exited but was never reaped (a zombie) is stale and taken", {
+    skip: PYTHON && existsSync("/proc/self/stat")
+      ? false
+      : "needs python3 and /proc to make a zombie",
+  }, () =>
+    withDir(async (dir) => {
+      const { pid, parent } = await zombie(PYTHON!);
+      try {
+        assert.equal(processAlive(pid), false, "a zombie is not alive");
+        const lock = join(dir, "agent.lock");
+        writeFileSync(lock, `${pid}\n`);
+        const release = await acquireLock(lock, never, 60_000);
+        assert.equal(Number(readFileSync(lock, "utf8").split(/\s/)[0]), process.pid);
+        release();
+      } finally {
+        parent.kill("SIGKILL");
+      }
     }));
 
   it("a garbled lock file is stale and taken", () =>

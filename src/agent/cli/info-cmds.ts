@@ -4,6 +4,7 @@
  */
 
 import { existsSync } from "node:fs";
+import { processAlive } from "../process-alive.ts";
 import { socketAnswers } from "../agent.ts";
 import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
 import { formatEvent } from "./format.ts";
@@ -105,10 +106,13 @@ export const stopCommand: Command = {
     // The pid comes from the agent itself, so a stale file can never name another process.
     const { pid } = expectOk(await ctx.client().request("GET", "/v1/health"));
     process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 200 && existsSync(ctx.paths.socket); i++) {
+    // The socket goes first (no new requests), the process last (writes finished, store closed,
+    // lock released): only then may another agent start on this home, or the home be removed.
+    const running = () => existsSync(ctx.paths.socket) || processAlive(pid);
+    for (let i = 0; i < 400 && running(); i++) {
       await new Promise((r) => setTimeout(r, 50));
     }
-    const gone = !existsSync(ctx.paths.socket);
+    const gone = !running();
     ctx.print(
       { stopped: gone, pid },
       () => (gone ? `stopped the agent (pid ${pid})` : `asked pid ${pid} to stop; still running`),
