@@ -277,6 +277,10 @@ export class JobService {
       ) => Promise<void>;
       await attach.call(executor, job, record.nativeId!, { cancelRequested });
       this.noteLookupFailure(record.id, undefined);
+      // The scheduler's full id for a short one the user gave (PBS: `1234` → `1234.server`).
+      if (job.nativeId && job.nativeId !== record.nativeId) {
+        this.store.recordNativeId(record.id, job.nativeId, this.clock.now(), "attached");
+      }
     } catch (err) {
       if (!retry || !(err instanceof SubmitException && err.transient) || this.closed) {
         this.failJob(record.id, `attach to ${record.nativeId} failed: ${errorText(err)}`);

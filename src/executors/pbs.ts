@@ -177,6 +177,9 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     }
     const found = await this.verifyAttach(job, nativeId);
     const rec = found.kind === "found" ? found.record : undefined;
+    // A user types `1234`; PBS answers for `1234.server`, the id the job's script names its
+    // exit-code file after and every later qstat prints: follow the job under that one.
+    if (rec && rec.id !== nativeId) job.nativeId = nativeId = rec.id;
     const entry = this.entries.add(nativeId, job, rec?.variables[STAMP_VARIABLE]);
     if (options.cancelRequested) carryCancel(entry, rec);
     if (rec) {

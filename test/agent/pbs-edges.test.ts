@@ -1,13 +1,15 @@
 /**
- * The agent and a refused cancel (qdel could not reach the server): the API
- * says so (502 cancel-refused), and the stored cancel request is taken back,
- * so a restart does not put the job's later end down to the user.
+ * The agent over the PBS executor at two edges: a refused cancel (qdel could
+ * not reach the server) answers 502 cancel-refused and takes back the stored
+ * cancel request, so a later end of the job is not put down to the user; and
+ * attaching by the short id a user types stores PBS's full id.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { JobService } from "../../src/agent/service.ts";
 import { JobStore } from "../../src/agent/store/store.ts";
 import { createApp } from "../../src/agent/http/app.ts";
+import { Job } from "../../src/core/job.ts";
 import { advance, rig } from "../pbs/helpers.ts";
 
 describe("agent: a refused cancel", () => {
@@ -41,6 +43,36 @@ describe("agent: a refused cancel", () => {
       assert.equal(((await ok.json()) as { state: string }).state, "CANCELED");
     } finally {
       await service.close();
+      store.close();
+    }
+  });
+});
+
+describe("agent: attach by a short PBS id", () => {
+  it("stores the full id PBS answers with; attaching by that id again finds the same job", async () => {
+    const { clock, executor, newExecutor } = rig();
+    // A job the agent never submitted, made through another client of the same PBS.
+    const outside = new Job({ executable: "/bin/date", name: "r30" });
+    const other = newExecutor();
+    await other.submit(outside);
+    await advance(clock, 2000);
+    const full = outside.nativeId!;
+    const store = new JobStore(":memory:");
+    const service = new JobService({
+      store,
+      executors: { pbs: executor },
+      defaultExecutor: "pbs",
+      clock,
+    });
+    try {
+      const { job, created } = await service.attach(full.split(".")[0]);
+      assert.equal(created, true);
+      assert.equal(store.getJob(job.id)!.nativeId, full);
+      const again = await service.attach(full);
+      assert.deepEqual([again.created, again.job.id], [false, job.id]);
+    } finally {
+      await service.close();
+      await other.close();
       store.close();
     }
   });
