@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { spawn } from "node:child_process";
+import { AgentClient } from "../../src/agent/cli/client.ts";
 import { cliArgv, exited, runCli, startServe } from "./fixtures/cli.ts";
 
 const SLOW = { timeout: 60_000 };
@@ -160,7 +161,9 @@ describe("CLI against a served agent (local executor)", SLOW, () => {
       const id = JSON.parse(sub.stdout).id;
       const seen = () =>
         out.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.jobId === id);
-      for (let i = 0; i < 200 && !seen().some((e) => e.state === "COMPLETED"); i++) {
+      // A deadline, not a count of polls: a loaded machine may take seconds to show it.
+      for (const end = Date.now() + 60_000; !seen().some((e) => e.state === "COMPLETED");) {
+        if (Date.now() > end) break;
         await new Promise((r) => setTimeout(r, 25));
       }
       assert.deepEqual(seen().map((e) => e.state).at(-1), "COMPLETED");
@@ -226,7 +229,14 @@ describe("wait across an agent restart", SLOW, () => {
       const sub = await runCli(["run", "--home", home, "--json", "--", "sleep", "30"]);
       const id = JSON.parse(sub.stdout).id;
       const waiting = runCli(["wait", "--home", home, id, "--json"]);
-      await new Promise((r) => setTimeout(r, 500));
+      // Restart only once `wait` follows the job's event stream: its first request, made
+      // while no agent answers, rightly ends it with 69 ("no agent answers").
+      const client = new AgentClient({ socket });
+      const deadline = Date.now() + 60_000;
+      while ((await client.request("GET", "/v1/health")).body.sseClients < 1) {
+        assert.ok(Date.now() < deadline, "wait did not open the event stream within 60 s");
+        await new Promise((r) => setTimeout(r, 50));
+      }
       first.child.kill("SIGTERM");
       await exited(first.child);
       const second = await startServe(args, socket);
