@@ -3,7 +3,7 @@
  * virtual time unless asked otherwise), plus a runner wrapper that records
  * every command (a recorder around the real simulator, not a mock of it).
  */
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { VirtualClock } from "../../src/core/clock.ts";
@@ -54,6 +54,16 @@ export interface Rig {
   newExecutor(config?: PbsExecutorConfig): PbsExecutor;
 }
 
+// Rigs have no teardown of their own: their work directories go when the test process exits.
+const rigDirs = new Set<string>();
+const removeRigDirs = () => {
+  for (const d of rigDirs) rmSync(d, { recursive: true, force: true });
+  rigDirs.clear();
+};
+process.once("exit", removeRigDirs);
+// deno test does not emit node's process "exit"; it does fire "unload".
+globalThis.addEventListener?.("unload", removeRigDirs);
+
 export function rig(
   options: { server?: ServerConfig; executor?: PbsExecutorConfig } = {},
 ): Rig {
@@ -67,6 +77,7 @@ export function rig(
   const faults = new Faults();
   const runner = new RecordingRunner(createSimRunner(server, faults));
   const workDir = mkdtempSync(join(tmpdir(), "psij-pbs-test-"));
+  rigDirs.add(workDir);
   const newExecutor = (config: PbsExecutorConfig = {}) =>
     new PbsExecutor({ runner, clock, workDir, graceMs: 30_000, ...options.executor, ...config });
   return { clock, server, faults, runner, executor: newExecutor(), workDir, newExecutor };
