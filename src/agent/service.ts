@@ -87,6 +87,11 @@ export class JobService {
     this.store.onJobChange = (id) => this.#views.delete(id);
     for (const ex of Object.values(this.#executors)) {
       this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
+      this.#unhook.push(ex.addJobNoteListener((job, status) => {
+        if (status.message !== undefined) {
+          this.store.recordNote(job.id, status.state, status.message, status.time);
+        }
+      }));
     }
   }
 

@@ -32,6 +32,8 @@ export abstract class JobExecutor {
   abstract readonly version: string;
   readonly clock: Clock;
   #callbacks: JobStatusCallback[] = [];
+  #noteListeners: Array<(job: Job, status: JobStatus) => void> = [];
+  #notes = new WeakMap<Job, { state: JobState; message: string }>();
 
   constructor(options: ExecutorOptions = {}) {
     this.clock = options.clock ?? realClock;
@@ -62,6 +64,17 @@ export abstract class JobExecutor {
     this.#callbacks.push(cb);
     return () => {
       this.#callbacks = this.#callbacks.filter((c) => c !== cb);
+    };
+  }
+
+  /**
+   * Hears of a new message for a job's current state (no transition): how a
+   * queued job's scheduler comment reaches a store or a user. Returns the remover.
+   */
+  addJobNoteListener(listener: (job: Job, status: JobStatus) => void): () => void {
+    this.#noteListeners.push(listener);
+    return () => {
+      this.#noteListeners = this.#noteListeners.filter((l) => l !== listener);
     };
   }
 
@@ -108,6 +121,29 @@ export abstract class JobExecutor {
     job: Job,
     status: Omit<JobStatus, "time"> & { time?: number },
   ): JobStatus[] {
-    return job._applyStatus({ ...status, time: status.time ?? this.clock.now() });
+    const made = job._applyStatus({ ...status, time: status.time ?? this.clock.now() });
+    if (made.length === 0) this.#noteIfNew(job, status.state, status.message);
+    return made;
+  }
+
+  /**
+   * PSI/J ignores an update to the state a job is already in; its message may
+   * still be news (a queued PBS job's "Not Running: ..." comment). The job's
+   * status and history stay as they are; note listeners hear each new one.
+   */
+  #noteIfNew(job: Job, state: JobState, message: string | undefined): void {
+    const cur = job.status;
+    if (message === undefined || state !== cur.state || isFinal(state)) return;
+    const last = this.#notes.get(job);
+    if (message === (last?.state === state ? last.message : cur.message)) return;
+    this.#notes.set(job, { state, message });
+    const note: JobStatus = { ...cur, message, time: this.clock.now() };
+    for (const l of [...this.#noteListeners]) {
+      try {
+        l(job, note);
+      } catch {
+        // a listener's failure harms no job, as with status callbacks
+      }
+    }
   }
 }

@@ -77,3 +77,39 @@ describe("agent: attach by a short PBS id", () => {
     }
   });
 });
+
+describe("agent: a queued job's scheduler comment", () => {
+  it("GET shows PBS's latest comment as the job's message; the history is unchanged", async () => {
+    // One node of 4 cpus: the second 4-cpu job waits for the first.
+    const { clock, executor } = rig({
+      server: { nodes: [{ name: "n1", ncpus: 4, memBytes: 2 ** 33, ngpus: 0 }] },
+    });
+    const store = new JobStore(":memory:");
+    const service = new JobService({
+      store,
+      executors: { pbs: executor },
+      defaultExecutor: "pbs",
+      clock,
+    });
+    const app = createApp(service);
+    try {
+      const ncpus = 4;
+      const big = { version: 1, executable: "/bin/date", resources: { processCount: ncpus } };
+      await service.submit({ ...big, name: "r600" });
+      const { job } = await service.submit({ ...big, name: "r5" });
+      await advance(clock, 3000);
+      const res = await app.request(`/v1/jobs/${job.id}`);
+      const view = (await res.json()) as {
+        state: string;
+        message?: string;
+        history: Array<{ state: string; message?: string }>;
+      };
+      assert.equal(view.state, "QUEUED");
+      assert.match(view.message ?? "", /^Not Running: Insufficient amount of resource: ncpus/);
+      assert.deepEqual(view.history.map((t) => t.state), ["QUEUED"]);
+    } finally {
+      await service.close();
+      store.close();
+    }
+  });
+});

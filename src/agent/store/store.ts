@@ -208,6 +208,20 @@ export class JobStore {
    * in. So a re-attached job replaying states already stored adds nothing.
    * Returns the transitions written (with their event ids).
    */
+  /**
+   * A new message for the job's current state, with no transition (a queued
+   * job's scheduler comment): the job's `message` shows it; the history keeps
+   * each transition's own. Ignored when the job has moved on to another state.
+   */
+  recordNote(jobId: string, state: JobState, message: string, time: number): void {
+    const r = this.db
+      .prepare(
+        "UPDATE jobs SET message = ?, updated_at = MAX(updated_at, ?) WHERE id = ? AND state = ?",
+      )
+      .run(message, Math.round(time), jobId, state);
+    if (Number(r.changes) > 0) this.onJobChange?.(jobId);
+  }
+
   recordTransition(jobId: string, status: JobStatus): TransitionRecord[] {
     const written = this.#recordTransition(jobId, status);
     if (written.length) this.onJobChange?.(jobId);
