@@ -10,19 +10,30 @@ import { JobService } from "../../src/agent/service.ts";
 import { JobStore } from "../../src/agent/store/store.ts";
 import { createApp } from "../../src/agent/http/app.ts";
 import { Job } from "../../src/core/job.ts";
+import type { Clock } from "../../src/core/clock.ts";
+import type { JobExecutor } from "../../src/core/executor.ts";
 import { advance, rig } from "../pbs/helpers.ts";
+
+/** A JobService and its API over an in-memory store, serving one executor as "pbs". */
+function agentOver(executor: JobExecutor, clock: Clock) {
+  const store = new JobStore(":memory:");
+  const service = new JobService({
+    store,
+    executors: { pbs: executor },
+    defaultExecutor: "pbs",
+    clock,
+  });
+  const close = async () => {
+    await service.close();
+    store.close();
+  };
+  return { store, service, app: createApp(service), close };
+}
 
 describe("agent: a refused cancel", () => {
   it("answers 502 cancel-refused and keeps no cancel request; a later cancel is recorded", async () => {
     const { clock, executor, faults } = rig();
-    const store = new JobStore(":memory:");
-    const service = new JobService({
-      store,
-      executors: { pbs: executor },
-      defaultExecutor: "pbs",
-      clock,
-    });
-    const app = createApp(service);
+    const { store, service, app, close } = agentOver(executor, clock);
     try {
       const { job } = await service.submit({ version: 1, executable: "/bin/sleep", name: "r60" });
       await advance(clock, 3000);
@@ -42,8 +53,7 @@ describe("agent: a refused cancel", () => {
       assert.notEqual(store.cancelRequestedAt(job.id), undefined);
       assert.equal(((await ok.json()) as { state: string }).state, "CANCELED");
     } finally {
-      await service.close();
-      store.close();
+      await close();
     }
   });
 });
@@ -57,13 +67,7 @@ describe("agent: attach by a short PBS id", () => {
     await other.submit(outside);
     await advance(clock, 2000);
     const full = outside.nativeId!;
-    const store = new JobStore(":memory:");
-    const service = new JobService({
-      store,
-      executors: { pbs: executor },
-      defaultExecutor: "pbs",
-      clock,
-    });
+    const { store, service, close } = agentOver(executor, clock);
     try {
       const { job, created } = await service.attach(full.split(".")[0]);
       assert.equal(created, true);
@@ -71,9 +75,8 @@ describe("agent: attach by a short PBS id", () => {
       const again = await service.attach(full);
       assert.deepEqual([again.created, again.job.id], [false, job.id]);
     } finally {
-      await service.close();
+      await close();
       await other.close();
-      store.close();
     }
   });
 });
@@ -84,14 +87,7 @@ describe("agent: a queued job's scheduler comment", () => {
     const { clock, executor } = rig({
       server: { nodes: [{ name: "n1", ncpus: 4, memBytes: 2 ** 33, ngpus: 0 }] },
     });
-    const store = new JobStore(":memory:");
-    const service = new JobService({
-      store,
-      executors: { pbs: executor },
-      defaultExecutor: "pbs",
-      clock,
-    });
-    const app = createApp(service);
+    const { service, app, close } = agentOver(executor, clock);
     try {
       const ncpus = 4;
       const big = { version: 1, executable: "/bin/date", resources: { processCount: ncpus } };
@@ -108,8 +104,7 @@ describe("agent: a queued job's scheduler comment", () => {
       assert.match(view.message ?? "", /^Not Running: Insufficient amount of resource: ncpus/);
       assert.deepEqual(view.history.map((t) => t.state), ["QUEUED"]);
     } finally {
-      await service.close();
-      store.close();
+      await close();
     }
   });
 });

@@ -26,7 +26,7 @@ import type {
   CommandResult,
   CommandRunner,
 } from "../../src/core/command-runner.ts";
-import type { JobState } from "../../src/core/job-state.ts";
+import { isJobState, type JobState, stateOrder } from "../../src/core/job-state.ts";
 import { PbsExecutor } from "../../src/executors/pbs.ts";
 import { userOf } from "../../simulator/commands/context.ts";
 import { Faults } from "../../simulator/faults.ts";
@@ -396,19 +396,9 @@ function fateOf(q: OutcomeQuery) {
   return m ? { runtimeMs: Number(m[1]) * 1000, exitStatus: Number(m[2]) } : undefined;
 }
 
-const ORDER: Record<string, number> = {
-  NEW: 0,
-  QUEUED: 1,
-  STAGE_IN: 2,
-  ACTIVE: 3,
-  STAGE_OUT: 4,
-  CLEANUP: 5,
-  COMPLETED: 6,
-  FAILED: 6,
-  CANCELED: 6,
-};
+/** A state's place in PSI/J's order (core's), or -1 for a name that is no state. */
 export function order(s: string): number {
-  return ORDER[s] ?? -1;
+  return isJobState(s) ? stateOrder(s) : -1;
 }
 
 /** Transitions the service writes itself, with no Job to call back (JobService.failJob). */

@@ -7,46 +7,16 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { realClock } from "../../src/core/clock.ts";
 import { PsijError } from "../../src/core/errors.ts";
 import { Job } from "../../src/core/job.ts";
 import { JobState } from "../../src/core/job-state.ts";
-import { PbsExecutor, type PbsExecutorConfig } from "../../src/executors/pbs.ts";
-import { attachMom } from "../../simulator/mom.ts";
-import { Faults } from "../../simulator/faults.ts";
-import { createSimRunner, runCommand } from "../../simulator/runner.ts";
-import { defaultNodes } from "../../simulator/server/config.ts";
-import { SimServer } from "../../simulator/server/server.ts";
+import type { PbsExecutor } from "../../src/executors/pbs.ts";
+import { runCommand } from "../../simulator/runner.ts";
+import { executeRig } from "./helpers.ts";
 
-const base = mkdtempSync(join(tmpdir(), "psij-pbs-audit-"));
-const server = new SimServer({
-  clock: realClock,
-  mode: "execute",
-  nodes: defaultNodes(2, 4, 8, 0, "node"),
-  spoolDir: join(base, "spool"),
-  killDelayMs: 2000,
-});
-attachMom(server);
-server.start();
-const faults = new Faults();
-const runner = createSimRunner(server, faults);
-const executors: PbsExecutor[] = [];
-
-function executor(config: PbsExecutorConfig = {}): PbsExecutor {
-  const ex = new PbsExecutor({
-    runner,
-    workDir: join(base, "work"),
-    pollFloorMs: 100,
-    pollCeilingMs: 400,
-    graceMs: 5000,
-    ...config,
-  });
-  executors.push(ex);
-  return ex;
-}
+const { base, server, faults, executor, close } = executeRig("psij-pbs-audit-");
 
 async function running(ex: PbsExecutor): Promise<Job> {
   const job = new Job({ executable: "/bin/sleep", arguments: ["30"] });
@@ -62,10 +32,7 @@ function pbsRecord(id: string) {
   return { state: j.state, substate: j.substate, exitStatus: j.exitStatus };
 }
 
-after(async () => {
-  for (const ex of executors) await ex.close();
-  server.stop();
-});
+after(close);
 
 describe(
   "audit: execute mode, the script's TERM trap and PBS's records",

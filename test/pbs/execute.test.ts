@@ -1,53 +1,22 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  writeFileSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import fc from "fast-check";
 import { join } from "node:path";
-import { realClock } from "../../src/core/clock.ts";
 import { Job } from "../../src/core/job.ts";
 import type { JobSpec } from "../../src/core/job-spec.ts";
 import { JobState } from "../../src/core/job-state.ts";
 import { StageOutFlags } from "../../src/core/staging.ts";
 import { PbsExecutor, type PbsExecutorConfig } from "../../src/executors/pbs.ts";
 import { findOnPath } from "../../src/launchers/index.ts";
-import { attachMom } from "../../simulator/mom.ts";
-import { createSimRunner } from "../../simulator/runner.ts";
-import { defaultNodes } from "../../simulator/server/config.ts";
-import { SimServer } from "../../simulator/server/server.ts";
+import { executeRig } from "./helpers.ts";
 
-const base = mkdtempSync(join(tmpdir(), "psij-pbs-exec-"));
-const server = new SimServer({
-  clock: realClock,
-  mode: "execute",
-  nodes: defaultNodes(2, 4, 8, 0, "node"),
-  spoolDir: join(base, "spool"),
-  killDelayMs: 2000,
-});
-attachMom(server);
-server.start();
-const runner = createSimRunner(server);
-const executors: PbsExecutor[] = [];
+const { base, server, executor: sharedDirExecutor, close } = executeRig("psij-pbs-exec-");
 let n = 0;
 
+/** An executor with a work directory of its own. */
 function executor(config: PbsExecutorConfig = {}): PbsExecutor {
-  const ex = new PbsExecutor({
-    runner,
-    workDir: join(base, `work${++n}`),
-    pollFloorMs: 100,
-    pollCeilingMs: 400,
-    graceMs: 5000,
-    ...config,
-  });
-  executors.push(ex);
-  return ex;
+  return sharedDirExecutor({ workDir: join(base, `work${++n}`), ...config });
 }
 
 function jobDir(): string {
@@ -63,10 +32,7 @@ async function run(spec: JobSpec, ex = executor()): Promise<Job> {
   return job;
 }
 
-after(async () => {
-  for (const ex of executors) await ex.close();
-  server.stop();
-});
+after(close);
 
 describe("PBS executor, execute mode (the script really runs)", { timeout: 60000 }, () => {
   it("scenario 1: /bin/date → COMPLETED, exit 0, from the exit-code file and PBS agreeing", async () => {

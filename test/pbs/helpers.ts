@@ -6,15 +6,16 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { VirtualClock } from "../../src/core/clock.ts";
+import { realClock, VirtualClock } from "../../src/core/clock.ts";
 import type { CommandOptions, CommandRunner } from "../../src/core/command-runner.ts";
 import { Job } from "../../src/core/job.ts";
 import type { JobSpec } from "../../src/core/job-spec.ts";
 import type { JobStatus } from "../../src/core/job-status.ts";
 import { PbsExecutor, type PbsExecutorConfig } from "../../src/executors/pbs.ts";
+import { attachMom } from "../../simulator/mom.ts";
 import { Faults } from "../../simulator/faults.ts";
 import { createSimRunner } from "../../simulator/runner.ts";
-import type { ServerConfig } from "../../simulator/server/config.ts";
+import { defaultNodes, type ServerConfig } from "../../simulator/server/config.ts";
 import { SimServer } from "../../simulator/server/server.ts";
 import { scanDirectives, shellSplit } from "../../simulator/commands/directives.ts";
 
@@ -81,6 +82,45 @@ export function rig(
   const newExecutor = (config: PbsExecutorConfig = {}) =>
     new PbsExecutor({ runner, clock, workDir, graceMs: 30_000, ...options.executor, ...config });
   return { clock, server, faults, runner, executor: newExecutor(), workDir, newExecutor };
+}
+
+/**
+ * Execute mode on the real clock: two 4-cpu nodes, a local MoM that really
+ * runs each script, and executors polling fast. `executor()` shares one work
+ * directory unless the config names its own; `close()` stops them all.
+ */
+export function executeRig(prefix: string) {
+  const base = mkdtempSync(join(tmpdir(), prefix));
+  rigDirs.add(base);
+  const server = new SimServer({
+    clock: realClock,
+    mode: "execute",
+    nodes: defaultNodes(2, 4, 8, 0, "node"),
+    spoolDir: join(base, "spool"),
+    killDelayMs: 2000,
+  });
+  attachMom(server);
+  server.start();
+  const faults = new Faults();
+  const runner = createSimRunner(server, faults);
+  const executors: PbsExecutor[] = [];
+  const executor = (config: PbsExecutorConfig = {}): PbsExecutor => {
+    const ex = new PbsExecutor({
+      runner,
+      workDir: join(base, "work"),
+      pollFloorMs: 100,
+      pollCeilingMs: 400,
+      graceMs: 5000,
+      ...config,
+    });
+    executors.push(ex);
+    return ex;
+  };
+  const close = async () => {
+    for (const ex of executors) await ex.close();
+    server.stop();
+  };
+  return { base, server, faults, runner, executor, close };
 }
 
 /** Advances virtual time in steps so the poller and the simulator interleave. */
