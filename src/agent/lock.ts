@@ -23,22 +23,10 @@ import {
   writeFileSync,
   writeSync,
 } from "node:fs";
-import { processAlive } from "./process-alive.ts";
+import { processAlive, processStartTime } from "./process-alive.ts";
 
 /** How long a live holder may take to answer before we give up (not steal). */
 export const STARTUP_GRACE_MS = 30_000;
-
-/** The process's start time in clock ticks since boot (Linux), else undefined. */
-function startTime(pid: number | "self"): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    // The command name (field 2) may hold spaces and parentheses: count from its closing one.
-    const rest = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return rest[19]; // field 22, starttime
-  } catch {
-    return undefined;
-  }
-}
 
 interface Holder {
   pid: number;
@@ -63,7 +51,7 @@ function readHolder(path: string): Holder | undefined | "absent" {
 function isStale(h: Holder): boolean {
   if (h.pid === 0 || !processAlive(h.pid)) return true;
   if (!h.started) return false;
-  const now = startTime(h.pid);
+  const now = processStartTime(h.pid);
   return now !== undefined && now !== h.started;
 }
 
@@ -127,7 +115,7 @@ export async function acquireLock(
   answers: () => Promise<boolean>,
   graceMs = STARTUP_GRACE_MS,
 ): Promise<() => void> {
-  const started = startTime("self");
+  const started = processStartTime("self");
   const content = `${process.pid}${started ? ` ${started}` : ""}\n`;
   const release = () => {
     const h = readHolder(path);
