@@ -6,7 +6,7 @@
  * stored. Load comes from a second process (this file with --client), so the
  * server has its own core. Prints figures; never passes or fails on them.
  *
- * Usage: bun bench/agent.ts [--requests 50000] [--concurrency 32] [--posts 3000]
+ * Usage: npx bun bench/agent.ts [--requests 50000] [--concurrency 32] [--posts 3000]
  *          [--sse-clients 100] [--sse-events 2000] [--big 100000] [--poll-floor 1000]
  * @module
  */

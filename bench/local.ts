@@ -9,11 +9,11 @@
  * in interleaved rounds (`--rounds`, default 5), so a load change on the
  * machine hits all of them alike. Prints figures; never passes or fails on them.
  *
- * Usage: bun bench/local.ts [--jobs 1000] [--concurrency 8] [--rounds 5]
+ * Usage: npx bun bench/local.ts [--jobs 1000] [--concurrency 8] [--rounds 5]
  *          [--group detached,setsid]   (process-group methods to run the executor
  *                                       with, one row each; "(default)" marks the
  *                                       one `auto` picks in this runtime)
- *        deno run -A bench/local.ts
+ *        npx deno run -A bench/local.ts
  * @module
  */
 

@@ -4,8 +4,8 @@
  * shims exist — 500 jobs through spawned commands. Prints figures; never
  * passes or fails on time.
  *
- *   npm run bench:pbs            (bun bench/pbs.ts)
- *   JOBS=2000 bun bench/pbs.ts   (a smaller run)
+ *   npm run bench:pbs            (npx bun bench/pbs.ts)
+ *   JOBS=2000 npx bun bench/pbs.ts   (a smaller run)
  */
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";

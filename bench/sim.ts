@@ -5,7 +5,7 @@
  * peak RSS, and the cost of one `qstat -f -F json` over 10,000 jobs.
  * Figures only; nothing here passes or fails on time.
  *
- * Usage: bun bench/sim.ts [jobs] [nodes]
+ * Usage: npx bun bench/sim.ts [jobs] [nodes]
  */
 import { VirtualClock } from "../src/core/clock.ts";
 import { runCommand } from "../simulator/runner.ts";

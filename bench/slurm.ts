@@ -4,8 +4,8 @@
  * one at a time for the end-to-end latency. Prints figures; never passes or
  * fails on time.
  *
- *   npm run slurm:up && bun bench/slurm.ts
- *   JOBS=50 LATENCY_RUNS=5 bun bench/slurm.ts
+ *   npm run slurm:up && npx bun bench/slurm.ts
+ *   JOBS=50 LATENCY_RUNS=5 npx bun bench/slurm.ts
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -2,8 +2,8 @@
  * psij-agent's first command: run one job on this machine and watch it.
  *
  *   npm run demo                          # runs /bin/echo hello
- *   bun examples/local-demo.ts ls -l /    # or any command you like
- *   deno run -A examples/local-demo.ts date
+ *   npx bun examples/local-demo.ts ls -l /    # or any command you like
+ *   npx deno run -A examples/local-demo.ts date
  * @module
  */
 

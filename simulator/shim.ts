@@ -1,6 +1,6 @@
 /**
- * Entry point for the PATH shims: `bun simulator/shim.ts qstat -f 1` (or
- * `deno run -A simulator/shim.ts ...`). Exits with the command's code.
+ * Entry point for the PATH shims: `npx bun simulator/shim.ts qstat -f 1` (or
+ * `npx deno run -A simulator/shim.ts ...`). Exits with the command's code.
  * @module
  */
 import { simMain } from "./cli.ts";

@@ -3,7 +3,7 @@
  *
  * The templates live as files for people to read and edit; the compiled
  * binary has no file tree, so it carries them as string constants. Run
- * `bun src/batch/gen-templates.ts` (or `deno run -A ...`) after editing a
+ * `npx bun src/batch/gen-templates.ts` (or `npx deno run -A ...`) after editing a
  * template; a test fails while the two differ.
  * @module
  */

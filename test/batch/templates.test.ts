@@ -13,7 +13,7 @@ describe("templates.generated.ts", () => {
   // Templates added by other backends after the last regeneration are read
   // from disk by render.ts until the module is regenerated; those it holds
   // must match their files exactly.
-  it("holds its templates byte for byte as in templates/ (regenerate: bun src/batch/gen-templates.ts)", () => {
+  it("holds its templates byte for byte as in templates/ (regenerate: npx bun src/batch/gen-templates.ts)", () => {
     const files = readTemplateFiles();
     assert.ok("pbs" in TEMPLATES);
     for (const name of Object.keys(TEMPLATES)) {
