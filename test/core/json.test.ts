@@ -9,6 +9,8 @@ import {
   pythonFloat,
   ResourceSpecV1,
 } from "../../src/core/index.ts";
+import { snakeCase } from "../../src/core/json/forms.ts";
+import { ATTRIBUTE_FIELDS, RESOURCE_FIELDS, SPEC_FIELDS } from "../../src/core/json/read.ts";
 import { full, fullOurs, fullPsij, rejects, viaText } from "./json-fixtures.ts";
 
 describe("JobSpec JSON: round trips", () => {
@@ -127,6 +129,76 @@ describe("JobSpec JSON: psij-python documents", () => {
     const spec = jobSpecFromPsijJson({ attributes: { project_name: "p" } });
     assert.deepEqual(spec.attributes, { account: "p" });
     assert.deepEqual(jobSpecToPsijJson(spec).attributes, { account: "p" });
+  });
+});
+
+describe("JobSpec JSON: explicit nulls", () => {
+  /** Every optional field of a form set to null, nested objects included. */
+  function allNull(key: (f: string) => string, resources: Record<string, unknown>) {
+    const doc: Record<string, unknown> = { executable: "/bin/true" };
+    for (const f of SPEC_FIELDS) if (f !== "executable") doc[key(f)] = null;
+    const attributes = Object.fromEntries(ATTRIBUTE_FIELDS.map((f) => [key(f), null]));
+    for (const f of RESOURCE_FIELDS) resources[key(f)] = null;
+    const stage = { source: "a", target: "b", mode: null };
+    return {
+      top: doc,
+      nested: {
+        executable: "/bin/true",
+        attributes,
+        resources,
+        stageIn: [stage],
+        stageOut: [{ ...stage, flags: null }],
+      },
+    };
+  }
+
+  it("psij-python's form reads null in every optional field as the field left out", () => {
+    const { top, nested } = allNull(snakeCase, { __version: 1 });
+    assert.deepEqual(jobSpecFromPsijJson(top), { executable: "/bin/true" });
+    const { stageIn, stageOut, ...rest } = nested;
+    const doc = { ...rest, stage_in: stageIn, stage_out: stageOut };
+    (doc.attributes as Record<string, unknown>).project_name = null;
+    assert.deepEqual(jobSpecFromPsijJson(doc), {
+      executable: "/bin/true",
+      attributes: {},
+      resources: new ResourceSpecV1({}),
+      stageIn: [{ source: "a", target: "b" }],
+      stageOut: [{ source: "a", target: "b" }],
+    });
+    assert.deepEqual(
+      parseJobSpecDocument({ executable: "/bin/true", attributes: { queue_name: null } }),
+      { executable: "/bin/true", attributes: {} },
+    );
+  });
+
+  it("our form reads null in every optional field as the field left out", () => {
+    const { top, nested } = allNull((f) => f, {});
+    assert.deepEqual(jobSpecFromJson({ version: 1, ...top }), { executable: "/bin/true" });
+    assert.deepEqual(jobSpecFromJson({ version: 1, ...nested }), {
+      executable: "/bin/true",
+      attributes: {},
+      resources: new ResourceSpecV1({}),
+      stageIn: [{ source: "a", target: "b" }],
+      stageOut: [{ source: "a", target: "b" }],
+    });
+  });
+
+  it("null stays refused where it would be a value, or where a field is required", () => {
+    const read = parseJobSpecDocument;
+    rejects(
+      read,
+      { version: 1, arguments: [null] },
+      "$.arguments[0]",
+      /must be a string, got null/,
+    );
+    rejects(read, { version: null }, "$.version", /unsupported version null/);
+    rejects(read, { resources: { __version: null } }, "$.resources.__version", /unsupported/);
+    rejects(
+      read,
+      { version: 1, stageIn: [{ source: null, target: "b" }] },
+      "$.stageIn[0].source",
+      /required/,
+    );
   });
 });
 

@@ -1,6 +1,7 @@
 /**
  * Reading a JobSpec from either JSON form, strictly: unknown keys, wrong
- * types and inconsistent resources are errors naming the JSON path.
+ * types and inconsistent resources are errors naming the JSON path. A null
+ * in an optional field is that field left out (docs/jobspec-json.md).
  * @module
  */
 
@@ -80,6 +81,16 @@ const STRING_FIELDS = new Set([
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * Whether an optional field is given: an explicit `null` is the field left
+ * out (its default), as psij-python's reader takes it and as Python's
+ * `json.dumps` writes an unset value. A null is never a value itself: not in
+ * an array, an environment value or a custom attribute.
+ */
+function given(obj: JsonObject, key: string): boolean {
+  return Object.hasOwn(obj, key) && obj[key] !== null;
+}
+
 /** Reads the spec fields of `obj` (the caller has removed any top-level version). */
 export function readSpec(
   obj: JsonObject,
@@ -91,7 +102,7 @@ export function readSpec(
   const spec: JobSpec = {};
   for (const field of SPEC_FIELDS) {
     const key = form.key(field);
-    if (!Object.hasOwn(obj, key)) continue;
+    if (!given(obj, key)) continue;
     const v = obj[key];
     const p = childPath(path, key);
     if (STRING_FIELDS.has(field)) (spec as Record<string, unknown>)[field] = asString(v, p);
@@ -151,7 +162,7 @@ function readResources(v: unknown, form: Form, path: string): ResourceSpecV1 {
   const fields: ResourceSpecFields = {};
   const at = (f: string) => childPath(path, form.key(f));
   for (const f of RESOURCE_FIELDS) {
-    if (!Object.hasOwn(obj, form.key(f))) continue;
+    if (!given(obj, form.key(f))) continue;
     const value = obj[form.key(f)];
     if (f === "exclusiveNodeUse") fields.exclusiveNodeUse = asBoolean(value, at(f));
     else fields[f] = asInteger(value, at(f), f === "gpuCoresPerProcess" ? 0 : 1);
@@ -181,7 +192,7 @@ function readAttributes(v: unknown, form: Form, path: string): JobAttributes {
   const attrs: JobAttributes = {};
   for (const f of ATTRIBUTE_FIELDS) {
     const key = form.key(f);
-    if (!Object.hasOwn(obj, key)) continue;
+    if (!given(obj, key)) continue;
     const p = childPath(path, key);
     const value = obj[key];
     if (f === "duration") attrs.duration = form.readDuration(value, p);
@@ -189,7 +200,7 @@ function readAttributes(v: unknown, form: Form, path: string): JobAttributes {
     else attrs[f] = asString(value, p);
   }
   for (const [alias, field] of Object.entries(form.attributeAliases)) {
-    if (!Object.hasOwn(obj, alias)) continue;
+    if (!given(obj, alias)) continue;
     const p = childPath(path, alias);
     const value = asString(obj[alias], p);
     const current = (attrs as Record<string, unknown>)[field];
@@ -226,14 +237,14 @@ function readStage(v: unknown, form: Form, path: string, out: boolean): StageIn 
   const keys = ["source", "target", "mode", ...(out ? ["flags"] : [])].map(form.key);
   checkKeys(obj, keys, path);
   for (const k of ["source", "target"]) {
-    if (!Object.hasOwn(obj, k)) fail(childPath(path, k), "is required");
+    if (!given(obj, k)) fail(childPath(path, k), "is required");
   }
   const stage: StageOut = {
     source: asString(obj.source, childPath(path, "source")),
     target: asString(obj.target, childPath(path, "target")),
   };
-  if (Object.hasOwn(obj, "mode")) stage.mode = asMode(obj.mode, childPath(path, "mode"));
-  if (out && Object.hasOwn(obj, "flags")) {
+  if (given(obj, "mode")) stage.mode = asMode(obj.mode, childPath(path, "mode"));
+  if (out && given(obj, "flags")) {
     stage.flags = asFlags(obj.flags, childPath(path, "flags"));
   }
   return stage;
