@@ -7,7 +7,16 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
@@ -46,18 +55,50 @@ export function ensureHome(paths: AgentPaths): void {
   if (mode !== 0o700) chmodSync(paths.home, 0o700);
 }
 
-/** Reads the token file, or creates one (32 random bytes, base64url, mode 0600). */
-export function ensureToken(path: string): string {
-  if (existsSync(path)) {
-    const existing = readFileSync(path, "utf8").trim();
-    if (existing.length >= 16) {
-      chmodSync(path, 0o600);
-      return existing;
+/**
+ * Reads the token file, or creates one (32 random bytes, base64url, mode
+ * 0600). A token file that others could read or write (any group or other
+ * bit) is not trusted: someone may hold that token, or have written it, so
+ * a new one replaces it and `warn` says why. A token file that is not a
+ * regular file of this user is refused.
+ */
+export function ensureToken(path: string, warn: (line: string) => void = () => {}): string {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  if (st) {
+    const uid = process.getuid?.();
+    if (!st.isFile() || (uid !== undefined && st.uid !== uid)) {
+      throw new Error(
+        `refusing the token file ${path}: it is ${
+          st.isFile() ? `owned by uid ${st.uid}, not by this user` : "not a regular file"
+        }; remove it and start again to have a new token made`,
+      );
     }
+    const mode = st.mode & 0o777;
+    const existing = readFileSync(path, "utf8").trim();
+    if ((mode & 0o077) !== 0) {
+      warn(
+        `the token file ${path} had mode 0${mode.toString(8)} (open to other users): ` +
+          "its token may be known to them, so it is replaced by a new one (mode 0600); " +
+          "clients that read the file get the new token, a copy of the old one is refused",
+      );
+    } else if (existing.length >= 16) return existing;
   }
   const token = randomBytes(32).toString("base64url");
-  writeFileSync(path, token + "\n", { mode: 0o600 });
-  chmodSync(path, 0o600);
+  // A new file (0600 from its creation) renamed over the old one: never a moment with loose rights.
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  writeFileSync(temp, token + "\n", { mode: 0o600, flag: "wx" });
+  try {
+    chmodSync(temp, 0o600); // against a umask that took bits away from the owner
+    renameSync(temp, path);
+  } catch (err) {
+    rmSync(temp, { force: true });
+    throw err;
+  }
   return token;
 }
 
@@ -84,22 +125,6 @@ export function parseListen(text: string): TcpAddress {
     );
   }
   return { hostname: m[1] ?? (m[2] || "127.0.0.1"), port };
-}
-
-export function isLoopback(hostname: string): boolean {
-  return hostname === "localhost" || hostname === "::1" || /^127\.\d+\.\d+\.\d+$/.test(hostname);
-}
-
-/**
- * The access rule for TCP: a token always, unless the caller explicitly
- * waives it for a loopback address. Returns an error message, or undefined.
- */
-export function tcpAccessProblem(address: TcpAddress, noAuth: boolean): string | undefined {
-  if (noAuth && !isLoopback(address.hostname)) {
-    return `refusing to listen on ${address.hostname}:${address.port} without a token: ` +
-      "--no-auth is allowed on loopback addresses only";
-  }
-  return undefined;
 }
 
 export function absolute(path: string, base = process.cwd()): string {

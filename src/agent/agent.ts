@@ -8,13 +8,7 @@
 
 import { chmodSync, closeSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import {
-  type AgentPaths,
-  ensureHome,
-  ensureToken,
-  tcpAccessProblem,
-  type TcpAddress,
-} from "./access.ts";
+import { type AgentPaths, ensureHome, ensureToken, type TcpAddress } from "./access.ts";
 import { chooseExecutor, type ChosenExecutor, type ExecutorChoice } from "./executors.ts";
 import { acquireLock } from "./lock.ts";
 import { createApp } from "./http/app.ts";
@@ -27,9 +21,8 @@ import { VERSION } from "./version.ts";
 export interface AgentOptions {
   paths: AgentPaths;
   executor: ExecutorChoice | ChosenExecutor;
+  /** A TCP listener, always behind the bearer token. */
   listen?: TcpAddress;
-  /** Loopback TCP without a token (refused for other addresses). */
-  noAuth?: boolean;
   log?: (line: string) => void;
   /** See JobServiceOptions.intentSettleMs. */
   intentSettleMs?: number;
@@ -42,7 +35,7 @@ export interface RunningAgent {
   store: JobStore;
   executor: ChosenExecutor;
   listeners: Listener[];
-  /** The TCP token, when TCP is served with one. */
+  /** The TCP token, when TCP is served. */
   token?: string;
   /** Restart recovery, which runs while the agent already serves. */
   recovery: Promise<RecoveryReport>;
@@ -64,10 +57,6 @@ export function socketAnswers(path: string): Promise<boolean> {
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { paths } = options;
   const log = options.log ?? (() => {});
-  if (options.listen) {
-    const problem = tcpAccessProblem(options.listen, options.noAuth ?? false);
-    if (problem) throw new Error(problem);
-  }
   ensureHome(paths);
   if (await socketAnswers(paths.socket)) {
     throw new Error(`an agent is already running at ${paths.socket}`);
@@ -111,7 +100,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     );
     chmodSync(paths.socket, 0o600);
     if (options.listen) {
-      token = options.noAuth ? undefined : ensureToken(paths.token);
+      token = ensureToken(paths.token, log);
       const app = createApp(service, { token, shutdown: shutdown.signal });
       listeners.push(await serve(app.fetch, options.listen));
     }
@@ -137,7 +126,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   log(`psij-agent ${VERSION} (pid ${process.pid})`);
   for (const line of chosen.banner.split("\n")) log(line);
   for (const l of listeners) {
-    log(`listening on ${l.url}${l.port && token ? " (bearer token in " + paths.token + ")" : ""}`);
+    log(`listening on ${l.url}${l.port ? " (bearer token in " + paths.token + ")" : ""}`);
   }
   let stopped = false;
   const recovery = service.recover();

@@ -7,17 +7,12 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  agentPaths,
-  ensureHome,
-  ensureToken,
-  parseListen,
-  tcpAccessProblem,
-} from "../../src/agent/access.ts";
+import { agentPaths, ensureHome, ensureToken, parseListen } from "../../src/agent/access.ts";
 import { type RunningAgent, startAgent } from "../../src/agent/agent.ts";
 import { AgentClient } from "../../src/agent/cli/client.ts";
 import { runCli } from "./fixtures/cli.ts";
@@ -29,18 +24,15 @@ function tempHome() {
 }
 
 describe("access rules", () => {
-  it("parses --listen forms and refuses non-loopback addresses without a token", () => {
+  it("parses --listen forms", () => {
     assert.deepEqual(parseListen("127.0.0.1:8765"), { hostname: "127.0.0.1", port: 8765 });
     assert.deepEqual(parseListen("[::1]:80"), { hostname: "::1", port: 80 });
     assert.deepEqual(parseListen(":9000"), { hostname: "127.0.0.1", port: 9000 });
     assert.throws(() => parseListen("localhost"), /not host:port/);
     assert.throws(() => parseListen("h:99999"), /not host:port/);
-    assert.equal(tcpAccessProblem({ hostname: "127.0.0.1", port: 1 }, true), undefined);
-    assert.match(tcpAccessProblem({ hostname: "0.0.0.0", port: 1 }, true)!, /loopback/);
-    assert.equal(tcpAccessProblem({ hostname: "0.0.0.0", port: 1 }, false), undefined);
   });
 
-  it("creates the token file 0600 and keeps an existing token", () => {
+  it("creates the token file 0600 and keeps an existing private token", () => {
     const home = tempHome();
     try {
       const path = join(home, "token");
@@ -48,16 +40,73 @@ describe("access rules", () => {
       assert.ok(t.length >= 40);
       assert.equal(statSync(path).mode & 0o777, 0o600);
       assert.equal(ensureToken(path), t);
-      chmodSync(path, 0o644);
-      assert.equal(ensureToken(path), t);
-      assert.equal(
-        statSync(path).mode & 0o777,
-        0o600,
-        "loose rights on a token file are tightened",
-      );
       writeFileSync(path, "x"); // too short to be a token: replaced
       assert.notEqual(ensureToken(path), "x");
     } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("a token file others could read or write is replaced by a new token, saying why", () => {
+    const home = tempHome();
+    try {
+      const path = join(home, "token");
+      for (const loose of [0o644, 0o640, 0o604, 0o622]) {
+        const old = ensureToken(path);
+        chmodSync(path, loose);
+        const warnings: string[] = [];
+        const fresh = ensureToken(path, (line) => warnings.push(line));
+        assert.notEqual(fresh, old, `a token that was mode 0${loose.toString(8)} is not reused`);
+        assert.equal(readFileSync(path, "utf8").trim(), fresh);
+        assert.equal(statSync(path).mode & 0o777, 0o600);
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], new RegExp(`mode 0${loose.toString(8)}.*other users.*replaced`));
+        // Now private again: kept, silently.
+        const quiet: string[] = [];
+        assert.equal(ensureToken(path, (line) => quiet.push(line)), fresh);
+        assert.deepEqual(quiet, []);
+      }
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("a token path that is a symlink is refused", () => {
+    const home = tempHome();
+    try {
+      const real = join(home, "elsewhere");
+      writeFileSync(real, "a-token-someone-else-chose-1234567890\n", { mode: 0o600 });
+      symlinkSync(real, join(home, "token"));
+      assert.throws(() => ensureToken(join(home, "token")), /not a regular file/);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("an agent started over a loose token file serves a new token and logs why", SLOW, async () => {
+    const home = tempHome();
+    const paths = agentPaths(home);
+    ensureHome(paths);
+    const old = ensureToken(paths.token);
+    chmodSync(paths.token, 0o644);
+    const lines: string[] = [];
+    const agent = await startAgent({
+      paths,
+      executor: "local",
+      listen: { hostname: "127.0.0.1", port: 0 },
+      log: (line) => lines.push(line),
+    });
+    try {
+      assert.notEqual(agent.token, old);
+      const base = agent.listeners.find((l) => l.port !== undefined)!.url;
+      const withOld = await fetch(base + "/v1/health", {
+        headers: { authorization: `Bearer ${old}` },
+      });
+      assert.equal(withOld.status, 401);
+      await withOld.body?.cancel();
+      assert.ok(lines.some((l) => /mode 0644.*replaced/.test(l)), lines.join("\n"));
+    } finally {
+      await agent.stop();
       rmSync(home, { recursive: true, force: true });
     }
   });
@@ -112,25 +161,17 @@ describe("access rules", () => {
     },
   );
 
-  it(
-    "refuses a second agent on the same home, and a non-loopback listener with --no-auth",
-    SLOW,
-    async () => {
-      const home = tempHome();
-      const paths = agentPaths(home);
-      const agent = await startAgent({ paths, executor: "local" });
-      try {
-        await assert.rejects(startAgent({ paths, executor: "local" }), /already running/);
-      } finally {
-        await agent.stop();
-      }
-      await assert.rejects(
-        startAgent({ paths, executor: "local", listen: parseListen("0.0.0.0:0"), noAuth: true }),
-        /loopback addresses only/,
-      );
+  it("refuses a second agent on the same home", SLOW, async () => {
+    const home = tempHome();
+    const paths = agentPaths(home);
+    const agent = await startAgent({ paths, executor: "local" });
+    try {
+      await assert.rejects(startAgent({ paths, executor: "local" }), /already running/);
+    } finally {
+      await agent.stop();
       rmSync(home, { recursive: true, force: true });
-    },
-  );
+    }
+  });
 });
 
 describe("one agent per home", () => {

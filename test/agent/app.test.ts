@@ -18,6 +18,9 @@ function setup(options: { token?: string; maxBodyBytes?: number } = {}) {
   return { ...agent, app, post };
 }
 
+/** A POST without a body (a cancel); it still says its type, as the agent requires. */
+const bare = { method: "POST", headers: { "content-type": "application/json" } };
+
 async function json(res: Response | Promise<Response>): Promise<any> {
   return await (await res).json();
 }
@@ -92,7 +95,7 @@ describe("HTTP API", () => {
     const job = await json(post("/v1/jobs", SPEC));
     const byNative = await json(app.request(`/v1/jobs/${job.nativeId}`));
     assert.equal(byNative.id, job.id);
-    const canceled = await app.request(`/v1/jobs/${job.nativeId}/cancel`, { method: "POST" });
+    const canceled = await app.request(`/v1/jobs/${job.nativeId}/cancel`, bare);
     assert.equal((await json(canceled)).state, "CANCELED");
     assert.equal((await json(app.request(`/v1/jobs/${job.id}`))).state, "CANCELED");
   });
@@ -123,12 +126,12 @@ describe("HTTP API", () => {
   it("POST /v1/jobs/{id}/cancel cancels; unknown ids are 404", async () => {
     const { app, post } = setup();
     const job = await json(post("/v1/jobs", SPEC));
-    const res = await app.request(`/v1/jobs/${job.id}/cancel`, { method: "POST" });
+    const res = await app.request(`/v1/jobs/${job.id}/cancel`, bare);
     assert.equal(res.status, 200);
     const after = await json(res);
     assert.equal(after.state, "CANCELED");
     assert.equal(after.history.at(-1).evidence, "user-cancel");
-    assert.equal((await app.request("/v1/jobs/nope/cancel", { method: "POST" })).status, 404);
+    assert.equal((await app.request("/v1/jobs/nope/cancel", bare)).status, 404);
   });
 
   it("POST /v1/attach tracks an existing native id; bad bodies name the field", async () => {

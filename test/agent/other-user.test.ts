@@ -6,10 +6,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { agentPaths } from "../../src/agent/access.ts";
 import { startAgent } from "../../src/agent/agent.ts";
+import { cliArgv } from "./fixtures/cli.ts";
 
 const TOOLS = ["/usr/bin/setpriv", "/usr/bin/curl"];
 const why = process.getuid?.() !== 0
@@ -27,6 +29,18 @@ function run(argv: string[]): Promise<{ code: number; out: string }> {
     child.stderr.on("data", (d) => (out += d));
     child.on("error", reject);
     child.on("close", (code) => resolve({ code: code ?? -1, out }));
+  });
+}
+
+/** A loopback port nobody listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
   });
 }
 
@@ -97,4 +111,70 @@ describe("another user", { skip: why }, () => {
       rmSync(parent, { recursive: true, force: true });
     }
   });
+  it(
+    "cannot run a command through `serve --listen 127.0.0.1:P --no-auth` (the option is refused)",
+    { timeout: 90_000 },
+    async () => {
+      const parent = mkdtempSync(join(tmpdir(), "psij-other-"));
+      chmodSync(parent, 0o755);
+      const home = join(parent, "home");
+      const proof = join(parent, "proof");
+      const port = await freePort();
+      const [exe, ...args] = cliArgv([
+        "serve",
+        "--home",
+        home,
+        "--executor",
+        "local",
+        "--listen",
+        `127.0.0.1:${port}`,
+        "--no-auth",
+      ]);
+      const serve = spawn(exe, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      serve.stdout.on("data", (d) => (out += d));
+      serve.stderr.on("data", (d) => (out += d));
+      const exited = new Promise<number>((resolve) =>
+        serve.once("exit", (code) => resolve(code ?? -1))
+      );
+      try {
+        // Either serve refuses (the fix), or it listens: then try the attack.
+        const deadline = Date.now() + 30_000;
+        while (serve.exitCode === null && !out.includes("listening on http")) {
+          if (Date.now() > deadline) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const attack = await asNobody([
+          "/usr/bin/curl",
+          "-s",
+          "--max-time",
+          "10",
+          "-o",
+          "/dev/null",
+          "-w",
+          "%{http_code}",
+          "-H",
+          "Origin: http://evil.example",
+          "-H",
+          "Content-Type: text/plain",
+          `http://127.0.0.1:${port}/v1/jobs`,
+          "-d",
+          JSON.stringify({
+            version: 1,
+            executable: "/bin/sh",
+            arguments: ["-c", `id > ${proof}`],
+          }),
+        ]);
+        assert.notEqual(attack.out, "201", "another user submitted a job");
+        assert.equal(await exited, 64, out);
+        assert.match(out, /--no-auth was removed/);
+        // A job the attack might have started would have written its proof by now.
+        assert.equal(existsSync(proof), false, "a job ran for the other user");
+      } finally {
+        if (serve.exitCode === null) serve.kill("SIGTERM");
+        await exited;
+        rmSync(parent, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -40,7 +40,10 @@ describe("agent: a refused cancel", () => {
       assert.equal(store.getJob(job.id)!.state, "ACTIVE");
 
       faults.inject({ kind: "connect", commands: ["qdel"], count: 1 });
-      const refused = await app.request(`/v1/jobs/${job.id}/cancel`, { method: "POST" });
+      const refused = await app.request(`/v1/jobs/${job.id}/cancel`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
       assert.equal(refused.status, 502);
       const body = (await refused.json()) as { type: string; detail: string };
       assert.equal(body.type.split("/").at(-1), "cancel-refused");
@@ -48,7 +51,10 @@ describe("agent: a refused cancel", () => {
       assert.equal(store.cancelRequestedAt(job.id), undefined, "the refused request is taken back");
       assert.equal(store.getJob(job.id)!.state, "ACTIVE");
 
-      const ok = await app.request(`/v1/jobs/${job.id}/cancel`, { method: "POST" });
+      const ok = await app.request(`/v1/jobs/${job.id}/cancel`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+      });
       assert.equal(ok.status, 200);
       assert.notEqual(store.cancelRequestedAt(job.id), undefined);
       assert.equal(((await ok.json()) as { state: string }).state, "CANCELED");

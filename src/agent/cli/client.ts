@@ -70,7 +70,10 @@ export class AgentClient {
     headers: Record<string, string> = {},
   ): Promise<ClientResponse> {
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const h = payload === undefined ? headers : { "content-type": "application/json", ...headers };
+    // The agent refuses a request that changes something without this type, body or not.
+    const h = payload === undefined && method === "GET"
+      ? headers
+      : { "content-type": "application/json", ...headers };
     return new Promise((resolve, reject) => {
       const req = http.request(this.#options(method, path, h), (res) => {
         const chunks: Buffer[] = [];

@@ -12,12 +12,13 @@ import { type Command, expectPositionals, UsageError } from "./command.ts";
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the agent (foreground) on the unix socket, and on TCP with --listen",
-  usage:
-    "psij-agent serve [--executor auto|pbs|local|sim|slurm] [--listen <host:port>] [--no-auth]",
+  usage: "psij-agent serve [--executor auto|pbs|local|sim|slurm] [--listen <host:port>]",
   details:
     `The socket is <home>/agent.sock (mode 0600, in a 0700 directory); the store <home>/agent.db.
 --listen adds a TCP listener that requires "Authorization: Bearer <token>" on every route; the token
-is created in <home>/token (mode 0600). --no-auth is refused unless the address is loopback.
+is created in <home>/token (mode 0600). There is no way to drop the token: every user of this
+machine, and every web page its browsers open, can reach a loopback port. The unix socket needs no
+token (only you can open it).
 --executor auto (the default, or $PSIJ_AGENT_EXECUTOR) uses PBS when qstat/qsub on PATH answer as
 PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine).
 On start the agent re-attaches every job that was not final when it last stopped.
@@ -26,7 +27,7 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
   options: {
     executor: { type: "string", value: "name", help: "auto (default), pbs, local, sim or slurm" },
     listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
-    "no-auth": { type: "boolean", help: "no token on a loopback TCP listener" },
+    "no-auth": { type: "boolean", help: "removed: TCP always requires the token" },
     "pbs-history": {
       type: "string",
       value: "duration",
@@ -44,6 +45,13 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
     if (!isExecutorChoice(choice)) {
       throw new UsageError(
         `--executor must be one of ${EXECUTOR_CHOICES.join(", ")}, got "${choice}"`,
+      );
+    }
+    if (ctx.values["no-auth"] !== undefined) {
+      throw new UsageError(
+        "--no-auth was removed: a TCP port, loopback included, is open to every user of this " +
+          "machine and to web pages in their browsers, so TCP always requires the bearer token " +
+          "(in <home>/token). Use the unix socket for token-free access.",
       );
     }
     let listen;
@@ -76,7 +84,6 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
       paths: ctx.paths,
       executor: choice,
       listen,
-      noAuth: ctx.values["no-auth"] === true,
       log,
     });
     await new Promise<void>((resolve) => {

@@ -11,6 +11,7 @@ import type { JobService } from "../service.ts";
 import { summaryOf } from "../view.ts";
 import { VERSION } from "../version.ts";
 import { bearerAuth } from "./auth.ts";
+import { browserGuard } from "./browser-guard.ts";
 import { openApiDocument } from "./openapi.ts";
 import { idempotencyKey, intParam, jsonBody, queryOf, statesParam } from "./params.ts";
 import { problem, problemOf, problemResponse } from "./problem.ts";
@@ -23,6 +24,11 @@ export interface AppOptions {
   maxBodyBytes?: number;
   /** Aborted when the agent stops: open event streams end. */
   shutdown?: AbortSignal;
+  /**
+   * Origins whose browser requests are accepted (none by default: the agent
+   * serves no pages). Any other `Origin` is refused; see browser-guard.ts.
+   */
+  trustedOrigins?: readonly string[];
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
@@ -37,6 +43,7 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
       problem(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`),
     )
   );
+  app.use("*", browserGuard(options.trustedOrigins));
   if (options.token !== undefined) app.use("*", bearerAuth(options.token));
   app.use(
     "*",

@@ -66,8 +66,8 @@ export function idempotencyKey(c: Context): string | undefined {
 }
 
 /**
- * The JSON body; anything else is a 400 naming the body. The content type is
- * not insisted on (curl -d sends form encoding), the content is.
+ * The JSON body; anything else is a 400 naming the body. (That the request
+ * said `Content-Type: application/json` is browser-guard.ts's check.)
  */
 export async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
