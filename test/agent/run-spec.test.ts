@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { runSpec } from "../../src/agent/cli/submit-cmds.ts";
-import { UsageError } from "../../src/agent/cli/command.ts";
+import { runCommand, runSpec } from "../../src/agent/cli/submit-cmds.ts";
+import { parseCommandLine, UsageError } from "../../src/agent/cli/command.ts";
 import { parseJobSpecDocument } from "../../src/core/json/index.ts";
 
 describe("run's options as a JobSpec", () => {
@@ -44,5 +44,37 @@ describe("run's options as a JobSpec", () => {
     assert.throws(() => runSpec({ ppn: "two" }, ["x"]), /--ppn/);
     assert.throws(() => runSpec({ env: ["NOVALUE"] }, ["x"]), /--env wants NAME=VALUE/);
     assert.throws(() => runSpec({ walltime: "soon" }, ["x"]), /--walltime/);
+  });
+});
+
+describe("run's command line: options before the executable, the program's after it", () => {
+  const parse = (argv: string[]) => parseCommandLine(runCommand, argv);
+
+  it("options after the executable belong to the program (run /bin/echo --nodes 2 hi)", () => {
+    const { values, positionals } = parse(["/bin/echo", "--nodes", "2", "hi"]);
+    assert.equal(values.nodes, undefined, "no 2-node job");
+    assert.deepEqual(positionals, ["/bin/echo", "--nodes", "2", "hi"]);
+    const spec = runSpec(values, positionals, "/w");
+    assert.equal(spec.resources, undefined);
+    assert.deepEqual(spec.arguments, ["--nodes", "2", "hi"]);
+  });
+
+  it("run's own options come before it, with or without --; a later -- is the program's", () => {
+    const a = parse(["--nodes", "2", "-q", "--name=x", "hostname", "-f", "--", "--json"]);
+    assert.equal(a.values.nodes, "2");
+    assert.equal(a.values.parsable, true);
+    assert.equal(a.values.name, "x");
+    assert.equal(a.values.json, undefined, "--json after the executable is the program's");
+    assert.deepEqual(a.positionals, ["hostname", "-f", "--", "--json"]);
+    const b = parse(["--wait", "--", "echo", "--wait"]);
+    assert.equal(b.values.wait, true);
+    assert.deepEqual(b.positionals, ["echo", "--wait"]);
+    const c = parse(["--env", "A=1", "--env", "B=2", "env"]);
+    assert.deepEqual(c.values.env, ["A=1", "B=2"]);
+    assert.deepEqual(c.positionals, ["env"]);
+  });
+
+  it("an unknown option before the executable is still refused, naming it", () => {
+    assert.throws(() => parse(["--nodez", "2", "hostname"]), /nodez/);
   });
 });

@@ -51,6 +51,12 @@ export interface Command {
   /** Extra help text after the options. */
   details?: string;
   options: Record<string, OptionDecl>;
+  /**
+   * The first word that is not an option starts a program's command line:
+   * it and every word after it (`--` and option-like words included) are
+   * positionals, as `env`, `nohup` or `sbatch script args` read them.
+   */
+  programAfterOptions?: boolean;
   run(ctx: Context): Promise<number>;
 }
 
@@ -84,6 +90,37 @@ export const GLOBAL_OPTIONS: Record<string, OptionDecl> = {
   help: { type: "boolean", short: "h", help: "show this help" },
 };
 
+/**
+ * Splits a command line where a program's own begins: before the first word
+ * that is neither an option of `decls` nor an option's value, or after a
+ * `--` met first. Unknown options stay on the options side (to be refused).
+ */
+export function splitAtProgram(
+  decls: Record<string, OptionDecl>,
+  argv: string[],
+): { options: string[]; program: string[] } {
+  const byShort = new Map(
+    Object.values(decls).filter((o) => o.short).map((o) => [o.short!, o]),
+  );
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i];
+    if (word === "--") return { options: argv.slice(0, i), program: argv.slice(i + 1) };
+    if (word.startsWith("--")) {
+      if (decls[word.slice(2)]?.type === "string") i++; // `--name value`; `--name=value` is one word
+    } else if (word.startsWith("-") && word.length > 1) {
+      // A group of short flags; one that takes a value takes the rest of the word or the next.
+      for (let c = 1; c < word.length; c++) {
+        if (byShort.get(word[c])?.type !== "string") continue;
+        if (c === word.length - 1) i++;
+        break;
+      }
+    } else {
+      return { options: argv.slice(0, i), program: argv.slice(i) };
+    }
+  }
+  return { options: argv, program: [] };
+}
+
 export function parseCommandLine(cmd: Command, argv: string[]) {
   const all = { ...GLOBAL_OPTIONS, ...cmd.options };
   const options: ParseArgsConfig["options"] = {};
@@ -91,11 +128,25 @@ export function parseCommandLine(cmd: Command, argv: string[]) {
     options[name] = { type: o.type, multiple: o.multiple ?? false };
     if (o.short) options[name].short = o.short;
   }
+  const split = cmd.programAfterOptions ? splitAtProgram(all, argv) : undefined;
   try {
-    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args: split ? split.options : argv,
+      options,
+      allowPositionals: !split,
+      strict: true,
+    });
+    return split ? { values: parsed.values, positionals: split.program } : parsed;
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
+}
+
+/** The words of a command line that are this command's options (not a program's). */
+export function optionWords(cmd: Command, argv: string[]): string[] {
+  return cmd.programAfterOptions
+    ? splitAtProgram({ ...GLOBAL_OPTIONS, ...cmd.options }, argv).options
+    : argv;
 }
 
 export function makeContext(

@@ -13,6 +13,7 @@ import {
   helpText,
   type Io,
   makeContext,
+  optionWords,
   parseCommandLine,
   UsageError,
 } from "./command.ts";
@@ -98,7 +99,7 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     }
     return await cmd.run(makeContext(io, values, positionals));
   } catch (err) {
-    const json = rest.includes("--json");
+    const json = optionWords(cmd, rest).includes("--json");
     const report = (code: number, message: string, extra: Record<string, unknown> = {}) => {
       if (json) io.err(JSON.stringify({ error: message, exitCode: code, ...extra }));
       else io.err(`psij-agent ${name}: ${message}`);

@@ -23,27 +23,44 @@ const SUBMIT_COMMON: Record<string, OptionDecl> = {
     help: "a repeat with the same key returns the first job instead of submitting again",
   },
   wait: { type: "boolean", help: "wait for the job to end; exit code as for `wait`" },
+  parsable: {
+    type: "boolean",
+    short: "q",
+    help: "print the job id alone (ID=$(psij-agent ...)); with --wait, nothing more",
+  },
   "no-start": { type: "boolean", help: "do not start an agent in the background if none runs" },
 };
 
 async function post(ctx: Context, doc: unknown): Promise<number> {
+  if (ctx.values.parsable && ctx.json) {
+    throw new UsageError("--parsable and --json exclude each other");
+  }
   await ensureAgent(ctx);
   const headers: Record<string, string> = {};
   if (ctx.values["idempotency-key"]) headers["idempotency-key"] = ctx.values["idempotency-key"];
   const q = ctx.values.executor ? `?executor=${encodeURIComponent(ctx.values.executor)}` : "";
   const job = expectOk(await ctx.client().request("POST", `/v1/jobs${q}`, doc, headers));
+  if (ctx.values.parsable) {
+    // The id alone, at once: a script has it even while --wait blocks (as sbatch --parsable --wait).
+    ctx.io.out(job.id);
+    return ctx.values.wait ? waitForJob({ ...ctx, print: () => {} }, job.id) : 0;
+  }
   if (ctx.values.wait) return waitForJob(ctx, job.id);
   ctx.print(job, () => `${job.id}  ${job.state}${job.nativeId ? `  ${job.nativeId}` : ""}`);
   return 0;
 }
+
+const PRINTS = `Prints "<id>  <state>  <native id>" (-q/--parsable: the id alone, for
+ID=$(psij-agent ...); --json: the whole job; --wait: the job once final, as \`wait\`).`;
 
 export const submitCommand: Command = {
   name: "submit",
   summary: "submit a job described by a JobSpec document",
   usage: "psij-agent submit <spec.json | -> [options]",
   details: `The document is our JSON form ({"version": 1, "executable": ...}) or psij-python's
-(snake_case). "-" reads it from standard input. Prints the job id (and, with --json,
-the whole job). Without a running agent, one is started in the background.`,
+(snake_case). "-" reads it from standard input. Without a running agent, one is started
+in the background.
+${PRINTS}`,
   options: SUBMIT_COMMON,
   async run(ctx) {
     if (ctx.positionals.length !== 1) throw new UsageError("expected one <spec.json> or -");
@@ -80,7 +97,7 @@ export function runSpec(
   argv: string[],
   cwd = process.cwd(),
 ): Record<string, unknown> {
-  if (argv.length === 0) throw new UsageError("expected an executable after --");
+  if (argv.length === 0) throw new UsageError("expected an executable after the options");
   const spec: Record<string, any> = { version: 1, executable: argv[0], arguments: argv.slice(1) };
   if (values.name) spec.name = values.name;
   // Paths on the command line mean what they mean in the caller's shell: the
@@ -118,9 +135,14 @@ export function runSpec(
 export const runCommand: Command = {
   name: "run",
   summary: "submit a job given on the command line",
-  usage: "psij-agent run [options] -- <executable> [args...]",
-  details: `Example: psij-agent run --nodes 2 --ppn 4 --walltime 00:10:00 --wait -- hostname
---print-spec shows the JobSpec document instead of submitting it.`,
+  usage: "psij-agent run [options] [--] <executable> [args...]",
+  details: `Options come before the executable; every word after it is the program's own
+(psij-agent run /bin/echo --nodes 2 passes "--nodes 2" to echo). A "--" before the
+executable ends the options too.
+Example: psij-agent run --nodes 2 --ppn 4 --walltime 00:10:00 --wait hostname
+--print-spec shows the JobSpec document instead of submitting it.
+${PRINTS}`,
+  programAfterOptions: true,
   options: {
     nodes: { type: "string", value: "n", help: "node count" },
     ppn: { type: "string", value: "n", help: "processes per node" },
