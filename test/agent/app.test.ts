@@ -76,7 +76,7 @@ describe("HTTP API", () => {
     const query = await post("/v1/jobs?colour=red", SPEC);
     assert.equal((await problemOf(query)).field, "query.colour");
     const exec = await post("/v1/jobs?executor=nope", SPEC);
-    assert.equal((await problemOf(exec)).field, "executor");
+    assert.equal((await problemOf(exec)).field, "query.executor");
   });
 
   it("POST /v1/jobs answers 502 with the job id when the scheduler refuses", async () => {

@@ -6,7 +6,8 @@
 
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { BadRequestError } from "../errors.ts";
+import { UnknownExecutorException } from "../../core/errors.ts";
+import { BadRequestError, ConflictError } from "../errors.ts";
 import type { JobService } from "../service.ts";
 import { summaryOf } from "../view.ts";
 import { VERSION } from "../version.ts";
@@ -14,7 +15,7 @@ import { bearerAuth } from "./auth.ts";
 import { browserGuard } from "./browser-guard.ts";
 import { openApiDocument } from "./openapi.ts";
 import { idempotencyKey, intParam, jsonBody, queryOf, statesParam } from "./params.ts";
-import { problem, problemOf, problemResponse } from "./problem.ts";
+import { InRequest, problem, problemOf, problemResponse } from "./problem.ts";
 import { eventsHandler } from "./sse.ts";
 
 export interface AppOptions {
@@ -38,12 +39,31 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
   const maxSize = options.maxBodyBytes ?? 1024 * 1024;
 
   app.onError((err) => problemResponse(problemOf(err)));
-  app.notFound((c) =>
-    problemResponse(
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length) {
+      return problemResponse(
+        problem(
+          405,
+          "method-not-allowed",
+          "Method not allowed",
+          `${c.req.method} is not allowed on ${c.req.path}; allowed: ${allow.join(", ")}`,
+          { field: "method" },
+        ),
+        { allow: allow.join(", ") },
+      );
+    }
+    return problemResponse(
       problem(404, "not-found", "Not found", `no route for ${c.req.method} ${c.req.path}`),
-    )
+    );
+  });
+  app.use(
+    "*",
+    browserGuard(
+      options.trustedOrigins,
+      (method, path) => allowedMethods(app, path).includes(method),
+    ),
   );
-  app.use("*", browserGuard(options.trustedOrigins));
   if (options.token !== undefined) app.use("*", bearerAuth(options.token));
   app.use(
     "*",
@@ -71,6 +91,12 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     const { job, created } = await service.submit(doc, {
       idempotencyKey: key,
       executor: q.executor,
+    }).catch((err) => {
+      if (err instanceof UnknownExecutorException) {
+        throw new InRequest(err, { field: "query.executor" });
+      }
+      if (err instanceof ConflictError) throw new InRequest(err, { field: "Idempotency-Key" });
+      throw err;
     });
     const headers: Record<string, string> = { ...JSON_HEADERS, location: `/v1/jobs/${job.id}` };
     if (!created) headers["idempotent-replayed"] = "true";
@@ -100,7 +126,9 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     const json = service.jobJson(id);
     if (json === undefined) {
       return problemResponse(
-        problem(404, "not-found", "Not found", `no job with id or native id "${id}"`),
+        problem(404, "not-found", "Not found", `no job with id or native id "${id}"`, {
+          field: "path.id",
+        }),
       );
     }
     return new Response(json, { headers: JSON_HEADERS });
@@ -108,7 +136,15 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
 
   app.post("/v1/jobs/:id/cancel", async (c) => {
     queryOf(c, []);
-    const record = await service.cancel(c.req.param("id"));
+    let jobId: string;
+    try {
+      jobId = service.getRecord(c.req.param("id")).id;
+    } catch (err) {
+      throw new InRequest(err, { field: "path.id" });
+    }
+    const record = await service.cancel(jobId).catch((err) => {
+      throw new InRequest(err, { jobId });
+    });
     return new Response(service.jobJson(record.id), { headers: JSON_HEADERS });
   });
 
@@ -116,7 +152,11 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     queryOf(c, []);
     const body = await jsonBody(c);
     const { nativeId, executor } = attachBody(body);
-    const { job, created } = await service.attach(nativeId, executor);
+    const { job, created } = await service.attach(nativeId, executor).catch((err) => {
+      throw err instanceof UnknownExecutorException
+        ? new InRequest(err, { field: "$.executor" })
+        : err;
+    });
     return new Response(service.jobJson(job.id), {
       status: created ? 201 : 200,
       headers: { ...JSON_HEADERS, location: `/v1/jobs/${job.id}` },
@@ -191,4 +231,17 @@ function attachBody(body: unknown): { nativeId: string; executor?: string } {
     throw new BadRequestError("$.executor: must be a string", { field: "$.executor" });
   }
   return { nativeId: b.nativeId, executor: b.executor as string | undefined };
+}
+
+/** The methods routed for `path` (GET brings HEAD), or none when no route has this path. */
+function allowedMethods(app: Hono, path: string): string[] {
+  const methods = new Set<string>();
+  for (const r of app.routes) {
+    if (r.method === "ALL") continue; // middleware
+    const pattern = r.path.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+");
+    if (!new RegExp(`^${pattern}$`).test(path)) continue;
+    methods.add(r.method);
+    if (r.method === "GET") methods.add("HEAD");
+  }
+  return [...methods];
 }

@@ -31,7 +31,14 @@ export function isJsonMediaType(value: string | undefined): boolean {
   return /^application\/json\s*(;.*)?$/i.test(value.trim());
 }
 
-export function browserGuard(trustedOrigins: readonly string[] = []): MiddlewareHandler {
+/**
+ * `routed(method, path)` says whether a route answers that method: a method
+ * no route takes is left to its 404/405, which is the more useful answer.
+ */
+export function browserGuard(
+  trustedOrigins: readonly string[] = [],
+  routed: (method: string, path: string) => boolean = () => true,
+): MiddlewareHandler {
   const trusted = new Set(trustedOrigins);
   return async (c, next) => {
     const origin = c.req.header("origin");
@@ -58,7 +65,10 @@ export function browserGuard(trustedOrigins: readonly string[] = []): Middleware
         ),
       );
     }
-    if (!SAFE_METHODS.has(c.req.method) && !isJsonMediaType(c.req.header("content-type"))) {
+    if (
+      !SAFE_METHODS.has(c.req.method) && !isJsonMediaType(c.req.header("content-type")) &&
+      routed(c.req.method, c.req.path)
+    ) {
       const given = c.req.header("content-type");
       return problemResponse(
         problem(

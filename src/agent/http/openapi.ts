@@ -50,6 +50,7 @@ export function openApiDocument(): Record<string, unknown> {
             status: { type: "integer" },
             detail: { type: "string" },
             field: { type: "string", description: "the JSON path, header or parameter at fault" },
+            jobId: { type: "string", description: "the job the problem is about" },
           },
         },
         JobSpec: {
@@ -109,7 +110,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             "201": ok("the job, submitted", ref("Job")),
             "200": ok("the job first submitted with this Idempotency-Key", ref("Job")),
-            ...problems(400, 401, 409, 413, 422, 502),
+            ...problems(400, 401, 403, 409, 413, 415, 422, 502),
           },
         },
         get: {
@@ -132,7 +133,7 @@ export function openApiDocument(): Record<string, unknown> {
                 nextCursor: { type: "string" },
               },
             }),
-            ...problems(400, 401),
+            ...problems(400, 401, 403),
           },
         },
       },
@@ -140,7 +141,7 @@ export function openApiDocument(): Record<string, unknown> {
         get: {
           summary: "A job: spec, native id, status and full history",
           parameters: [jobId],
-          responses: { "200": ok("the job", ref("Job")), ...problems(401, 404) },
+          responses: { "200": ok("the job", ref("Job")), ...problems(401, 403, 404) },
         },
       },
       "/v1/jobs/{id}/cancel": {
@@ -149,7 +150,7 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [jobId],
           responses: {
             "200": ok("the job after the cancel request", ref("Job")),
-            ...problems(401, 404, 409, 502),
+            ...problems(401, 403, 404, 409, 415, 502),
           },
         },
       },
@@ -168,7 +169,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             "201": ok("the new job record", ref("Job")),
             "200": ok("the job already tracked under this native id", ref("Job")),
-            ...problems(400, 401, 422, 502),
+            ...problems(400, 401, 403, 404, 415, 422, 502),
           },
         },
       },
@@ -189,7 +190,7 @@ export function openApiDocument(): Record<string, unknown> {
               type: "object",
               properties: { pruned: { type: "integer" } },
             }),
-            ...problems(400, 401),
+            ...problems(400, 401, 403, 415),
           },
         },
       },
@@ -199,33 +200,38 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [
             { name: "Last-Event-ID", in: "header", schema: { type: "integer" } },
             { name: "after", in: "query", schema: { type: "integer" } },
-            { name: "job", in: "query", schema: { type: "string" } },
+            {
+              name: "job",
+              in: "query",
+              schema: { type: "string" },
+              description: "one job, by its id or its native id (unknown: 404)",
+            },
           ],
           responses: {
             "200": {
               description: "event stream",
               content: { "text/event-stream": { schema: { type: "string" } } },
             },
-            ...problems(400, 401),
+            ...problems(400, 401, 403, 404),
           },
         },
       },
       "/v1/health": {
         get: {
           summary: "Agent and per-executor health",
-          responses: { "200": ok("health", { type: "object" }), ...problems(401) },
+          responses: { "200": ok("health", { type: "object" }), ...problems(401, 403) },
         },
       },
       "/v1/executors": {
         get: {
           summary: "The executors this agent serves",
-          responses: { "200": ok("executors", { type: "object" }), ...problems(401) },
+          responses: { "200": ok("executors", { type: "object" }), ...problems(401, 403) },
         },
       },
       "/v1/openapi.json": {
         get: {
           summary: "This document",
-          responses: { "200": ok("OpenAPI 3.1", { type: "object" }), ...problems(401) },
+          responses: { "200": ok("OpenAPI 3.1", { type: "object" }), ...problems(401, 403) },
         },
       },
     },

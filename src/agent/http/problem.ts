@@ -36,8 +36,20 @@ export function problem(
   return { type: TYPE_BASE + slug, title, status, detail, ...extra };
 }
 
+/**
+ * An error with what the route knows and the error does not: the field at
+ * fault as the client wrote it (`path.id`, `query.executor`, `$.executor`)
+ * and the job concerned. Its members override the error's own.
+ */
+export class InRequest extends Error {
+  constructor(readonly error: unknown, readonly extra: { field?: string; jobId?: string }) {
+    super(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
 /** The problem an error becomes; anything unexpected is a 500 that still says what happened. */
 export function problemOf(err: unknown): Problem {
+  if (err instanceof InRequest) return { ...problemOf(err.error), ...err.extra };
   if (err instanceof InvalidJobException) {
     return problem(422, "invalid-job-spec", "Invalid job spec", err.message, {
       field: err.field,

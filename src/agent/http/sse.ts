@@ -1,6 +1,7 @@
 /**
  * `GET /v1/events`: every stored transition as Server-Sent Events, resumable
- * with `Last-Event-ID` (or `?after=`), optionally for one job. Events are
+ * with `Last-Event-ID` (or `?after=`), optionally for one job (`?job=` its
+ * id or native id; an unknown one is a 404 before the stream starts). Events are
  * queued per client as they are published, so a slow client never holds up
  * the agent or another client.
  * @module
@@ -10,7 +11,9 @@ import type { Context } from "hono";
 import type { JobService } from "../service.ts";
 import type { TransitionRecord } from "../store/types.ts";
 import { transitionView } from "../view.ts";
+import { NotFoundError } from "../errors.ts";
 import { intParam, queryOf } from "./params.ts";
+import { InRequest } from "./problem.ts";
 
 const encoder = new TextEncoder();
 const KEEPALIVE_MS = 15_000;
@@ -27,7 +30,16 @@ export function eventsHandler(service: JobService, shutdown?: AbortSignal) {
     const after =
       intParam(header ?? q.after, header ? "Last-Event-ID" : "query.after", 0, 2 ** 53 - 1) ??
         0;
-    const only = q.job;
+    // One job, named by its id or its native id (as GET /v1/jobs/{id} takes either).
+    let only: string | undefined;
+    if (q.job !== undefined) {
+      only = service.store.findJob(q.job)?.id;
+      if (only === undefined) {
+        throw new InRequest(new NotFoundError(`no job with id or native id "${q.job}"`), {
+          field: "query.job",
+        });
+      }
+    }
     let stop = () => {};
     const body = new ReadableStream<Uint8Array>({
       start(controller) {
