@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { runCommand, runSpec } from "../../src/agent/cli/submit-cmds.ts";
 import { parseCommandLine, UsageError } from "../../src/agent/cli/command.ts";
 import { parseJobSpecDocument } from "../../src/core/json/index.ts";
+import { expandEnvironment } from "../../src/core/expand.ts";
 
 describe("run's options as a JobSpec", () => {
   it("maps every option to its JobSpec field, paths from the caller's directory", () => {
@@ -76,5 +77,30 @@ describe("run's command line: options before the executable, the program's after
 
   it("an unknown option before the executable is still refused, naming it", () => {
     assert.throws(() => parse(["--nodez", "2", "hostname"]), /nodez/);
+  });
+});
+
+describe("run -V: the caller's environment in the spec", () => {
+  it("keeps the caller's variables literal and leaves out the agent's, a job's and the session's", () => {
+    const spec = runSpec({ "export-all": true, env: ["A=over"] }, ["x"], "/w", {
+      PATH: "/caller/bin",
+      A: "caller",
+      LITERAL: "a${B} $${C} $HOME",
+      PSIJ_AGENT_TOKEN: "secret",
+      PSIJ_AGENT_HOME: "/h",
+      PBS_JOBID: "1.server",
+      SLURM_JOB_ID: "7",
+      SSH_AUTH_SOCK: "/tmp/ssh",
+      PWD: "/caller",
+      SHLVL: "2",
+      "BASH_FUNC_module%%": "() { eval x; }",
+    });
+    assert.deepEqual(spec.environment, {
+      PATH: "/caller/bin",
+      LITERAL: "a$${B} $$$${C} $HOME",
+      A: "over",
+    });
+    const job = expandEnvironment(parseJobSpecDocument(spec), { B: "b", C: "c", HOME: "/h" });
+    assert.equal(job.LITERAL, "a${B} $${C} $HOME", "the job gets the caller's value unexpanded");
   });
 });

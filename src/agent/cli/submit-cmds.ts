@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { parseWalltime } from "../../core/walltime.ts";
 import { absolute } from "../access.ts";
 import { ensureAgent } from "./autostart.ts";
+import { callerEnvironment, withCallerEnvironment } from "./caller-env.ts";
 import { type Command, type Context, expectOk, type OptionDecl, UsageError } from "./command.ts";
 import { formatJob } from "./format.ts";
 import { waitForJob } from "./wait.ts";
@@ -21,6 +22,12 @@ const SUBMIT_COMMON: Record<string, OptionDecl> = {
     type: "string",
     value: "key",
     help: "a repeat with the same key returns the first job instead of submitting again",
+  },
+  "export-all": {
+    type: "boolean",
+    short: "V",
+    help: "send this shell's environment with the job (as qsub -V; PSIJ_*, PBS_*, SLURM_* " +
+      "and session variables such as PWD, TERM, SSH_* left out)",
   },
   wait: { type: "boolean", help: "wait for the job to end; exit code as for `wait`" },
   parsable: {
@@ -79,9 +86,41 @@ ${PRINTS}`,
         `${file === "-" ? "standard input" : file} is not JSON: ${(err as Error).message}`,
       );
     }
-    return post(ctx, doc);
+    return post(ctx, callerDefaults(doc, ctx));
   },
 };
+
+/**
+ * What `submit` takes from the caller, as qsub does: the job runs in the
+ * caller's directory unless the document names one (a relative one is taken
+ * from the caller's directory), and with -V gets the caller's environment
+ * under the document's own entries. Anything else is left for the agent to
+ * validate (and to name the bad field).
+ */
+export function callerDefaults(
+  doc: unknown,
+  ctx: Pick<Context, "values" | "io">,
+  cwd = process.cwd(),
+): unknown {
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) return doc;
+  const out: Record<string, unknown> = { ...doc };
+  if (out.directory === undefined || out.directory === null) out.directory = cwd;
+  else if (
+    typeof out.directory === "string" && out.directory !== "" && !out.directory.startsWith("~")
+  ) {
+    out.directory = absolute(out.directory, cwd);
+  }
+  const env = out.environment;
+  const envIsObject = env === undefined || env === null ||
+    (typeof env === "object" && !Array.isArray(env));
+  if (ctx.values["export-all"] && envIsObject) {
+    out.environment = withCallerEnvironment(
+      callerEnvironment(ctx.io.env),
+      (env ?? undefined) as Record<string, unknown> | undefined,
+    );
+  }
+  return out;
+}
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
   if (value === undefined) return undefined;
@@ -96,6 +135,7 @@ export function runSpec(
   values: Record<string, any>,
   argv: string[],
   cwd = process.cwd(),
+  callerEnv: Record<string, string | undefined> = process.env,
 ): Record<string, unknown> {
   if (argv.length === 0) throw new UsageError("expected an executable after the options");
   const spec: Record<string, any> = { version: 1, executable: argv[0], arguments: argv.slice(1) };
@@ -105,14 +145,19 @@ export function runSpec(
   spec.directory = absolute(values.dir ?? ".", cwd);
   if (values.stdout) spec.stdoutPath = absolute(values.stdout, cwd);
   if (values.stderr) spec.stderrPath = absolute(values.stderr, cwd);
+  let environment: Record<string, unknown> | undefined;
   if (values.env?.length) {
-    spec.environment = {};
+    environment = {};
     for (const kv of values.env as string[]) {
       const i = kv.indexOf("=");
       if (i <= 0) throw new UsageError(`--env wants NAME=VALUE, got "${kv}"`);
-      spec.environment[kv.slice(0, i)] = kv.slice(i + 1);
+      environment[kv.slice(0, i)] = kv.slice(i + 1);
     }
   }
+  if (values["export-all"]) {
+    environment = withCallerEnvironment(callerEnvironment(callerEnv), environment);
+  }
+  if (environment) spec.environment = environment;
   const nodes = positiveInt(values.nodes, "nodes");
   const ppn = positiveInt(values.ppn, "ppn");
   if (nodes !== undefined || ppn !== undefined) {
@@ -167,7 +212,7 @@ ${PRINTS}`,
     ...SUBMIT_COMMON,
   },
   run(ctx) {
-    const spec = runSpec(ctx.values, ctx.positionals);
+    const spec = runSpec(ctx.values, ctx.positionals, process.cwd(), ctx.io.env);
     if (ctx.values["print-spec"]) {
       ctx.io.out(JSON.stringify(spec, null, 2));
       return Promise.resolve(0);
