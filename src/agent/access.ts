@@ -31,6 +31,8 @@ export interface AgentPaths {
   lock: string;
   log: string;
   workDir: string;
+  /** Jobs' stdout/stderr kept by the agent (job-output.ts). */
+  output: string;
 }
 
 /** `--home`, else `$PSIJ_AGENT_HOME`, else `~/.psij-agent`. */
@@ -45,6 +47,7 @@ export function agentPaths(home?: string, env = process.env): AgentPaths {
     lock: join(dir, "agent.lock"),
     log: join(dir, "agent.log"),
     workDir: join(dir, "work"),
+    output: join(dir, "output"),
   };
 }
 

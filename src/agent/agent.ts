@@ -90,6 +90,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     executors: { [chosen.name]: chosen.executor },
     defaultExecutor: chosen.name,
     intentSettleMs: options.intentSettleMs,
+    outputDir: paths.output,
   });
   const shutdown = new AbortController();
   const listeners: Listener[] = [];

@@ -22,6 +22,7 @@ import { Job } from "../core/job.ts";
 import { ConflictError, NotFoundError, SubmitFailedError } from "./errors.ts";
 import { EventBus, type EventListener, subscribeFrom } from "./events.ts";
 import { newJobId } from "./ids.ts";
+import { ensureOutputDir, sweepKeptOutput, withKeptOutput } from "./job-output.ts";
 import { parseSpecDocument, specFromJson, specToJson } from "./spec-input.ts";
 import type { JobStore } from "./store/store.ts";
 import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
@@ -40,6 +41,12 @@ export interface JobServiceOptions {
    * conclude that the submission never arrived (see recovery.ts). Default 60 s.
    */
   intentSettleMs?: number;
+  /**
+   * Where the agent keeps the stdout/stderr of a job whose spec names no file
+   * (see job-output.ts); without it such output goes where the executor's
+   * default sends it (/dev/null).
+   */
+  outputDir?: string;
 }
 
 export interface SubmitOptions {
@@ -59,6 +66,7 @@ export class JobService {
   readonly defaultExecutor: string;
   readonly clock: Clock;
   readonly intentSettleMs: number;
+  readonly outputDir?: string;
   #recovering = false;
   /** Reconciliations and re-attaches still waiting for the scheduler to answer. */
   readonly #pending = new Set<Promise<unknown>>();
@@ -79,6 +87,8 @@ export class JobService {
     this.defaultExecutor = options.defaultExecutor;
     this.clock = options.clock ?? realClock;
     this.intentSettleMs = options.intentSettleMs ?? 60_000;
+    this.outputDir = options.outputDir;
+    if (this.outputDir) ensureOutputDir(this.outputDir);
     if (!this.#executors[this.defaultExecutor]) {
       throw new UnknownExecutorException(
         `default executor "${this.defaultExecutor}" is not among this agent's executors`,
@@ -188,16 +198,18 @@ export class JobService {
       }
     }
     const id = newJobId();
+    // After the request hash: the kept files are named by the new id, not by the request.
+    const toRun = this.outputDir ? withKeptOutput(spec, this.outputDir, id) : spec;
     this.store.createJob({
       id,
       executor: executorName,
-      specJson,
+      specJson: toRun === spec ? specJson : specToJson(toRun),
       createdAt: this.clock.now(),
       stamp: id,
       idempotencyKey: key,
       requestHash,
     });
-    if ((await this.#send(id, spec, executor)) === "lost") {
+    if ((await this.#send(id, toRun, executor)) === "lost") {
       // qsub may have made the job: find it by its stamp (see reconcile.ts).
       const rec = this.store.getJob(id)!;
       this.#background(reconcileIntent(this, rec, lookupOf(executor)!, this.clock.now()));
@@ -366,6 +378,7 @@ export class JobService {
   prune(olderThanMs: number): number {
     const n = this.store.prune(this.clock.now() - olderThanMs);
     if (n) this.#views.clear();
+    if (n && this.outputDir) sweepKeptOutput(this.outputDir, (id) => !!this.store.getJob(id));
     return n;
   }
 

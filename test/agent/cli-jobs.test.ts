@@ -7,11 +7,19 @@
 
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ChildProcess } from "node:child_process";
-import { exited, runCli, startServe } from "./fixtures/cli.ts";
+import { type ChildProcess, spawn } from "node:child_process";
+import { cliArgv, exited, runCli, startServe } from "./fixtures/cli.ts";
 
 const SLOW = { timeout: 60_000 };
 
@@ -156,4 +164,95 @@ describe("run and submit against a served agent (local executor)", SLOW, () => {
       assert.equal(submitted.trim(), "from the document|doc", "the document's own entries win");
     },
   );
+
+  it(
+    "run --wait with no --stdout/--stderr shows what the job printed, from files the agent keeps",
+    SLOW,
+    async () => {
+      const r = await cli(["run", "--wait", "sh", "-c", "echo hello; echo oops >&2"]);
+      assert.equal(r.code, 0, r.stderr);
+      const shown = r.stdout.split("\n").filter((l) => l.startsWith("  | "));
+      assert.deepEqual(shown, ["  | hello", "  | oops"]);
+      const id = /^job +(\S+)/m.exec(r.stdout)![1];
+      const job = JSON.parse((await cli(["status", id, "--json"])).stdout);
+      assert.equal(job.spec.stdoutPath, join(home, "output", `${id}.out`));
+      assert.equal(job.spec.stderrPath, join(home, "output", `${id}.err`));
+      assert.equal(readFileSync(job.spec.stdoutPath, "utf8"), "hello\n");
+    },
+  );
+
+  it(
+    "logs <id> prints the job's stdout, --stderr its stderr; /dev/null is discarded",
+    SLOW,
+    async () => {
+      const r = await cli(["run", "-q", "--wait", "sh", "-c", "printf 'a\\nb\\n'; echo e >&2"]);
+      assert.equal(r.code, 0, r.stderr);
+      const id = r.stdout.trim();
+      const out = await cli(["logs", id]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout, "a\nb\n");
+      const err = await cli(["logs", "--stderr", id]);
+      assert.equal(err.stdout, "e\n");
+      const dn = await cli(["run", "-q", "--wait", "--stdout", "/dev/null", "echo", "x"]);
+      const gone = await cli(["logs", dn.stdout.trim()]);
+      assert.equal(gone.code, 1);
+      assert.match(gone.stderr, /discarded \(\/dev\/null\)/);
+    },
+  );
+
+  it(
+    "logs --follow prints what the job writes as it writes it, and ends with the job",
+    SLOW,
+    async () => {
+      const flag = join(home, "follow.flag");
+      const script = `echo first; while [ ! -e ${flag} ]; do sleep 0.05; done; echo second`;
+      const r = await cli(["run", "-q", "sh", "-c", script]);
+      assert.equal(r.code, 0, r.stderr);
+      const [exe, ...args] = cliArgv(["logs", "--home", home, "--follow", r.stdout.trim()]);
+      const child = spawn(exe, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let seen = "";
+      child.stdout!.on("data", (d) => (seen += d));
+      try {
+        for (const end = Date.now() + 30_000; !seen.includes("first");) {
+          assert.ok(Date.now() < end, `logs --follow did not print the first line: ${seen}`);
+          await new Promise((res) => setTimeout(res, 25));
+        }
+        assert.equal(seen, "first\n", "nothing more before the job writes it");
+        writeFileSync(flag, "");
+        assert.equal(await exited(child), 0);
+        assert.equal(seen, "first\nsecond\n");
+      } finally {
+        child.kill("SIGTERM");
+      }
+    },
+  );
+
+  it("wait shows the tail of a relative stdoutPath (from the job's directory)", SLOW, async () => {
+    const caller = realpathSync(mkdtempSync(join(home, "rel-")));
+    mkdirSync(join(caller, "sub"));
+    const doc = {
+      version: 1,
+      executable: "/bin/echo",
+      arguments: ["relative"],
+      directory: "sub",
+      stdoutPath: "rel.out",
+    };
+    writeFileSync(join(caller, "rel.json"), JSON.stringify(doc));
+    const r = await cli(["submit", "--wait", "rel.json"], { cwd: caller });
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(caller, "sub", "rel.out")));
+    assert.match(
+      r.stdout,
+      new RegExp(`stdout \\(last 1 line of ${join(caller, "sub", "rel.out")}\\)\\n  \\| relative`),
+    );
+  });
+
+  it("prune removes the output files the agent kept for the jobs it forgets", SLOW, async () => {
+    const r = await cli(["run", "-q", "--wait", "echo", "pruned"]);
+    const kept = join(home, "output", `${r.stdout.trim()}.out`);
+    assert.equal(readFileSync(kept, "utf8"), "pruned\n");
+    const p = await cli(["prune", "--older-than", "0s"]);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(existsSync(kept), false);
+  });
 });

@@ -31,6 +31,7 @@ import {
   statusCommand,
   waitCommand,
 } from "./job-cmds.ts";
+import { logsCommand } from "./logs-cmd.ts";
 import { serveCommand } from "./serve-cmd.ts";
 import { simCommand } from "./sim-cmd.ts";
 import { runCommand, submitCommand } from "./submit-cmds.ts";
@@ -41,6 +42,7 @@ export const COMMANDS: Command[] = [
   runCommand,
   statusCommand,
   waitCommand,
+  logsCommand,
   cancelCommand,
   listCommand,
   attachCommand,
@@ -68,6 +70,7 @@ export function mainHelp(): string {
     "",
     "Quick start:",
     "  psij-agent run --wait -- echo hello      (starts an agent in the background if needed)",
+    "  psij-agent logs <id>                     (what a job printed)",
     "  psij-agent list",
   ].join("\n");
 }

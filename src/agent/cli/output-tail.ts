@@ -7,6 +7,27 @@
  */
 
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { expandHome } from "../../core/expand.ts";
+
+export interface OutputSpec {
+  directory?: string;
+  stdoutPath?: string;
+  stderrPath?: string;
+}
+
+/**
+ * A job's stdout or stderr file as this machine sees it: a relative path is
+ * the job directory's, as the executors open it. Undefined when the spec
+ * names none, or names a relative one without a directory to anchor it.
+ */
+export function outputFile(spec: OutputSpec, stream: "stdout" | "stderr"): string | undefined {
+  const path = stream === "stdout" ? spec.stdoutPath : spec.stderrPath;
+  if (!path || isAbsolute(path)) return path || undefined;
+  const dir = spec.directory === undefined ? undefined : expandHome(spec.directory, homedir());
+  return dir !== undefined && isAbsolute(dir) ? join(dir, path) : undefined;
+}
 
 const MAX_LINES = 10;
 const MAX_BYTES = 4096;
@@ -31,11 +52,12 @@ function tail(path: string): string[] | undefined {
 }
 
 /** Lines to print after the job, or "" when there is nothing to show. */
-export function outputTail(spec: { stdoutPath?: string; stderrPath?: string }): string {
+export function outputTail(spec: OutputSpec): string {
   const parts: string[] = [];
+  const out = outputFile(spec, "stdout"), err = outputFile(spec, "stderr");
   const streams: Array<[string, string | undefined]> = [
-    ["stdout", spec.stdoutPath],
-    ["stderr", spec.stderrPath !== spec.stdoutPath ? spec.stderrPath : undefined],
+    ["stdout", out],
+    ["stderr", err !== out ? err : undefined],
   ];
   for (const [name, path] of streams) {
     const lines = path ? tail(path) : undefined;
