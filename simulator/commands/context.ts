@@ -2,6 +2,7 @@
  * What every simulated command receives and returns.
  * @module
  */
+import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import type { CommandResult } from "../../src/core/command-runner.ts";
 import type { SimServer } from "../server/server.ts";
@@ -59,12 +60,27 @@ export function userOf(env: Record<string, string>): string {
   return env.USER || env.LOGNAME || safeUser(); // an empty USER (cron, containers) is no name
 }
 
+// PBS names the uid's user. Bun's os.userInfo() answers "unknown" without
+// $USER: the uid's /etc/passwd entry decides then, as it does for the client
+// (src/executors/pbs/config.ts currentUser), or they would disagree.
 function safeUser(): string {
+  let info: { username: string; uid: number } | undefined;
   try {
-    return userInfo().username;
+    info = userInfo();
   } catch {
-    return "user";
+    // no passwd entry for this uid
   }
+  if (info?.username && info.username !== "unknown") return info.username;
+  const uid = info?.uid ?? process.getuid?.();
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const f = line.split(":");
+      if (uid !== undefined && f[0] && Number(f[2]) === uid) return f[0];
+    }
+  } catch {
+    // no readable /etc/passwd
+  }
+  return info?.username || "user";
 }
 
 /** Accumulates stdout/stderr and the last failure's exit code. */

@@ -3,6 +3,7 @@
  * @module
  */
 
+import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import type { BatchExecutorConfig } from "../../batch/config.ts";
 
@@ -24,11 +25,37 @@ export interface PbsExecutorConfig extends BatchExecutorConfig {
   user?: string;
 }
 
-/** The current user, found without a terminal (os.getlogin() needs one). */
+/**
+ * The current user, found without a terminal (os.getlogin() needs one). Bun's
+ * os.userInfo() takes the name from $USER and answers "unknown" without it
+ * (root in a container, a cron job): `qselect -u unknown` then found none of
+ * the user's jobs, so list() was empty and a stamp look-up proved nothing.
+ * The uid's /etc/passwd entry decides then.
+ */
 export function currentUser(): string {
+  let info: { username: string; uid: number } | undefined;
   try {
-    return userInfo().username;
+    info = userInfo();
   } catch {
-    return process.env.USER ?? process.env.LOGNAME ?? "";
+    // no passwd entry for this uid
   }
+  if (info && info.username && info.username !== "unknown") return info.username;
+  const uid = info?.uid ?? process.getuid?.();
+  if (uid !== undefined) {
+    const name = passwdName(uid);
+    if (name) return name;
+  }
+  return info?.username || process.env.USER || process.env.LOGNAME || "";
+}
+
+function passwdName(uid: number): string | undefined {
+  try {
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const f = line.split(":");
+      if (f.length >= 3 && Number(f[2]) === uid && f[0]) return f[0];
+    }
+  } catch {
+    // no readable /etc/passwd
+  }
+  return undefined;
 }
