@@ -6,6 +6,7 @@
 
 import { VERSION } from "../version.ts";
 import { ALL_STATES } from "../../core/job-state.ts";
+import { jobSpecSchema, psijJobSpecSchema } from "./jobspec-schema.ts";
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const json = (schema: unknown) => ({ "application/json": { schema } });
@@ -53,9 +54,14 @@ export function openApiDocument(): Record<string, unknown> {
             jobId: { type: "string", description: "the job the problem is about" },
           },
         },
-        JobSpec: {
-          type: "object",
-          description: 'our form ({"version": 1, camelCase fields}) or psij-python\'s (snake_case)',
+        JobSpec: jobSpecSchema(),
+        PsijJobSpec: psijJobSpecSchema(),
+        SubmitBody: {
+          description: "either JobSpec form; the job needs an executable",
+          allOf: [
+            { oneOf: [ref("JobSpec"), ref("PsijJobSpec")] },
+            { required: ["executable"], properties: { executable: { type: "string" } } },
+          ],
         },
         Transition: {
           type: "object",
@@ -106,7 +112,7 @@ export function openApiDocument(): Record<string, unknown> {
             { name: "executor", in: "query", schema: { type: "string" } },
             { name: "Idempotency-Key", in: "header", schema: { type: "string", maxLength: 255 } },
           ],
-          requestBody: { required: true, content: json(ref("JobSpec")) },
+          requestBody: { required: true, content: json(ref("SubmitBody")) },
           responses: {
             "201": ok("the job, submitted", ref("Job")),
             "200": ok("the job first submitted with this Idempotency-Key", ref("Job")),
