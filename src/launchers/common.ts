@@ -38,3 +38,24 @@ export function withExecutableCheck(ctx: LaunchContext, body: string): string {
   if (ctx.nodefile !== undefined) lines.unshift(`export PSIJ_NODEFILE=${ctx.nodefile}`);
   return lines.join("\n");
 }
+
+/**
+ * Wraps `body` so that a launcher's tool missing on the host that runs the
+ * job (mpirun on a compute node) ends the launch with status 127 and a
+ * message naming the launcher on the shell's stderr, which the job's failure
+ * message quotes; otherwise the shell's own "command not found" would go to
+ * the job's stderr file and the job would say only "exit code 127".
+ */
+export function withToolCheck(launcher: string, tool: string, body: string): string {
+  const t = shellQuote(tool);
+  return [
+    `if ! command -v -- ${t} >/dev/null 2>&1; then`,
+    `  printf 'psij: launcher %s is not installed: no %s on PATH on %s\\n' ${
+      shellQuote(launcher)
+    } ${t} "$(hostname 2>/dev/null || echo this host)" >&2`,
+    `  (exit 127)`,
+    `else`,
+    body,
+    `fi`,
+  ].join("\n");
+}

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { redirections, withExecutableCheck } from "./common.ts";
+import { redirections, withExecutableCheck, withToolCheck } from "./common.ts";
 import { findOnPath } from "./find-on-path.ts";
 import { shellWords } from "./shell.ts";
 import type { Launcher } from "./types.ts";
@@ -17,6 +17,6 @@ export const mpirunLauncher: Launcher = {
     const n = String(ctx.resources.processCount);
     const cmd = shellWords(["mpirun", "-n", n, ctx.executable, ...ctx.arguments]) +
       redirections(ctx);
-    return withExecutableCheck(ctx, cmd);
+    return withExecutableCheck(ctx, withToolCheck("mpirun", "mpirun", cmd));
   },
 };
