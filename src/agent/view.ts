@@ -11,6 +11,8 @@ export interface TransitionView {
   eventId: number;
   state: string;
   time: string;
+  /** The scheduler's own stamp (ISO 8601, whole seconds), when it gave one. */
+  schedulerTime?: string;
   message?: string;
   exitCode?: number;
   evidence?: string;
@@ -52,6 +54,9 @@ export function transitionView(t: TransitionRecord): TransitionView {
     eventId: t.eventId,
     state: t.state,
     time: new Date(t.time).toISOString(),
+    schedulerTime: t.schedulerTime === undefined
+      ? undefined
+      : new Date(t.schedulerTime).toISOString(),
     message: t.message,
     exitCode: t.exitCode,
     evidence: t.evidence,

@@ -27,7 +27,7 @@ import {
 } from "./config.ts";
 import type { BatchDialect, LookupResult } from "./dialect.ts";
 import { BatchEntries, type BatchEntry } from "./entries.ts";
-import type { StatusUpdate } from "./outcome.ts";
+import { filesShowRun, type StatusUpdate } from "./outcome.ts";
 import { type PollerStats, type ProbeResult, StatusPoller, type StatusReport } from "./poller.ts";
 import { ProcessRunner } from "./process-runner.ts";
 import { readOutcome, stampFor } from "./protocol.ts";
@@ -192,11 +192,14 @@ export abstract class BatchExecutor<
   protected applyToJobs(entry: E, u: StatusUpdate, jobs: readonly Job[] = entry.jobs): boolean {
     let changed = false;
     for (const job of jobs) {
+      // The transition's time is now, when this executor saw the evidence; the
+      // scheduler's whole-second stamp is kept beside it.
       const made = this.updateStatus(job, {
         state: u.state,
         exitCode: u.exitCode,
         message: u.message,
-        time: u.time,
+        ...(u.schedulerTime !== undefined ? { schedulerTime: u.schedulerTime } : {}),
+        ran: u.ran,
         metadata: { evidence: u.evidence, ...u.detail },
       });
       if (made.length) changed = true;
@@ -268,6 +271,7 @@ export abstract class BatchExecutor<
       : `never seen in ${d.statusCommand} by this agent`;
     this.applyToJobs(entry, {
       state: JobState.FAILED,
+      ran: filesShowRun(readOutcome(this.workDir, id)),
       message: `no evidence of how ${d.label} job ${id} ended: ${d.goneSince} since ` +
         `${new Date(since).toISOString()} (${seconds} s; ${d.goneBecause}), ` +
         `no exit-code file appeared at ${this.workDir}/${id}.ec, ${last}${this.giveUpDetail(id)}`,

@@ -13,7 +13,14 @@ export interface StatusUpdate {
   state: JobState;
   exitCode?: number;
   message?: string;
-  time?: number;
+  /**
+   * The scheduler's own stamp for this state (whole seconds, its clock):
+   * kept as evidence (JobStatus.schedulerTime); the transition's time is when
+   * the executor saw it.
+   */
+  schedulerTime?: number;
+  /** Evidence that the job ran (an exit status, a start stamp, its files): a final state passes ACTIVE. */
+  ran?: boolean;
   evidence: Evidence;
   /** Extra facts for JobStatus.metadata. */
   detail?: Record<string, unknown>;
@@ -30,17 +37,27 @@ export function scriptOutput(files: FileOutcome | undefined): string | undefined
   return files?.output ? `script output: ${files.output}` : undefined;
 }
 
-/** The user's cancel ends the job CANCELED, with whatever code the script recorded. */
+/** Whether the job's own files show that its script ran (it wrote an exit code or output). */
+export function filesShowRun(files: FileOutcome | undefined): boolean {
+  return files?.exitCode !== undefined || files?.output !== undefined;
+}
+
+/**
+ * The user's cancel ends the job CANCELED, with whatever code the script
+ * recorded; `ran` when the scheduler says it started (the files may say so too).
+ */
 export function userCanceledUpdate(
   files: FileOutcome | undefined,
-  time: number | undefined,
+  schedulerTime: number | undefined,
   detail: Record<string, unknown>,
+  ran = false,
 ): StatusUpdate {
   return {
     state: JobState.CANCELED,
     exitCode: files?.exitCode,
     message: "canceled by the user",
-    time,
+    schedulerTime,
+    ran: ran || filesShowRun(files),
     evidence: "user-cancel",
     detail,
   };
@@ -54,14 +71,21 @@ export function userCanceledUpdate(
  */
 export function exitCodeFileUpdate(
   files: FileOutcome | undefined,
-  time: number | undefined,
+  schedulerTime: number | undefined,
   detail: Record<string, unknown>,
   extra?: string,
 ): StatusUpdate | undefined {
   if (files?.exitCode === undefined) return undefined;
   const ec = files.exitCode;
   if (ec === 0) {
-    return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "exit-code-file", detail };
+    return {
+      state: JobState.COMPLETED,
+      exitCode: 0,
+      schedulerTime,
+      ran: true,
+      evidence: "exit-code-file",
+      detail,
+    };
   }
   return {
     state: JobState.FAILED,
@@ -71,7 +95,8 @@ export function exitCodeFileUpdate(
       files.markerSeen ? scriptOutput(files) : `exit code ${ec}`,
       extra,
     ]),
-    time,
+    schedulerTime,
+    ran: true, // the script wrote its exit code
     evidence: "exit-code-file",
     detail,
   };

@@ -116,12 +116,18 @@ export abstract class JobExecutor {
     return !isFinal(job.status.state);
   }
 
-  /** Applies a status update to a job (rules in Job._applyStatus). */
+  /**
+   * Applies a status update to a job (rules in Job._applyStatus). `time` is
+   * when this executor saw it, on its own clock (default now); a scheduler's
+   * stamp goes in `schedulerTime`, never in `time`. `ran`: the update carries
+   * evidence that the job ran, so a FAILED or CANCELED job passes ACTIVE.
+   */
   protected updateStatus(
     job: Job,
-    status: Omit<JobStatus, "time"> & { time?: number },
+    status: Omit<JobStatus, "time"> & { time?: number; ran?: boolean },
   ): JobStatus[] {
-    const made = job._applyStatus({ ...status, time: status.time ?? this.clock.now() });
+    const { ran, ...rest } = status;
+    const made = job._applyStatus({ ...rest, time: rest.time ?? this.clock.now() }, ran);
     if (made.length === 0) this.#noteIfNew(job, status.state, status.message);
     return made;
   }

@@ -66,12 +66,18 @@ export function isLater(a: JobState, b: JobState): boolean {
 
 /**
  * The states an observer must see, in order, to move from `from` to `to`:
- * skipped predecessors on the successful path are synthesised; FAILED and
- * CANCELED are entered directly. Empty when the update must be ignored (an
- * equal or earlier state, or anything after a final state).
+ * skipped predecessors on the successful path are synthesised. FAILED and
+ * CANCELED are entered directly, unless `ran` says there is evidence the job
+ * ran (an exit status, a start stamp): then the path goes through ACTIVE
+ * first, as a COMPLETED one does, so a job that ran always shows ACTIVE and
+ * one that never ran (deleted while queued) never does. Empty when the update
+ * must be ignored (an equal or earlier state, or anything after a final state).
  */
-export function transitionPath(from: JobState, to: JobState): JobState[] {
+export function transitionPath(from: JobState, to: JobState, ran = false): JobState[] {
   if (isFinal(from) || !isLater(from, to)) return [];
-  if (to === JobState.FAILED || to === JobState.CANCELED) return [to];
+  if (to === JobState.FAILED || to === JobState.CANCELED) {
+    if (!ran || ORDER[from] >= ORDER.ACTIVE) return [to];
+    return [...PATH.slice(ORDER[from] + 1, ORDER.ACTIVE + 1), to];
+  }
   return PATH.slice(ORDER[from] + 1, ORDER[to] + 1);
 }

@@ -20,8 +20,19 @@ export type Evidence =
 
 export interface JobStatus {
   state: JobState;
-  /** Milliseconds since the epoch: the scheduler's time where it says, else local. */
+  /**
+   * When the executor recorded the transition (ms since the epoch, its own
+   * clock): once the evidence for it was seen, so never before the real
+   * event, and never before the job's previous transition.
+   */
   time: number;
+  /**
+   * The scheduler's own stamp for this state, when it gives one (PBS `stime`
+   * or `obittime`, Slurm `Start` or `End`): whole seconds from another host's
+   * clock, so evidence of when it happened, not the transition's time. It may
+   * precede `time` (and the previous transition).
+   */
+  schedulerTime?: number;
   message?: string;
   exitCode?: number;
   metadata?: Record<string, unknown> & { nativeId?: string; evidence?: Evidence };

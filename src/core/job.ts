@@ -64,16 +64,17 @@ export class Job {
   /**
    * Applies a status update under the transition rules: an equal or earlier
    * state, or anything after a final state, is ignored; skipped states are
-   * synthesised. Returns the transitions made. For executors only.
+   * synthesised (through ACTIVE for a FAILED or CANCELED job that `ran`, see
+   * transitionPath). Returns the transitions made. For executors only.
    */
-  _applyStatus(update: JobStatus): JobStatus[] {
-    const path = transitionPath(this.#status.state, update.state);
+  _applyStatus(update: JobStatus, ran = false): JobStatus[] {
+    const path = transitionPath(this.#status.state, update.state, ran);
     const made: JobStatus[] = [];
-    // Scheduler times have coarse (1 s) resolution and come from another
-    // clock: never let a later transition carry an earlier time.
+    // A clock that steps back must not give a later transition an earlier time.
     const time = Math.max(update.time, this.#history.at(-1)?.time ?? update.time);
     for (const state of path) {
       const synthesized = state !== update.state;
+      // A synthesised state has no scheduler stamp of its own.
       const status: JobStatus = synthesized
         ? { state, time, metadata: { nativeId: this.nativeId, evidence: "synthesized" } }
         : { ...update, time, metadata: { nativeId: this.nativeId, ...update.metadata } };

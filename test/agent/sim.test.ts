@@ -107,4 +107,55 @@ describe("agent over the PBS simulator (virtual clock)", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it("stores no transition before the one stored before it: event times never go backwards, a quick failure passes ACTIVE", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-agent-sim-"));
+    try {
+      const clock = new VirtualClock(Date.UTC(2026, 0, 1) + 437); // off the whole second
+      const server = new SimServer({
+        clock,
+        mode: "model",
+        outcome: (q) =>
+          q.name === "quickfail"
+            ? { runtimeMs: 0, exitStatus: 1 }
+            : { runtimeMs: 5000, exitStatus: 0 },
+      });
+      const store = new JobStore(":memory:");
+      const { app, service } = simAgent(clock, server, store, dir);
+      const post = async (name: string) =>
+        await json(app.request("/v1/jobs", {
+          method: "POST",
+          body: JSON.stringify({ ...SPEC, name }),
+          headers: { "content-type": "application/json" },
+        }));
+      const quick = await post("quickfail");
+      await clock.advance(463);
+      const later = await post("fivesec");
+      for (let i = 0; i < 60 && service.getRecord(later.id).state !== "COMPLETED"; i++) {
+        await clock.advance(1000);
+      }
+      const events = store.eventsAfter(0);
+      for (let i = 1; i < events.length; i++) {
+        assert.ok(
+          events[i].time >= events[i - 1].time,
+          `event ${events[i].eventId} at ${events[i].time}, before event ` +
+            `${events[i - 1].eventId} at ${events[i - 1].time}`,
+        );
+      }
+      const failed = await json(app.request(`/v1/jobs/${quick.id}`));
+      assert.equal(failed.state, "FAILED");
+      assert.deepEqual(
+        failed.history.map((t: { state: string }) => t.state),
+        ["QUEUED", "STAGE_IN", "ACTIVE", "FAILED"],
+      );
+      // PBS's whole-second obittime, kept beside the time the agent saw the end.
+      const end = failed.history.at(-1);
+      assert.match(end.schedulerTime, /:\d\d\.000Z$/);
+      assert.ok(Date.parse(end.time) >= Date.parse(end.schedulerTime));
+      await service.close();
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -176,6 +176,59 @@ describe("JobStore", () => {
     store.close();
   });
 
+  it("never stores a transition before the job's previous one; keeps the scheduler's stamp beside it", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "j1");
+    store.recordTransition("j1", { state: JobState.ACTIVE, time: 5_400 });
+    // A re-attached job after a restart on a clock that stepped back, with PBS's whole second.
+    const done = store.recordTransition("j1", {
+      state: JobState.COMPLETED,
+      time: 5_100,
+      schedulerTime: 5_000,
+      exitCode: 0,
+    }).at(-1)!;
+    assert.equal(done.time, 5_400);
+    assert.equal(done.schedulerTime, 5_000);
+    const stored = store.transitions("j1");
+    assert.deepEqual(stored.map((t) => [t.state, t.time, t.schedulerTime]), [
+      ["QUEUED", 5_400, undefined],
+      ["STAGE_IN", 5_400, undefined],
+      ["ACTIVE", 5_400, undefined],
+      ["STAGE_OUT", 5_400, undefined],
+      ["CLEANUP", 5_400, undefined],
+      ["COMPLETED", 5_400, 5_000],
+    ]);
+    const view = JSON.parse(store.getJob("j1")!.historyJson!);
+    assert.equal(view.at(-1).time, new Date(5_400).toISOString());
+    assert.equal(view.at(-1).schedulerTime, new Date(5_000).toISOString());
+    assert.equal("schedulerTime" in view[0], false);
+    assert.equal(store.eventsAfter(0).at(-1)!.schedulerTime, 5_000);
+    store.close();
+  });
+
+  it("opens a version-5 database with transitions: old rows have no scheduler stamp, new ones do", () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-store-"));
+    try {
+      const path = join(dir, "agent.db");
+      const old = new DatabaseSync(path);
+      migrate(old, 5);
+      old.exec(
+        `INSERT INTO jobs (id, executor, spec, state, seq, created_at, updated_at, history)
+           VALUES ('j1', 'pbs', '{"version":1,"executable":"/bin/true"}', 'QUEUED', 1, 5, 5, NULL);
+         INSERT INTO transitions (job_id, seq, state, time, evidence) VALUES ('j1', 1, 'QUEUED', 5, 'submit');`,
+      );
+      old.close();
+      const store = new JobStore(path);
+      assert.equal(schemaVersion(store.db), SCHEMA_VERSION);
+      assert.equal(store.transitions("j1")[0].schedulerTime, undefined);
+      store.recordTransition("j1", { state: JobState.FAILED, time: 9, schedulerTime: 7 });
+      assert.deepEqual(store.transitions("j1").map((t) => t.schedulerTime), [undefined, 7]);
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("prunes only final jobs older than the cut, with everything that belongs to them", () => {
     const store = new JobStore(":memory:");
     newJob(store, "old", { key: "k-old", hash: "h" });

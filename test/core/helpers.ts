@@ -51,7 +51,7 @@ export class TestExecutor extends JobExecutor {
   }
 
   /** A status update as a backend would make it. */
-  push(job: Job, state: JobState, extra: Partial<JobStatus> = {}): JobStatus[] {
+  push(job: Job, state: JobState, extra: Partial<JobStatus> & { ran?: boolean } = {}): JobStatus[] {
     return this.updateStatus(job, { ...extra, state });
   }
 }

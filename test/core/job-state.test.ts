@@ -59,6 +59,20 @@ describe("JobState", () => {
     }
   });
 
+  it("a FAILED or CANCELED job that ran passes ACTIVE first, as a COMPLETED one does", () => {
+    for (const end of [S.FAILED, S.CANCELED]) {
+      assert.deepEqual(transitionPath(S.NEW, end, true), [S.QUEUED, S.STAGE_IN, S.ACTIVE, end]);
+      assert.deepEqual(transitionPath(S.QUEUED, end, true), [S.STAGE_IN, S.ACTIVE, end]);
+      assert.deepEqual(transitionPath(S.ACTIVE, end, true), [end]);
+      assert.deepEqual(transitionPath(S.STAGE_OUT, end, true), [end]);
+      assert.deepEqual(transitionPath(S.COMPLETED, end, true), [], "final is final");
+    }
+    assert.deepEqual(
+      transitionPath(S.QUEUED, S.COMPLETED, true),
+      transitionPath(S.QUEUED, S.COMPLETED),
+    );
+  });
+
   it("an equal or earlier state, or anything after a final state, is ignored", () => {
     for (const from of ALL_STATES) {
       for (const to of ALL_STATES) {

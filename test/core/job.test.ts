@@ -87,23 +87,38 @@ describe("Job status rules", () => {
 });
 
 describe("JobStatus", () => {
-  it("time is the scheduler's when given, else the executor clock's; synthesised ones share it", async () => {
+  it("time is the executor clock's when it saw the update; the scheduler's stamp stays beside it", async () => {
     const clock = new VirtualClock(Date.UTC(2026, 0, 1));
     const { ex, job } = await submitted(new TestExecutor({ clock }));
     assert.equal(job.status.time, clock.now());
     await clock.advance(5000);
     const schedulerTime = clock.now() - 1000; // the scheduler's own (earlier) record of the start
     ex.push(job, S.ACTIVE, {
-      time: schedulerTime,
+      schedulerTime,
       message: "running",
       metadata: { evidence: "scheduler" },
     });
     const [, stageIn, active] = job.history;
-    assert.deepEqual([stageIn.time, active.time], [schedulerTime, schedulerTime]);
+    assert.deepEqual([stageIn.time, active.time], [clock.now(), clock.now()]);
+    assert.equal(active.schedulerTime, schedulerTime);
+    assert.equal(stageIn.schedulerTime, undefined, "a synthesised state has no stamp of its own");
     assert.equal(active.message, "running");
     assert.deepEqual(active.metadata, { nativeId: job.nativeId, evidence: "scheduler" });
     ex.push(job, S.COMPLETED);
     assert.equal(job.status.time, clock.now());
+  });
+
+  it("a FAILED update with evidence that the job ran passes ACTIVE; one without does not", async () => {
+    const clock = new VirtualClock(Date.UTC(2026, 0, 1));
+    const ex = new TestExecutor({ clock });
+    const ran = (await submitted(ex)).job;
+    const never = (await submitted(ex)).job;
+    ex.push(ran, S.FAILED, { exitCode: 1, ran: true });
+    ex.push(never, S.FAILED);
+    assert.deepEqual(ran.history.map((s) => s.state), [S.QUEUED, S.STAGE_IN, S.ACTIVE, S.FAILED]);
+    assert.deepEqual(never.history.map((s) => s.state), [S.QUEUED, S.FAILED]);
+    assert.equal(ran.status.exitCode, 1);
+    assert.equal("ran" in ran.status, false, "the evidence flag is not part of the status");
   });
 });
 

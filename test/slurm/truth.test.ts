@@ -132,6 +132,28 @@ describe("Slurm truth rules (scripted runner, virtual clock)", () => {
     assert.match(b.status.message!, /no evidence of how Slurm job 8 ended.*8\.ec/);
   });
 
+  it("a quick failure Slurm never showed RUNNING passes ACTIVE, stamped when seen, Slurm's End kept beside", async () => {
+    const failed = new Job({ executable: "/bin/false" });
+    const pending = new Job({ executable: "/bin/true" });
+    await ex.submit(failed);
+    await ex.submit(pending);
+    rows.set("7", row("7", "FAILED", "NonZeroExitCode", "256"));
+    rows.set("8", row("8", "CANCELLED")); // cancelled while pending: it never ran
+    await tick(1000, 3);
+    assert.equal(failed.status.state, JobState.FAILED);
+    assert.equal(failed.status.exitCode, 1);
+    assert.deepEqual(failed.history.map((s) => s.state), [
+      "QUEUED",
+      "STAGE_IN",
+      "ACTIVE",
+      "FAILED",
+    ]);
+    assert.deepEqual(pending.history.map((s) => s.state), ["QUEUED", "CANCELED"]);
+    // The row's End is 2026-11-25T10:00:05 (local time); the clock is months earlier.
+    assert.ok(failed.status.time <= clock.now(), "a transition is stamped when it was seen");
+    assert.equal(failed.status.schedulerTime, new Date("2026-11-25T10:00:05").getTime());
+  });
+
   it("a job gone from squeue with an exit-code file ends by the file: 0 → COMPLETED, 3 → FAILED 3", async () => {
     const a = new Job({ executable: "/bin/true" }), b = new Job({ executable: "/bin/false" });
     await ex.submit(a);

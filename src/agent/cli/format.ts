@@ -7,6 +7,11 @@ function time(iso: string | undefined): string {
   return iso ? iso.replace("T", " ").replace("Z", "") : "";
 }
 
+/** The scheduler's own stamp, beside the agent's time (whole seconds, so no milliseconds). */
+function schedulerStamp(t: { schedulerTime?: string }): string {
+  return t.schedulerTime ? `(scheduler ${time(t.schedulerTime).replace(/\.000$/, "")})` : "";
+}
+
 function outcome(j: { state: string; exitCode?: number; message?: string }): string {
   let s = j.state;
   if (j.exitCode !== undefined && j.exitCode !== null) s += ` (exit ${j.exitCode})`;
@@ -34,6 +39,7 @@ export function formatJob(job: any): string {
       const extra = [
         t.exitCode !== undefined ? `exit ${t.exitCode}` : "",
         t.evidence ?? "",
+        schedulerStamp(t),
         t.message ?? "",
       ].filter(Boolean).join("  ");
       lines.push(`  ${time(t.time)}  ${t.state.padEnd(10)} ${extra}`.trimEnd());
@@ -63,6 +69,7 @@ export function formatEvent(e: any): string {
   const extra = [
     e.exitCode !== undefined ? `exit ${e.exitCode}` : "",
     e.evidence ?? "",
+    schedulerStamp(e),
     e.message ?? "",
   ].filter(Boolean).join("  ");
   return `${String(e.eventId).padStart(6)}  ${time(e.time)}  ${e.jobId}  ${

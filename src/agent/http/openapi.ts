@@ -70,7 +70,17 @@ export function openApiDocument(): Record<string, unknown> {
             seq: { type: "integer" },
             eventId: { type: "integer" },
             state: { enum: STATES },
-            time: { type: "string", format: "date-time" },
+            time: {
+              type: "string",
+              format: "date-time",
+              description: "when the agent saw the evidence: never before the previous transition",
+            },
+            schedulerTime: {
+              type: "string",
+              format: "date-time",
+              description:
+                "the scheduler's own stamp for the state (whole seconds), if it gave one",
+            },
             message: { type: "string" },
             exitCode: { type: "integer" },
             evidence: { type: "string" },

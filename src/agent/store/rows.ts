@@ -61,6 +61,7 @@ export function toTransition(r: Row): TransitionRecord {
     seq: r.seq,
     state: r.state,
     time: r.time,
+    schedulerTime: opt(r.scheduler_time ?? null),
     message: opt(r.message),
     exitCode: opt(r.exit_code),
     evidence: opt(r.evidence),

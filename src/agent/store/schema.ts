@@ -68,6 +68,10 @@ export const MIGRATIONS: readonly string[] = [
      job_id TEXT PRIMARY KEY REFERENCES jobs(id),
      requested_at INTEGER NOT NULL
    );`,
+  // 6: the scheduler's own stamp for a transition (PBS stime/obittime, whole
+  // seconds), kept beside `time` (when the agent saw it). NULL where the
+  // scheduler gave none, and in rows from before.
+  `ALTER TABLE transitions ADD COLUMN scheduler_time INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -73,14 +73,17 @@ export class JobStore {
       getByNativeAny: p(
         `SELECT ${JOB_COLS}, history FROM jobs WHERE native_id = ? ORDER BY n DESC LIMIT 1`,
       ),
-      stateOf: p("SELECT state, seq, history FROM jobs WHERE id = ?"),
+      stateOf: p(
+        "SELECT state, seq, history, (SELECT time FROM transitions t WHERE t.job_id = jobs.id " +
+          "ORDER BY seq DESC LIMIT 1) AS last_time FROM jobs WHERE id = ?",
+      ),
       transitions: p(
-        "SELECT event_id, job_id, seq, state, time, message, exit_code, evidence, metadata " +
-          "FROM transitions WHERE job_id = ? ORDER BY seq",
+        "SELECT event_id, job_id, seq, state, time, scheduler_time, message, exit_code, evidence, " +
+          "metadata FROM transitions WHERE job_id = ? ORDER BY seq",
       ),
       insertTransition: p(
-        "INSERT INTO transitions (job_id, seq, state, time, message, exit_code, evidence, metadata)" +
-          " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO transitions (job_id, seq, state, time, scheduler_time, message, exit_code, " +
+          "evidence, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
       ),
       updateJobState: p(
         "UPDATE jobs SET state = ?, seq = ?, exit_code = coalesce(?, exit_code), " +
@@ -236,6 +239,9 @@ export class JobStore {
       if (path.length === 0) return [];
       const written: TransitionRecord[] = [];
       let seq = cur.seq as number;
+      // After a restart (a fresh Job, perhaps a clock that stepped back) as within one run:
+      // no transition is stored with a time before the job's previous one.
+      const time = Math.max(Math.round(status.time), cur.last_time ?? -Infinity);
       const { evidence, ...rest } = status.metadata ?? {};
       for (const state of path) {
         seq++;
@@ -245,17 +251,21 @@ export class JobStore {
           jobId,
           seq,
           state,
-          time: status.time,
+          time,
           message: own ? status.message : undefined,
           exitCode: own ? status.exitCode : undefined,
           evidence: own ? evidence : "synthesized",
           metadata: own && Object.keys(rest).length ? rest : undefined,
         };
+        if (own && status.schedulerTime !== undefined) {
+          t.schedulerTime = Math.round(status.schedulerTime);
+        }
         const res = this.#s.insertTransition.run(
           jobId,
           seq,
           state,
-          Math.round(t.time),
+          t.time,
+          t.schedulerTime ?? null,
           t.message ?? null,
           t.exitCode ?? null,
           t.evidence ?? null,

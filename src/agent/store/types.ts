@@ -28,7 +28,10 @@ export interface TransitionRecord {
   jobId: string;
   seq: number;
   state: JobState;
+  /** When the agent saw the transition: never before the evidence, nor the job's previous one. */
   time: number;
+  /** The scheduler's own stamp for it (whole seconds), when it gave one. */
+  schedulerTime?: number;
   message?: string;
   exitCode?: number;
   evidence?: string;

@@ -7,6 +7,7 @@
 import { JobState } from "../../core/job-state.ts";
 import {
   exitCodeFileUpdate,
+  filesShowRun,
   joinMessage,
   scriptOutput,
   type StatusUpdate,
@@ -22,10 +23,21 @@ export function neverRunnable(rec: PbsJobRecord): boolean {
   return (rec.state === "Q" || rec.state === "H") && /^Can Never Run\b/.test(rec.comment ?? "");
 }
 
+/** PBS's own stamp for the state a record shows (whole seconds): evidence, not the transition's time. */
 function recordTime(rec: PbsJobRecord, final: boolean): number | undefined {
   const t = rec.times;
   const s = final ? (t.obittime ?? t.mtime) : rec.state === "R" ? (t.stime ?? t.mtime) : t.mtime;
   return s ? parseCtime(s) : undefined;
+}
+
+/**
+ * PBS's evidence that a finished job ran: its start stamp (`stime`, cleared
+ * when a job is requeued) or an Exit_status of its own (0 and up: the
+ * script's status or its signal). A job deleted while queued has neither.
+ */
+export function pbsShowsRun(rec: PbsJobRecord | undefined): boolean {
+  return rec !== undefined &&
+    (rec.times.stime !== undefined || (rec.exitStatus !== undefined && rec.exitStatus >= 0));
 }
 
 /** A finished job (from history, from its files, or both). */
@@ -35,13 +47,14 @@ export function finalUpdate(
   userCanceled: boolean,
 ): StatusUpdate | undefined {
   const time = rec ? recordTime(rec, true) : undefined;
+  const ran = pbsShowsRun(rec) || filesShowRun(files);
   const detail = {
     exitStatus: rec?.exitStatus,
     fileExitCode: files?.exitCode,
     pbsState: rec?.state,
     substate: rec?.substate,
   };
-  if (userCanceled) return userCanceledUpdate(files, time, detail);
+  if (userCanceled) return userCanceledUpdate(files, time, detail, ran);
   const m = exitStatusMeaning(rec?.exitStatus);
   // The file has the code; PBS may know why (a walltime kill traps as 143,
   // PBS records -29): its reason is kept beside the file's code.
@@ -53,7 +66,7 @@ export function finalUpdate(
   if (byFile) return byFile;
   if (!rec || !isFinishedLetter(rec.state)) return undefined;
   if (m.state === JobState.COMPLETED) {
-    return { state: m.state, exitCode: 0, time, evidence: "history", detail };
+    return { state: m.state, exitCode: 0, schedulerTime: time, evidence: "history", detail };
   }
   return {
     state: m.state,
@@ -63,7 +76,8 @@ export function finalUpdate(
       scriptOutput(files),
       rec.comment,
     ]),
-    time,
+    schedulerTime: time,
+    ran,
     evidence: "history",
     detail,
   };
@@ -102,7 +116,8 @@ export function endedEarly(
       scriptOutput(files) ?? "the script printed nothing",
       rec.comment,
     ]),
-    time: recordTime(rec, true),
+    schedulerTime: recordTime(rec, true),
+    ran: true, // its output is there: the script started
     evidence: "history",
     detail: {
       exitStatus: rec.exitStatus,
@@ -120,7 +135,7 @@ export function liveUpdate(rec: PbsJobRecord): StatusUpdate | undefined {
   return {
     state,
     message: rec.comment,
-    time: recordTime(rec, false),
+    schedulerTime: recordTime(rec, false),
     evidence: "scheduler",
     detail: { pbsState: rec.state, substate: rec.substate },
   };

@@ -7,6 +7,7 @@
 import { JobState } from "../../core/job-state.ts";
 import {
   exitCodeFileUpdate,
+  filesShowRun,
   joinMessage,
   scriptOutput,
   type StatusUpdate,
@@ -21,11 +22,31 @@ export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
   return {
     state: row.state,
     message: row.message,
-    time: row.state === JobState.ACTIVE ? row.startTime : undefined,
+    schedulerTime: row.state === JobState.ACTIVE ? row.startTime : undefined,
     evidence: "scheduler",
     detail: { slurmState: row.slurmState, reason: row.reason },
   };
 }
+
+/**
+ * Slurm's evidence that a finished job ran: an end only a started job can
+ * reach (its batch script exited, its time limit, its nodes or memory). A
+ * CANCELLED, BOOT_FAIL or DEADLINE job may never have started; only its files
+ * then say it did (StartTime alone is not trusted: a pending job's is an
+ * estimate, and one cancelled while pending may still carry one).
+ */
+export function slurmShowsRun(row: SlurmJobRow | undefined): boolean {
+  return row?.slurmState !== undefined && RAN_STATES.has(row.slurmState);
+}
+
+const RAN_STATES = new Set([
+  "COMPLETED",
+  "FAILED",
+  "TIMEOUT",
+  "NODE_FAIL",
+  "PREEMPTED",
+  "OUT_OF_MEMORY",
+]);
 
 /**
  * A finished job, from Slurm's final row, the job's files, or both.
@@ -51,14 +72,16 @@ export function finalUpdate(
     fileExitCode: files?.exitCode,
   };
   const ranToEnd = files?.markerSeen === true && files.exitCode !== undefined;
-  if (userCanceled && !ranToEnd) return userCanceledUpdate(files, time, detail);
+  const ran = slurmShowsRun(row) || filesShowRun(files);
+  if (userCanceled && !ranToEnd) return userCanceledUpdate(files, time, detail, ran);
   const slurm = row?.slurmState;
   if (slurm === "CANCELLED" && !ranToEnd) {
     return {
       state: JobState.CANCELED,
       exitCode: files?.exitCode,
       message: row?.message,
-      time,
+      schedulerTime: time,
+      ran,
       evidence: "scheduler",
       detail,
     };
@@ -71,7 +94,8 @@ export function finalUpdate(
       state: row.state === JobState.COMPLETED ? JobState.FAILED : row.state,
       exitCode: files?.exitCode ?? row.exitCode,
       message: joinMessage([row.message, scriptOutput(files)]),
-      time,
+      schedulerTime: time,
+      ran,
       evidence: "scheduler",
       detail,
     };
@@ -80,7 +104,13 @@ export function finalUpdate(
   if (byFile) return byFile;
   if (!row || !row.final || row.exitCode === undefined) return undefined;
   if (row.exitCode === 0 && slurm === "COMPLETED") {
-    return { state: JobState.COMPLETED, exitCode: 0, time, evidence: "history", detail };
+    return {
+      state: JobState.COMPLETED,
+      exitCode: 0,
+      schedulerTime: time,
+      evidence: "history",
+      detail,
+    };
   }
   return {
     state: JobState.FAILED,
@@ -90,7 +120,8 @@ export function finalUpdate(
       row.reason && row.reason !== "NonZeroExitCode" ? `reason: ${row.reason}` : undefined,
       scriptOutput(files),
     ]),
-    time,
+    schedulerTime: time,
+    ran,
     evidence: "history",
     detail,
   };
