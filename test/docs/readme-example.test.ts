@@ -78,6 +78,12 @@ describe("the README's JobSpec document on the embedded simulator", SLOW, () => 
       assert.match(readFileSync(out, "utf8"), /^hello\b/);
       const logs = await runCli(["logs", "--home", home, job.id]);
       assert.equal(logs.stdout, readFileSync(out, "utf8"));
+      // stderr, named by no field, is the agent's to keep: the simulated PBS job wrote it there.
+      assert.equal(job.spec.stderrPath, join(home, "output", `${job.id}.err`));
+      assert.ok(existsSync(job.spec.stderrPath));
+      const err = await runCli(["logs", "--home", home, "--stderr", job.id]);
+      assert.equal(err.code, 0, err.stderr);
+      assert.equal(err.stdout, "");
     },
   );
 
