@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { type Clock, realClock } from "../core/clock.ts";
 import {
   CancelRefusedException,
+  InvalidJobException,
   InvalidStateException,
   SubmitException,
   UnknownExecutorException,
@@ -23,7 +24,7 @@ import { ConflictError, NotFoundError, SubmitFailedError } from "./errors.ts";
 import { EventBus, type EventListener, subscribeFrom } from "./events.ts";
 import { newJobId } from "./ids.ts";
 import { ensureOutputDir, sweepKeptOutput, withKeptOutput } from "./job-output.ts";
-import { parseSpecDocument, specFromJson, specToJson } from "./spec-input.ts";
+import { atDocumentPath, parseSpecDocument, specFromJson, specToJson } from "./spec-input.ts";
 import type { JobStore } from "./store/store.ts";
 import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
 import { jobJson } from "./view.ts";
@@ -171,11 +172,13 @@ export class JobService {
   }
 
   /**
-   * Validates `doc` (a JobSpec document), records the job and its intent, then
-   * hands it to the executor. With an idempotency key, a repeat of the same
-   * request returns the first job; the same key with another request is a
-   * ConflictError. A refused submission leaves the job FAILED with the
-   * scheduler's words and rethrows.
+   * Validates `doc` (a JobSpec document), as the executor will see it too
+   * (its script and directives rendered, nothing sent), records the job and
+   * its intent, then hands it to the executor. A spec either refuses is an
+   * InvalidJobException naming the JSON path, and nothing is recorded. With
+   * an idempotency key, a repeat of the same request returns the first job;
+   * the same key with another request is a ConflictError. A refused
+   * submission leaves the job FAILED with the scheduler's words and rethrows.
    */
   async submit(doc: unknown, options: SubmitOptions = {}): Promise<SubmitResult> {
     const spec = parseSpecDocument(doc);
@@ -196,6 +199,11 @@ export class JobService {
         }
         return { job: this.store.getJob(seen.jobId)!, created: false };
       }
+    }
+    try {
+      executor.validate(spec);
+    } catch (err) {
+      throw atDocumentPath(err, doc);
     }
     const id = newJobId();
     // After the request hash: the kept files are named by the new id, not by the request.
@@ -252,12 +260,23 @@ export class JobService {
     return this.#send(record.id, specFromJson(record.specJson), this.executor(record.executor));
   }
 
-  /** Starts tracking a job the scheduler already knows, by its native id. */
+  /**
+   * Starts tracking a job the scheduler already knows, by its native id. An
+   * id the scheduler (with its history) does not know is a NotFoundError, a
+   * malformed one an InvalidJobException at `$.nativeId`, and a look-up that
+   * fails a PsijError: in each case nothing is recorded.
+   */
   async attach(nativeId: string, executorName = this.defaultExecutor): Promise<SubmitResult> {
     const name = executorName.toLowerCase();
-    this.executor(name); // fails early on an executor this agent does not serve
+    const executor = this.executor(name); // fails early on an executor this agent does not serve
     const known = this.store.findByNativeId(name, nativeId);
     if (known) return { job: known, created: false };
+    const found = await lookupNativeId(executor, nativeId);
+    if (found.nativeId !== undefined && found.nativeId !== nativeId) {
+      // `1234` given, `1234.server` tracked already
+      const tracked = this.store.findByNativeId(name, found.nativeId);
+      if (tracked) return { job: tracked, created: false };
+    }
     const id = newJobId();
     const now = this.clock.now();
     this.store.createJob({
@@ -427,6 +446,24 @@ export class JobService {
     this.#unhook.splice(0).forEach((f) => f());
     await Promise.all(Object.values(this.#executors).map((ex) => ex.close()));
   }
+}
+
+/** The executor's look-up of an id a user asks to attach to; unknown is a NotFoundError. */
+async function lookupNativeId(
+  executor: JobExecutor,
+  nativeId: string,
+): Promise<{ nativeId?: string }> {
+  let found;
+  try {
+    found = await executor.lookupNativeId(nativeId);
+  } catch (err) {
+    if (!(err instanceof InvalidJobException)) throw err;
+    // The id came in the request body's nativeId.
+    const why = err.message.replace(/^nativeId: /, "");
+    throw new InvalidJobException(`$.nativeId: ${why}`, { field: "$.nativeId", cause: err });
+  }
+  if (!found.known) throw new NotFoundError(`${found.reason}; nothing was attached`);
+  return found;
 }
 
 export function errorText(err: unknown): string {

@@ -38,6 +38,8 @@ export interface BatchDialect<O> {
   ): StatusUpdate | undefined;
   /** The scheduler's state in an observation, for messages. */
   stateOf(o: O): string;
+  /** The job's full id in an observation. */
+  idOf(o: O): string;
   /** Wraps the configured runner (PBS paces its status commands). */
   wrapRunner?(inner: CommandRunner, clock: Clock): CommandRunner;
 }

@@ -13,8 +13,8 @@
 import { mkdirSync } from "node:fs";
 import { homedir } from "node:os";
 import type { CommandResult, CommandRunner } from "../core/command-runner.ts";
-import { InvalidStateException, SubmitException } from "../core/errors.ts";
-import { type ExecutorHealth, JobExecutor } from "../core/executor.ts";
+import { InvalidStateException, PsijError, SubmitException } from "../core/errors.ts";
+import { type ExecutorHealth, JobExecutor, type NativeIdLookup } from "../core/executor.ts";
 import { expandSpec } from "../core/expand.ts";
 import type { JobSpec } from "../core/job-spec.ts";
 import { isFinal, JobState } from "../core/job-state.ts";
@@ -31,6 +31,7 @@ import { filesShowRun, type StatusUpdate } from "./outcome.ts";
 import { type PollerStats, type ProbeResult, StatusPoller, type StatusReport } from "./poller.ts";
 import { ProcessRunner } from "./process-runner.ts";
 import { readOutcome, stampFor } from "./protocol.ts";
+import type { RenderedScript } from "./script-view.ts";
 
 export type { BatchDialect, LookupResult } from "./dialect.ts";
 
@@ -77,6 +78,13 @@ export abstract class BatchExecutor<
   protected abstract probe(id: string): Promise<ProbeResult>;
   /** The targeted look-up of one id. */
   protected abstract lookup(id: string): Promise<LookupResult<O>>;
+  /**
+   * Throws an InvalidJobException (field `nativeId`) for an id this
+   * scheduler never prints: it would go on a command line as an option.
+   */
+  protected abstract checkNativeId(nativeId: string): void;
+  /** The job script for an expanded spec; an InvalidJobException names a field it cannot hold. */
+  protected abstract renderScript(spec: JobSpec, stamp: string): RenderedScript<unknown>;
   /** Renders and writes the script, then submits it: the native id, or a SubmitException. */
   protected abstract submitScript(spec: JobSpec, stamp: string): Promise<string>;
   /** Sends the cancel command for a live entry and records what it proves. */
@@ -114,14 +122,22 @@ export abstract class BatchExecutor<
     return this.runner.run(argv, cwd === undefined ? { timeoutMs } : { cwd, timeoutMs });
   }
 
+  /** The spec as its script sees it: `${VAR}` and `~/` expanded (see core/expand.ts). */
+  #expand(spec: JobSpec): JobSpec {
+    return expandSpec(spec, this.config.env ?? process.env, this.config.home ?? homedir());
+  }
+
+  /** Expands the spec and renders its script and directives, as submit does; nothing is written. */
+  override validate(spec: JobSpec): void {
+    super.validate(spec);
+    // The stamp only names files in the script: a stand-in gives the same verdict.
+    this.renderScript(this.#expand(spec), stampFor("validate"));
+  }
+
   async submit(job: Job): Promise<void> {
     this.prepareSubmit(job);
     try {
-      const spec = expandSpec(
-        job.spec!,
-        this.config.env ?? process.env,
-        this.config.home ?? homedir(),
-      );
+      const spec = this.#expand(job.spec!);
       this.#ensureWorkDir();
       const stamp = stampFor(job.id);
       const id = await this.submitScript(spec, stamp);
@@ -151,6 +167,26 @@ export abstract class BatchExecutor<
     if (!entry) return;
     entry.cancel ??= this.sendCancel(id, entry);
     await entry.cancel;
+  }
+
+  /** The scheduler's look-up, or the job's exit-code file, knows the id (see JobExecutor). */
+  override async lookupNativeId(nativeId: string): Promise<NativeIdLookup> {
+    this.checkNativeId(nativeId);
+    const d = this.dialect;
+    const found = await this.lookup(nativeId);
+    if (found.kind === "error") {
+      throw new PsijError(`cannot look up ${d.label} job ${nativeId}: ${found.error}`);
+    }
+    if (found.kind === "found") {
+      const id = d.idOf(found.record);
+      return id === nativeId ? { known: true } : { known: true, nativeId: id };
+    }
+    if (readOutcome(this.workDir, nativeId).exitCode !== undefined) return { known: true };
+    return {
+      known: false,
+      reason: `${d.label} does not know job ${nativeId} (${d.statusCommand}: unknown job id) ` +
+        `and no exit-code file for it exists in ${this.workDir}`,
+    };
   }
 
   /**

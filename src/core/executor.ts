@@ -7,7 +7,7 @@
 import { invokeCallback, type JobStatusCallback } from "./callbacks.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { InvalidJobException, InvalidStateException } from "./errors.ts";
-import { validateJobSpec } from "./job-spec.ts";
+import { type JobSpec, validateJobSpec } from "./job-spec.ts";
 import { isFinal, JobState } from "./job-state.ts";
 import type { JobStatus } from "./job-status.ts";
 import type { Job } from "./job.ts";
@@ -21,6 +21,15 @@ export interface ExecutorHealth {
   /** Backend-specific counters (status commands issued, failures, ...). */
   stats?: Record<string, number>;
 }
+
+/** What an executor finds behind a native id a user asks to attach to. */
+export type NativeIdLookup =
+  | {
+    known: true;
+    /** The scheduler's full id, when it differs from the one given (PBS: `1234` → `1234.server`). */
+    nativeId?: string;
+  }
+  | { known: false; /** What was asked, and that nothing was found. */ reason: string };
 
 export interface ExecutorOptions {
   clock?: Clock;
@@ -47,6 +56,31 @@ export abstract class JobExecutor {
   abstract list(): Promise<string[]>;
   /** Binds a NEW job to an existing native id and tracks it. */
   abstract attach(job: Job, nativeId: string): Promise<void>;
+
+  /**
+   * Checks `spec` as submit would, without submitting: no command runs, no
+   * file is written, nothing is tracked. Throws the InvalidJobException that
+   * submit would throw, naming the field (`attributes.account`). A caller
+   * that records jobs (the agent) asks first, so a spec the executor would
+   * refuse is never recorded. Executors add what only they check (a batch
+   * executor renders its script and directives).
+   */
+  validate(spec: JobSpec): void {
+    validateJobSpec(spec);
+  }
+
+  /**
+   * Whether attach would find anything behind `nativeId`: the scheduler
+   * (with its history) knows the id, or the job left evidence of its end.
+   * Asks at most one look-up and changes nothing, so a caller can refuse an
+   * id nobody knows (a typo) before it records anything. A malformed id is
+   * an InvalidJobException (field `nativeId`); a look-up that fails proves
+   * nothing either way and throws a PsijError saying why. This default, for
+   * executors that cannot tell, says known and leaves the verdict to attach.
+   */
+  lookupNativeId(_nativeId: string): Promise<NativeIdLookup> {
+    return Promise.resolve({ known: true });
+  }
 
   health(): ExecutorHealth {
     return { status: "ok" };

@@ -6,13 +6,16 @@
  */
 
 import { homedir } from "node:os";
-import { type ExecutorOptions, JobExecutor } from "../core/executor.ts";
+import { InvalidJobException } from "../core/errors.ts";
+import { type ExecutorOptions, JobExecutor, type NativeIdLookup } from "../core/executor.ts";
 import { expandSpec } from "../core/expand.ts";
+import type { JobSpec } from "../core/job-spec.ts";
 import { JobState } from "../core/job-state.ts";
+import type { ComputedResources } from "../core/resources.ts";
 import type { Job } from "../core/job.ts";
 import { registerExecutor } from "../core/registry.ts";
 import { localNodefile } from "./local/nodefiles.ts";
-import { buildPlan } from "./local/plan.ts";
+import { buildPlan, type LaunchPlan } from "./local/plan.ts";
 import { findRun, issuerPid, newNativeId, registerRun } from "./local/process-table.ts";
 import { LocalRun } from "./local/run.ts";
 import { checkProcessGroupMethod, type ProcessGroupMethod } from "./local/spawn-group.ts";
@@ -46,18 +49,26 @@ export class LocalJobExecutor extends JobExecutor {
     return settle(() => this.#submit(job));
   }
 
+  /** Expands the spec and builds its launch plan, as submit does; nothing is written or started. */
+  override validate(spec: JobSpec): void {
+    super.validate(spec);
+    this.#plan(spec, () => "/dev/null");
+  }
+
+  #plan(spec: JobSpec, nodefile: (r: ComputedResources) => string): LaunchPlan {
+    return buildPlan(expandSpec(spec, process.env, homedir()), {
+      processEnv: process.env,
+      cwd: process.cwd(),
+      nodefile,
+      processGroup: this.#processGroup,
+    });
+  }
+
   #submit(job: Job): void {
     this.prepareSubmit(job);
     let run: LocalRun;
     try {
-      const spec = expandSpec(job.spec!, process.env, homedir());
-      const plan = buildPlan(spec, {
-        processEnv: process.env,
-        cwd: process.cwd(),
-        nodefile: localNodefile,
-        processGroup: this.#processGroup,
-      });
-      run = new LocalRun(newNativeId(), plan, this.clock);
+      run = new LocalRun(newNativeId(), this.#plan(job.spec!, localNodefile), this.clock);
     } catch (err) {
       job.executor = undefined; // still NEW: the caller may fix the spec and submit again
       throw err;
@@ -94,6 +105,18 @@ export class LocalJobExecutor extends JobExecutor {
    */
   attach(job: Job, nativeId: string): Promise<void> {
     return settle(() => this.#attach(job, nativeId));
+  }
+
+  /** Known when it is a run of this process (see attach). */
+  override lookupNativeId(nativeId: string): Promise<NativeIdLookup> {
+    return settle(() => {
+      if (!nativeId || typeof nativeId !== "string") {
+        throw new InvalidJobException("nativeId: attach needs a native id", { field: "nativeId" });
+      }
+      return findRun(nativeId)
+        ? { known: true as const }
+        : { known: false as const, reason: unknownIdMessage(nativeId) };
+    });
   }
 
   #attach(job: Job, nativeId: string): void {

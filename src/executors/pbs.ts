@@ -36,7 +36,7 @@ import {
 } from "./pbs/outcome.ts";
 import { isPbsJobId, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
-import { pbsStampFiles, renderPbsScript } from "./pbs/script.ts";
+import { pbsStampFiles, type RenderedScript, renderPbsScript } from "./pbs/script.ts";
 import { qsubEnvironment, removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
 import { lookupStamp, STAMP_VARIABLE, unprovenAbsence } from "./pbs/stamp.ts";
 import {
@@ -64,6 +64,7 @@ function pbsDialect(config: PbsExecutorConfig): BatchDialect<PbsJobRecord> {
     stampFiles: pbsStampFiles,
     finalUpdate,
     stateOf: (rec) => rec.state ?? "?",
+    idOf: (rec) => rec.id,
     wrapRunner: (inner, clock) =>
       new StatusGate(inner, clock, Math.max(1, config.pollFloorMs ?? 1000)),
   };
@@ -109,8 +110,12 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     return lookupJob(this.runner, id, this.timeoutMs, this.#mode);
   }
 
+  protected renderScript(spec: JobSpec, stamp: string): RenderedScript {
+    return renderPbsScript(spec, { workDir: this.workDir, stamp });
+  }
+
   protected async submitScript(spec: JobSpec, stamp: string): Promise<string> {
-    const script = renderPbsScript(spec, { workDir: this.workDir, stamp });
+    const script = this.renderScript(spec, stamp);
     const path = this.#writeScript(stamp, script.text);
     const env = qsubEnvironment();
     const r = await this.runner.run(["qsub", path], {
@@ -155,6 +160,17 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     return parseQselect(r.stdout);
   }
 
+  // The id goes on qstat's and qdel's command lines: `-x` or `workq` there
+  // would be an option or a queue, not a job.
+  protected checkNativeId(nativeId: string): void {
+    if (isPbsJobId(nativeId)) return;
+    throw new InvalidJobException(
+      `nativeId: ${JSON.stringify(nativeId)} is not a PBS job id ` +
+        `(<sequence>[.<server>], e.g. 1234.pbsserver or 1235[].pbsserver)`,
+      { field: "nativeId" },
+    );
+  }
+
   /**
    * Binds `job` to a PBS job. `cancelRequested` says the user asked to cancel
    * it (an agent that sent qdel and died before its reply): PBS's record of a
@@ -166,15 +182,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     nativeId: string,
     options: { cancelRequested?: boolean } = {},
   ): Promise<void> {
-    // The id goes on qstat's and qdel's command lines: `-x` or `workq` there
-    // would be an option or a queue, not a job.
-    if (typeof nativeId === "string" && nativeId !== "" && !isPbsJobId(nativeId)) {
-      throw new InvalidJobException(
-        `nativeId: ${JSON.stringify(nativeId)} is not a PBS job id ` +
-          `(<sequence>[.<server>], e.g. 1234.pbsserver or 1235[].pbsserver)`,
-        { field: "nativeId" },
-      );
-    }
+    if (typeof nativeId === "string" && nativeId !== "") this.checkNativeId(nativeId);
     const found = await this.verifyAttach(job, nativeId);
     const rec = found.kind === "found" ? found.record : undefined;
     // A user types `1234`; PBS answers for `1234.server`, the id the job's script names its

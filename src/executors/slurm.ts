@@ -32,7 +32,7 @@ import {
   squeueMineArgv,
 } from "./slurm/parse.ts";
 import { interpretSacct, sacctArgv } from "./slurm/sacct.ts";
-import { renderSlurmScript, slurmOutputPath } from "./slurm/script.ts";
+import { type RenderedScript, renderSlurmScript, slurmOutputPath } from "./slurm/script.ts";
 import { interpretStatus, isSlurmJobId, lookupJob } from "./slurm/status.ts";
 
 export type { SlurmExecutorConfig } from "./slurm/config.ts";
@@ -54,6 +54,7 @@ const SLURM_DIALECT: BatchDialect<SlurmJobRow> = {
   stampFiles: (workDir, stamp) => [slurmOutputPath(workDir, stamp)],
   finalUpdate,
   stateOf: (row) => row.slurmState,
+  idOf: (row) => row.nativeId,
 };
 
 type Entry = BatchEntry<SlurmJobRow>;
@@ -76,8 +77,12 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     return lookupJob(this.runner, id, this.timeoutMs);
   }
 
+  protected renderScript(spec: JobSpec, stamp: string): RenderedScript {
+    return renderSlurmScript(spec, { workDir: this.workDir, stamp });
+  }
+
   protected async submitScript(spec: JobSpec, stamp: string): Promise<string> {
-    const script = renderSlurmScript(spec, { workDir: this.workDir, stamp });
+    const script = this.renderScript(spec, stamp);
     const path = scriptPath(this.workDir, stamp);
     writeFileSync(path, script.text, { mode: 0o700 });
     const r = await this.run(["sbatch", "--parsable", path], this.workDir);
@@ -117,12 +122,15 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     return r;
   }
 
+  protected checkNativeId(nativeId: string): void {
+    if (isSlurmJobId(nativeId)) return;
+    throw new InvalidJobException(`nativeId: "${nativeId}" is not a Slurm job id`, {
+      field: "nativeId",
+    });
+  }
+
   async attach(job: Job, nativeId: string): Promise<void> {
-    if (typeof nativeId === "string" && nativeId !== "" && !isSlurmJobId(nativeId)) {
-      throw new InvalidJobException(`nativeId: "${nativeId}" is not a Slurm job id`, {
-        field: "nativeId",
-      });
-    }
+    if (typeof nativeId === "string" && nativeId !== "") this.checkNativeId(nativeId);
     const found = await this.verifyAttach(job, nativeId);
     const entry = this.entries.add(nativeId, job, undefined);
     // No callback may run before attach returns: the verdict is applied from

@@ -8,6 +8,7 @@ import {
   parseJobSpecDocument,
   pythonFloat,
   ResourceSpecV1,
+  specFieldPath,
 } from "../../src/core/index.ts";
 import { snakeCase } from "../../src/core/json/forms.ts";
 import { ATTRIBUTE_FIELDS, RESOURCE_FIELDS, SPEC_FIELDS } from "../../src/core/json/read.ts";
@@ -199,6 +200,35 @@ describe("JobSpec JSON: explicit nulls", () => {
       "$.stageIn[0].source",
       /required/,
     );
+  });
+});
+
+describe("specFieldPath: a model field's JSON path in the document's form", () => {
+  it("maps executors' field names to our form's and psij-python's paths", () => {
+    const cases: Array<[string, string, string]> = [
+      ["attributes.account", "$.attributes.account", "$.attributes.account"],
+      ["attributes.queueName", "$.attributes.queueName", "$.attributes.queue_name"],
+      [
+        "attributes.customAttributes.pbs.J",
+        '$.attributes.customAttributes["pbs.J"]',
+        '$.attributes.custom_attributes["pbs.J"]',
+      ],
+      ["environment._psij_dir", "$.environment._psij_dir", "$.environment._psij_dir"],
+      ["stageOut[1].flags", "$.stageOut[1].flags", "$.stage_out[1].flags"],
+      [
+        "resources.exclusiveNodeUse",
+        "$.resources.exclusiveNodeUse",
+        "$.resources.exclusive_node_use",
+      ],
+      ["launcher", "$.launcher", "$.launcher"],
+      ["$.colour", "$.colour", "$.colour"],
+    ];
+    for (const [field, ours, psij] of cases) {
+      assert.equal(specFieldPath(field, { version: 1 }), ours, field);
+      assert.equal(specFieldPath(field, {}), psij, field);
+    }
+    assert.equal(specFieldPath("output", { version: 1 }), undefined, "not a spec field");
+    assert.equal(specFieldPath("nativeId", {}), undefined);
   });
 });
 

@@ -91,6 +91,9 @@ export const attachCommand: Command = {
   name: "attach",
   summary: "track a job the scheduler already has, by its native id",
   usage: "psij-agent attach <native-id> [--executor <name>]",
+  details: `The agent asks the scheduler first: an id it does not know (nor its job history), and
+that left no exit-code file, is refused (exit 1, nothing is stored), as is an id the
+scheduler never prints; a status command that fails is an error too, and stores nothing.`,
   options: {
     executor: { type: "string", value: "name", help: "the executor that knows the id" },
   },

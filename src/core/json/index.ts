@@ -7,6 +7,7 @@
 import type { JobSpec } from "../job-spec.ts";
 import { asObject, fail, type JsonObject } from "./check.ts";
 import { OURS, PSIJ, snakeCase } from "./forms.ts";
+import { fieldPath } from "./paths.ts";
 import { readSpec, SPEC_FIELDS } from "./read.ts";
 import { writeSpec } from "./write.ts";
 
@@ -85,4 +86,24 @@ export function parseJobSpecDocument(doc: unknown): JobSpec {
     );
   }
   return jobSpecFromPsijJson(obj);
+}
+
+/**
+ * Where a model field (`attributes.account`, as validation and the executors
+ * name it) is in `doc`, in the form `parseJobSpecDocument` reads `doc` in:
+ * `$.attributes.account`, or `$.attributes.queue_name` for psij-python's
+ * `attributes.queueName`. A path already in JSON form (`$...`) is returned as
+ * it is; undefined for a name that is no spec field's.
+ */
+export function specFieldPath(field: string, doc: unknown): string | undefined {
+  if (field.startsWith("$")) return field;
+  if (typeof doc === "string") {
+    try {
+      doc = JSON.parse(doc);
+    } catch {
+      return undefined;
+    }
+  }
+  const ours = doc !== null && typeof doc === "object" && Object.hasOwn(doc, "version");
+  return fieldPath(field, ours ? OURS : PSIJ);
 }
