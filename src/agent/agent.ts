@@ -91,6 +91,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     defaultExecutor: chosen.name,
     intentSettleMs: options.intentSettleMs,
     outputDir: paths.output,
+    log,
   });
   const shutdown = new AbortController();
   const listeners: Listener[] = [];

@@ -25,7 +25,9 @@ import { EventBus, type EventListener, subscribeFrom } from "./events.ts";
 import { newJobId } from "./ids.ts";
 import { ensureOutputDir, sweepKeptOutput, withKeptOutput } from "./job-output.ts";
 import { atDocumentPath, parseSpecDocument, specFromJson, specToJson } from "./spec-input.ts";
-import type { JobStore } from "./store/store.ts";
+import type { JobStore, StoreHealth } from "./store/store.ts";
+import { StoreError } from "./store/errors.ts";
+import { UnwrittenWrites } from "./unwritten.ts";
 import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
 import { jobJson } from "./view.ts";
 import { recoverJobs, type RecoveryReport } from "./recovery.ts";
@@ -48,6 +50,8 @@ export interface JobServiceOptions {
    * default sends it (/dev/null).
    */
   outputDir?: string;
+  /** Where the service reports what the user should know (the store failing, recovering). */
+  log?: (line: string) => void;
 }
 
 export interface SubmitOptions {
@@ -81,6 +85,9 @@ export class JobService {
   /** `GET /jobs/{id}` bodies, dropped whenever the store changes the job. */
   readonly #views = new Map<string, string>();
   static readonly VIEW_CACHE_SIZE = 10_000;
+  /** State changes the store could not take (a full disk), retried until written. */
+  readonly #unwritten: UnwrittenWrites;
+  readonly #log: (line: string) => void;
 
   constructor(options: JobServiceOptions) {
     this.store = options.store;
@@ -90,6 +97,8 @@ export class JobService {
     this.intentSettleMs = options.intentSettleMs ?? 60_000;
     this.outputDir = options.outputDir;
     if (this.outputDir) ensureOutputDir(this.outputDir);
+    this.#log = options.log ?? (() => {});
+    this.#unwritten = new UnwrittenWrites(this.#stop.signal, this.#log);
     if (!this.#executors[this.defaultExecutor]) {
       throw new UnknownExecutorException(
         `default executor "${this.defaultExecutor}" is not among this agent's executors`,
@@ -99,8 +108,12 @@ export class JobService {
     for (const ex of Object.values(this.#executors)) {
       this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
       this.#unhook.push(ex.addJobNoteListener((job, status) => {
-        if (status.message !== undefined) {
+        if (status.message === undefined) return;
+        try {
           this.store.recordNote(job.id, status.state, status.message, status.time);
+        } catch (err) {
+          // A note is replaced by the next one; the store's health tells of the failure.
+          if (!(err instanceof StoreError)) throw err;
         }
       }));
     }
@@ -154,21 +167,26 @@ export class JobService {
 
   /** Stores a status reported by an executor and publishes what was written. */
   #record(job: Job, status: JobStatus): void {
-    const written = this.store.recordTransition(job.id, status);
-    for (const t of written) this.events.publish(t);
-    if (isFinal(status.state)) this.live.delete(job.id);
+    this.#unwritten.write(job.id, () => {
+      const written = this.store.recordTransition(job.id, status);
+      for (const t of written) this.events.publish(t);
+      if (isFinal(status.state)) this.live.delete(job.id);
+    });
   }
 
   /** Records a transition the agent itself decides (a failed submit, an unknown intent). */
   failJob(id: string, message: string, evidence = "error"): void {
-    const written = this.store.recordTransition(id, {
-      state: JobState.FAILED,
-      time: this.clock.now(),
-      message,
-      metadata: { evidence: evidence as any },
+    const time = this.clock.now();
+    this.#unwritten.write(id, () => {
+      const written = this.store.recordTransition(id, {
+        state: JobState.FAILED,
+        time,
+        message,
+        metadata: { evidence: evidence as any },
+      });
+      for (const t of written) this.events.publish(t);
+      this.live.delete(id);
     });
-    for (const t of written) this.events.publish(t);
-    this.live.delete(id);
   }
 
   /**
@@ -251,7 +269,9 @@ export class JobService {
         cause: err,
       });
     }
-    if (job.nativeId) this.store.recordNativeId(id, job.nativeId, this.clock.now());
+    const nativeId = job.nativeId;
+    const time = this.clock.now();
+    if (nativeId) this.#unwritten.write(id, () => this.store.recordNativeId(id, nativeId, time));
     return "sent";
   }
 
@@ -314,8 +334,13 @@ export class JobService {
       await attach.call(executor, job, record.nativeId!, { cancelRequested });
       this.noteLookupFailure(record.id, undefined);
       // The scheduler's full id for a short one the user gave (PBS: `1234` → `1234.server`).
-      if (job.nativeId && job.nativeId !== record.nativeId) {
-        this.store.recordNativeId(record.id, job.nativeId, this.clock.now(), "attached");
+      const full = job.nativeId;
+      if (full && full !== record.nativeId) {
+        const time = this.clock.now();
+        this.#unwritten.write(
+          record.id,
+          () => this.store.recordNativeId(record.id, full, time, "attached"),
+        );
       }
     } catch (err) {
       if (!retry || !(err instanceof SubmitException && err.transient) || this.closed) {
@@ -422,6 +447,13 @@ export class JobService {
     return out;
   }
 
+  /** The store's health; degraded while a write fails or state changes wait to be written. */
+  storeHealth(): StoreHealth & { unwrittenJobs: number } {
+    const h = this.store.health();
+    const unwrittenJobs = this.#unwritten.jobs;
+    return { ...h, status: unwrittenJobs ? "degraded" : h.status, unwrittenJobs };
+  }
+
   executorInfo(): Array<{ name: string; version: string; default: boolean }> {
     return Object.entries(this.#executors).map(([name, ex]) => ({
       name,
@@ -442,6 +474,12 @@ export class JobService {
 
   /** Stops the executors' background work; the store stays open for the caller to close. */
   async close(): Promise<void> {
+    if (this.#unwritten.jobs && !this.#unwritten.flush()) {
+      this.#log(
+        `job store: stopping with state changes of ${this.#unwritten.jobs} jobs unwritten; ` +
+          "their jobs are re-attached at the next start",
+      );
+    }
     this.#stop.abort();
     this.#unhook.splice(0).forEach((f) => f());
     await Promise.all(Object.values(this.#executors).map((ex) => ex.close()));

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { errorSummary } from "./errors.ts";
 import type { JobStatus } from "./job-status.ts";
 import type { Job } from "./job.ts";
 
@@ -13,7 +14,7 @@ export type JobStatusCallback =
 
 /** Where callback exceptions go; tests and the agent may replace it. */
 export let reportCallbackError = (err: unknown, job: Job): void => {
-  console.error(`psij: a status callback for job ${job.id} threw:`, err);
+  console.error(`psij: a status callback for job ${job.id} threw: ${errorSummary(err)}`);
 };
 
 export function setCallbackErrorReporter(fn: (err: unknown, job: Job) => void): void {

@@ -51,3 +51,16 @@ export class InvalidStateException extends PsijError {}
 
 /** An executor name or version the registry cannot satisfy. */
 export class UnknownExecutorException extends PsijError {}
+
+/**
+ * An error for a log line: its name and message, then at most `frames` stack
+ * frames. Logging the Error object itself would let a runtime add its own
+ * rendering (Bun prints the source lines around the throw: in the compiled
+ * binary, a screenful of minified code).
+ */
+export function errorSummary(err: unknown, frames = 5): string {
+  if (!(err instanceof Error)) return String(err);
+  const head = `${err.name}: ${err.message}`;
+  const at = (err.stack ?? "").split("\n").filter((l) => /^\s+at /.test(l)).slice(0, frames);
+  return [head, ...at.map((l) => `    ${l.trim()}`)].join("\n");
+}

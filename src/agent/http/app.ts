@@ -187,12 +187,15 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
   app.get("/v1/health", (c) => {
     queryOf(c, []);
     const executors = service.health();
-    const degraded = Object.values(executors).some((h) => h.status !== "ok");
+    const store = service.storeHealth();
+    const degraded = store.status !== "ok" ||
+      Object.values(executors).some((h) => h.status !== "ok");
     return c.json({
       status: degraded ? "degraded" : "ok",
       version: VERSION,
       pid: process.pid,
       executors,
+      store,
       recovering: service.recovering,
       liveJobs: service.live.size,
       lastEventId: service.store.lastEventId(),

@@ -13,6 +13,7 @@ import {
   UnknownExecutorException,
 } from "../../core/errors.ts";
 import { BadRequestError, ConflictError, NotFoundError, SubmitFailedError } from "../errors.ts";
+import { StoreError } from "../store/errors.ts";
 
 export interface Problem {
   type: string;
@@ -82,12 +83,25 @@ export function problemOf(err: unknown): Problem {
   if (err instanceof CancelRefusedException) {
     return problem(502, "cancel-refused", "The scheduler refused the cancel", err.message);
   }
+  if (err instanceof StoreError) return storeProblem(err);
   if (err instanceof PsijError) {
     // What is left are scheduler commands that failed or never answered: may be retried.
     return problem(502, "scheduler-error", "The scheduler command failed", err.message);
   }
   const detail = err instanceof Error ? err.message : String(err);
   return problem(500, "internal", "Internal error", detail);
+}
+
+/** 507 when the store's disk is full, 500 when it is damaged, 503 when it cannot be used. */
+function storeProblem(err: StoreError): Problem {
+  const extra = { store: err.path, sqlite: err.sqlite };
+  if (err.kind === "full") {
+    return problem(507, "store-full", "The job store is out of space", err.message, extra);
+  }
+  if (err.kind === "damaged") {
+    return problem(500, "store-damaged", "The job store is damaged", err.message, extra);
+  }
+  return problem(503, "store-unavailable", "The job store cannot be used", err.message, extra);
 }
 
 export function problemResponse(p: Problem, headers: Record<string, string> = {}): Response {

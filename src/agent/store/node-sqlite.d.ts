@@ -13,6 +13,8 @@ declare module "node:sqlite" {
   }
   export class DatabaseSync {
     constructor(path: string, options?: { open?: boolean; readOnly?: boolean });
+    /** False once SQLite has rolled a failed transaction back by itself (a full disk). */
+    readonly isTransaction: boolean;
     exec(sql: string): void;
     prepare(sql: string): StatementSync;
     close(): void;

@@ -97,7 +97,9 @@ export function migrate(db: DatabaseSync, upTo = SCHEMA_VERSION): number {
       db.exec(`PRAGMA user_version = ${version + 1}`);
       db.exec("COMMIT");
     } catch (err) {
-      db.exec("ROLLBACK");
+      if (db.isTransaction) db.exec("ROLLBACK");
+      // A SQLite failure (a full disk, a damaged file) is the store's to explain.
+      if ((err as { code?: string }).code === "ERR_SQLITE_ERROR") throw err;
       throw new Error(`job store migration ${version + 1} failed: ${String(err)}`, {
         cause: err,
       });

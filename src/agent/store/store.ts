@@ -19,7 +19,8 @@ import {
   toJob,
   toTransition,
 } from "./rows.ts";
-import { migrate } from "./schema.ts";
+import { StoreError, storeError } from "./errors.ts";
+import { migrate, schemaVersion } from "./schema.ts";
 import type {
   IntentRecord,
   JobRecord,
@@ -33,8 +34,23 @@ const JOB_COLS = "id, executor, native_id, spec, state, exit_code, message, seq,
   "updated_at, n";
 const FINAL_LIST = FINAL_STATES.map((s) => `'${s}'`).join(",");
 
+/** How the store is doing, for `/v1/health`. */
+export interface StoreHealth {
+  status: "ok" | "degraded";
+  path: string;
+  /** This agent created the store when it started (none was there). */
+  fresh: boolean;
+  /** Why the last write failed, while no write has succeeded since. */
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
 export class JobStore {
   readonly db: DatabaseSync;
+  readonly path: string;
+  /** True when opening made a new, empty store (there was none at `path`). */
+  readonly fresh: boolean;
+  #failure?: { error: StoreError; at: number };
   readonly #s: Record<string, StatementSync>;
   readonly #listCache = new Map<string, StatementSync>();
   /** Called after every write that changes what a job looks like (caches listen). */
@@ -42,65 +58,30 @@ export class JobStore {
 
   /** Opens (creating and migrating as needed) the store at `path`; `:memory:` for tests. */
   constructor(path: string) {
-    this.db = new DatabaseSync(path);
-    // WAL + NORMAL: a killed process loses nothing committed; only a power
-    // loss may drop the last transactions.
-    // busy_timeout first: switching to WAL needs a lock too, and a second
-    // process opening the same store at that moment must wait, not fail.
-    this.db.exec(
-      "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
-        "PRAGMA foreign_keys = ON",
-    );
+    this.path = path;
     try {
+      this.db = new DatabaseSync(path);
+    } catch (err) {
+      throw storeError(err, path, "be opened");
+    }
+    try {
+      // WAL + NORMAL: a killed process loses nothing committed; only a power
+      // loss may drop the last transactions.
+      // busy_timeout first: switching to WAL needs a lock too, and a second
+      // process opening the same store at that moment must wait, not fail.
+      this.db.exec(
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; " +
+          "PRAGMA foreign_keys = ON",
+      );
+      // Version 0 with no tables: nothing was stored here before.
+      this.fresh = schemaVersion(this.db) === 0 &&
+        (this.db.prepare("SELECT count(*) AS c FROM sqlite_master").get() as Row).c === 0;
       migrate(this.db);
+      this.#s = statements(this.db);
     } catch (err) {
       this.db.close();
-      throw err;
+      throw storeError(err, path, "be opened");
     }
-    const p = (sql: string) => this.db.prepare(sql);
-    this.#s = {
-      insertJob: p(
-        "INSERT INTO jobs (id, executor, spec, state, created_at, updated_at, history) " +
-          "VALUES (?, ?, ?, 'NEW', ?, ?, '[]')",
-      ),
-      insertIntent: p("INSERT INTO intents (job_id, stamp, created_at) VALUES (?, ?, ?)"),
-      insertKey: p(
-        "INSERT INTO idempotency_keys (key, job_id, request_hash, created_at) VALUES (?, ?, ?, ?)",
-      ),
-      getKey: p("SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?"),
-      getJob: p(`SELECT ${JOB_COLS}, history FROM jobs WHERE id = ?`),
-      getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
-      getByNativeAny: p(
-        `SELECT ${JOB_COLS}, history FROM jobs WHERE native_id = ? ORDER BY n DESC LIMIT 1`,
-      ),
-      stateOf: p(
-        "SELECT state, seq, history, (SELECT time FROM transitions t WHERE t.job_id = jobs.id " +
-          "ORDER BY seq DESC LIMIT 1) AS last_time FROM jobs WHERE id = ?",
-      ),
-      transitions: p(
-        "SELECT event_id, job_id, seq, state, time, scheduler_time, message, exit_code, evidence, " +
-          "metadata FROM transitions WHERE job_id = ? ORDER BY seq",
-      ),
-      insertTransition: p(
-        "INSERT INTO transitions (job_id, seq, state, time, scheduler_time, message, exit_code, " +
-          "evidence, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      ),
-      updateJobState: p(
-        "UPDATE jobs SET state = ?, seq = ?, exit_code = coalesce(?, exit_code), " +
-          "message = ?, updated_at = ?, history = ? WHERE id = ?",
-      ),
-      setNative: p("UPDATE jobs SET native_id = ?, updated_at = ? WHERE id = ?"),
-      resolveIntent: p(
-        "UPDATE intents SET native_id = coalesce(?, native_id), resolved_at = ?, outcome = ? " +
-          "WHERE job_id = ? AND resolved_at IS NULL",
-      ),
-      openIntents: p("SELECT * FROM intents WHERE resolved_at IS NULL ORDER BY created_at"),
-      getIntent: p("SELECT * FROM intents WHERE job_id = ?"),
-      nonFinal: p(`SELECT ${JOB_COLS} FROM jobs WHERE state NOT IN (${FINAL_LIST}) ORDER BY n`),
-      eventsAfter: p("SELECT * FROM transitions WHERE event_id > ? ORDER BY event_id LIMIT ?"),
-      lastEvent: p("SELECT coalesce(max(event_id), 0) AS id FROM transitions"),
-      count: p("SELECT count(*) AS c FROM jobs"),
-    };
   }
 
   #open = true;
@@ -110,16 +91,56 @@ export class JobStore {
     this.#open = false;
   }
 
+  /**
+   * Runs `fn` in one write transaction. SQLite rolls a transaction back by
+   * itself on some errors (a full disk among them): then there is nothing
+   * left to roll back, and the original error is the one to report.
+   */
   #tx<T>(fn: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
+    return this.#write(() => {
+      this.db.exec("BEGIN IMMEDIATE");
+      try {
+        const r = fn();
+        this.db.exec("COMMIT");
+        return r;
+      } catch (err) {
+        if (this.db.isTransaction) this.db.exec("ROLLBACK");
+        throw err;
+      }
+    });
+  }
+
+  /** A write: a SQLite failure becomes a StoreError and is remembered until a write succeeds. */
+  #write<T>(fn: () => T): T {
     try {
       const r = fn();
-      this.db.exec("COMMIT");
+      this.#failure = undefined;
       return r;
     } catch (err) {
-      this.db.exec("ROLLBACK");
-      throw err;
+      const e = storeError(err, this.path, "be written");
+      if (e instanceof StoreError) this.#failure = { error: e, at: Date.now() };
+      throw e;
     }
+  }
+
+  /** A read: a SQLite failure (a damaged page) becomes a StoreError naming the file. */
+  #read<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw storeError(err, this.path, "be read");
+    }
+  }
+
+  health(): StoreHealth {
+    const f = this.#failure;
+    return {
+      status: f ? "degraded" : "ok",
+      path: this.path,
+      fresh: this.fresh,
+      lastError: f?.error.message,
+      lastErrorAt: f ? new Date(f.at).toISOString() : undefined,
+    };
   }
 
   /** Records a NEW job, its submission intent and its idempotency key, atomically. */
@@ -135,28 +156,30 @@ export class JobStore {
   }
 
   findIdempotencyKey(key: string): { jobId: string; requestHash: string } | undefined {
-    const r = this.#s.getKey.get(key) as Row | undefined;
+    const r = this.#read(() => this.#s.getKey.get(key)) as Row | undefined;
     return r ? { jobId: r.job_id, requestHash: r.request_hash } : undefined;
   }
 
   getJob(id: string): JobRecord | undefined {
-    const r = this.#s.getJob.get(id) as Row | undefined;
+    const r = this.#read(() => this.#s.getJob.get(id)) as Row | undefined;
     return r ? toJob(r) : undefined;
   }
 
   /** The job with this id, else the latest job with this native id (any executor). */
   findJob(ref: string): JobRecord | undefined {
-    const r = (this.#s.getJob.get(ref) ?? this.#s.getByNativeAny.get(ref)) as Row | undefined;
+    const r = this.#read(() => this.#s.getJob.get(ref) ?? this.#s.getByNativeAny.get(ref)) as
+      | Row
+      | undefined;
     return r ? toJob(r) : undefined;
   }
 
   findByNativeId(executor: string, nativeId: string): JobRecord | undefined {
-    const r = this.#s.getByNative.get(executor, nativeId) as Row | undefined;
+    const r = this.#read(() => this.#s.getByNative.get(executor, nativeId)) as Row | undefined;
     return r ? toJob(r) : undefined;
   }
 
   transitions(jobId: string): TransitionRecord[] {
-    return (this.#s.transitions.all(jobId) as Row[]).map(toTransition);
+    return (this.#read(() => this.#s.transitions.all(jobId)) as Row[]).map(toTransition);
   }
 
   /** The scheduler accepted the job: its native id is known and the intent is closed. */
@@ -170,7 +193,7 @@ export class JobStore {
 
   /** Closes an intent without a native id (refused, or given up on). */
   resolveIntent(jobId: string, time: number, outcome: string): void {
-    this.#s.resolveIntent.run(null, time, outcome, jobId);
+    this.#write(() => this.#s.resolveIntent.run(null, time, outcome, jobId));
   }
 
   /**
@@ -178,31 +201,34 @@ export class JobStore {
    * once is enough. True when this call recorded it (there was none).
    */
   recordCancelRequest(jobId: string, time: number): boolean {
-    const r = this.db
-      .prepare("INSERT OR IGNORE INTO cancel_requests (job_id, requested_at) VALUES (?, ?)")
-      .run(jobId, time);
+    const r = this.#write(() =>
+      this.db
+        .prepare("INSERT OR IGNORE INTO cancel_requests (job_id, requested_at) VALUES (?, ?)")
+        .run(jobId, time)
+    );
     return Number(r.changes) > 0;
   }
 
   /** Takes back a cancel request the scheduler certainly never acted on. */
   withdrawCancelRequest(jobId: string): void {
-    this.db.prepare("DELETE FROM cancel_requests WHERE job_id = ?").run(jobId);
+    this.#write(() => this.db.prepare("DELETE FROM cancel_requests WHERE job_id = ?").run(jobId));
   }
 
   /** When the user asked to cancel this job, if they did. */
   cancelRequestedAt(jobId: string): number | undefined {
-    const r = this.db.prepare("SELECT requested_at FROM cancel_requests WHERE job_id = ?")
-      .get(jobId) as Row | undefined;
+    const r = this.#read(() =>
+      this.db.prepare("SELECT requested_at FROM cancel_requests WHERE job_id = ?").get(jobId)
+    ) as Row | undefined;
     return r ? Number(r.requested_at) : undefined;
   }
 
   getIntent(jobId: string): IntentRecord | undefined {
-    const r = this.#s.getIntent.get(jobId) as Row | undefined;
+    const r = this.#read(() => this.#s.getIntent.get(jobId)) as Row | undefined;
     return r ? toIntent(r) : undefined;
   }
 
   openIntents(): IntentRecord[] {
-    return (this.#s.openIntents.all() as Row[]).map(toIntent);
+    return (this.#read(() => this.#s.openIntents.all()) as Row[]).map(toIntent);
   }
 
   /**
@@ -217,11 +243,13 @@ export class JobStore {
    * each transition's own. Ignored when the job has moved on to another state.
    */
   recordNote(jobId: string, state: JobState, message: string, time: number): void {
-    const r = this.db
-      .prepare(
-        "UPDATE jobs SET message = ?, updated_at = MAX(updated_at, ?) WHERE id = ? AND state = ?",
-      )
-      .run(message, Math.round(time), jobId, state);
+    const r = this.#write(() =>
+      this.db
+        .prepare(
+          "UPDATE jobs SET message = ?, updated_at = MAX(updated_at, ?) WHERE id = ? AND state = ?",
+        )
+        .run(message, Math.round(time), jobId, state)
+    );
     if (Number(r.changes) > 0) this.onJobChange?.(jobId);
   }
 
@@ -289,7 +317,7 @@ export class JobStore {
   }
 
   nonFinalJobs(): JobRecord[] {
-    return (this.#s.nonFinal.all() as Row[]).map(toJob);
+    return (this.#read(() => this.#s.nonFinal.all()) as Row[]).map(toJob);
   }
 
   listJobs(q: ListQuery = {}): ListPage {
@@ -305,7 +333,8 @@ export class JobStore {
       );
       this.#listCache.set(key, stmt);
     }
-    const rows = stmt.all(after, ...states, limit + 1) as Row[];
+    const query = stmt;
+    const rows = this.#read(() => query.all(after, ...states, limit + 1)) as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     return {
@@ -315,11 +344,11 @@ export class JobStore {
   }
 
   eventsAfter(eventId: number, limit = 1000): TransitionRecord[] {
-    return (this.#s.eventsAfter.all(eventId, limit) as Row[]).map(toTransition);
+    return (this.#read(() => this.#s.eventsAfter.all(eventId, limit)) as Row[]).map(toTransition);
   }
 
   lastEventId(): number {
-    return Number((this.#s.lastEvent.get() as Row).id);
+    return Number((this.#read(() => this.#s.lastEvent.get()) as Row).id);
   }
 
   /**
@@ -342,6 +371,53 @@ export class JobStore {
   }
 
   countJobs(): number {
-    return Number((this.#s.count.get() as Row).c);
+    return Number((this.#read(() => this.#s.count.get()) as Row).c);
   }
+}
+
+function statements(db: DatabaseSync): Record<string, StatementSync> {
+  const p = (sql: string) => db.prepare(sql);
+  return {
+    insertJob: p(
+      "INSERT INTO jobs (id, executor, spec, state, created_at, updated_at, history) " +
+        "VALUES (?, ?, ?, 'NEW', ?, ?, '[]')",
+    ),
+    insertIntent: p("INSERT INTO intents (job_id, stamp, created_at) VALUES (?, ?, ?)"),
+    insertKey: p(
+      "INSERT INTO idempotency_keys (key, job_id, request_hash, created_at) VALUES (?, ?, ?, ?)",
+    ),
+    getKey: p("SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?"),
+    getJob: p(`SELECT ${JOB_COLS}, history FROM jobs WHERE id = ?`),
+    getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
+    getByNativeAny: p(
+      `SELECT ${JOB_COLS}, history FROM jobs WHERE native_id = ? ORDER BY n DESC LIMIT 1`,
+    ),
+    stateOf: p(
+      "SELECT state, seq, history, (SELECT time FROM transitions t WHERE t.job_id = jobs.id " +
+        "ORDER BY seq DESC LIMIT 1) AS last_time FROM jobs WHERE id = ?",
+    ),
+    transitions: p(
+      "SELECT event_id, job_id, seq, state, time, scheduler_time, message, exit_code, evidence, " +
+        "metadata FROM transitions WHERE job_id = ? ORDER BY seq",
+    ),
+    insertTransition: p(
+      "INSERT INTO transitions (job_id, seq, state, time, scheduler_time, message, exit_code, " +
+        "evidence, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    ),
+    updateJobState: p(
+      "UPDATE jobs SET state = ?, seq = ?, exit_code = coalesce(?, exit_code), " +
+        "message = ?, updated_at = ?, history = ? WHERE id = ?",
+    ),
+    setNative: p("UPDATE jobs SET native_id = ?, updated_at = ? WHERE id = ?"),
+    resolveIntent: p(
+      "UPDATE intents SET native_id = coalesce(?, native_id), resolved_at = ?, outcome = ? " +
+        "WHERE job_id = ? AND resolved_at IS NULL",
+    ),
+    openIntents: p("SELECT * FROM intents WHERE resolved_at IS NULL ORDER BY created_at"),
+    getIntent: p("SELECT * FROM intents WHERE job_id = ?"),
+    nonFinal: p(`SELECT ${JOB_COLS} FROM jobs WHERE state NOT IN (${FINAL_LIST}) ORDER BY n`),
+    eventsAfter: p("SELECT * FROM transitions WHERE event_id > ? ORDER BY event_id LIMIT ?"),
+    lastEvent: p("SELECT coalesce(max(event_id), 0) AS id FROM transitions"),
+    count: p("SELECT count(*) AS c FROM jobs"),
+  };
 }
