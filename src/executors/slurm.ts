@@ -9,7 +9,8 @@
 
 import { writeFileSync } from "node:fs";
 import type { CommandResult } from "../core/command-runner.ts";
-import { InvalidJobException, PsijError } from "../core/errors.ts";
+import { InvalidJobException, PsijError, SubmitException } from "../core/errors.ts";
+import type { NativeIdLookup } from "../core/executor.ts";
 import type { JobSpec } from "../core/job-spec.ts";
 import { isFinal, JobState } from "../core/job-state.ts";
 import type { Job } from "../core/job.ts";
@@ -129,19 +130,42 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     });
   }
 
+  /** squeue's look-up, then (squeue forgets a job after MinJobAge) Slurm's accounting record. */
+  override async lookupNativeId(nativeId: string): Promise<NativeIdLookup> {
+    const found = await super.lookupNativeId(nativeId);
+    if (found.known) return found;
+    const accounted = await this.#sacct(nativeId);
+    if (accounted && "error" in accounted) {
+      throw new PsijError(`cannot look up Slurm job ${nativeId}: ${accounted.error}`);
+    }
+    if (accounted) return { known: true };
+    return this.#noAccounting ? found : { known: false, reason: `${found.reason}, nor in sacct` };
+  }
+
   async attach(job: Job, nativeId: string): Promise<void> {
     if (typeof nativeId === "string" && nativeId !== "") this.checkNativeId(nativeId);
     const found = await this.verifyAttach(job, nativeId);
+    // A job squeue has forgotten (past MinJobAge) may still have its accounting record.
+    const accounted = found.kind === "unknown" ? await this.#sacct(nativeId) : undefined;
+    if (accounted && "error" in accounted) {
+      // As for a failing squeue: this proves nothing, the job stays NEW.
+      job.executor = undefined;
+      job.nativeId = undefined;
+      throw new SubmitException(`cannot verify Slurm job ${nativeId}: ${accounted.error}`, {
+        transient: true,
+      });
+    }
     const entry = this.entries.add(nativeId, job, undefined);
     // No callback may run before attach returns: the verdict is applied from
     // a fresh task, after the caller has resumed.
-    setTimeout(() => this.#settleAttached(job, entry, found), 0);
+    setTimeout(() => this.#settleAttached(job, entry, found, accounted), 0);
   }
 
   #settleAttached(
     job: Job,
     entry: Entry,
     found: { kind: "found"; record: SlurmJobRow } | { kind: "unknown" },
+    accounted: StatusUpdate | undefined,
   ): void {
     const nativeId = entry.id;
     if (this.entries.get(nativeId) !== entry) {
@@ -151,6 +175,11 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     if (found.kind === "found") {
       const { final } = this.applyObservation(nativeId, found.record, [job]);
       if (!final) this.poller.track(nativeId);
+      return;
+    }
+    if (accounted) {
+      this.applyToJobs(entry, { ...accounted, evidence: "history" }, [job]);
+      if (this.allFinal(entry)) this.entries.finish(nativeId);
       return;
     }
     this.settleUnknown(entry, job, {
@@ -204,7 +233,7 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     const found = await this.lookupAndApply(id);
     if (found !== "unknown") return found;
     const accounted = await this.#sacct(id);
-    if (accounted === "error") return "error";
+    if (accounted && "error" in accounted) return "error";
     if (accounted) {
       this.applyToJobs(entry, { ...accounted, evidence: "history" });
       this.entries.finish(id);
@@ -214,7 +243,7 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
   }
 
   /** The accounting record's final verdict, if accounting exists and has one. */
-  async #sacct(id: string): Promise<StatusUpdate | undefined | "error"> {
+  async #sacct(id: string): Promise<StatusUpdate | undefined | { error: string }> {
     if (this.#noAccounting) return undefined;
     const r = await this.run(sacctArgv(id));
     if (r.exitCode === 127 && !r.timedOut) {
@@ -223,7 +252,7 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     }
     const found = interpretSacct(id, r);
     if (found.kind === "disabled") this.#noAccounting = true;
-    if (found.kind === "error") return "error";
+    if (found.kind === "error") return { error: found.message };
     if (found.kind !== "found" || !found.row.final) return undefined;
     const entry = this.entries.get(id);
     return finalUpdate(found.row, readOutcome(this.workDir, id), entry?.userCanceled ?? false);

@@ -118,17 +118,20 @@ describe("agent: attach to an id nobody knows records nothing", () => {
     }
   });
 
-  /** A Slurm whose every command is a process printing `stderr` and exiting 1, as squeue does. */
+  /**
+   * A Slurm whose squeue is a process printing `stderr` and exiting 1, and
+   * whose sacct (its accounting) has no record: prints nothing, exits 0.
+   */
   function slurmSaying(stderr: string) {
     const workDir = mkdtempSync(join(tmpdir(), "psij-attach-slurm-"));
     dirs.push(workDir);
     const real = new ProcessRunner();
-    const script = `printf '%s\\n' "$1" >&2; exit 1`;
+    const script = `[ "$1" = sacct ] && exit 0; printf '%s\\n' "$2" >&2; exit 1`;
     return agentOver(
       "slurm",
       new SlurmExecutor({
         workDir,
-        runner: { run: (_argv, o) => real.run(["sh", "-c", script, "sh", stderr], o) },
+        runner: { run: (argv, o) => real.run(["sh", "-c", script, "sh", argv[0], stderr], o) },
       }),
     );
   }
@@ -138,7 +141,7 @@ describe("agent: attach to an id nobody knows records nothing", () => {
     try {
       const { status, body } = await attach("999");
       assert.equal(status, 404, JSON.stringify(body));
-      assert.match(body.detail, /Slurm does not know job 999\b/);
+      assert.match(body.detail, /Slurm does not know job 999\b.*nor in sacct/);
       const bad = await attach("abc");
       assert.equal(bad.status, 422);
       assert.equal(bad.body.field, "$.nativeId");

@@ -303,6 +303,36 @@ describe("Slurm truth rules (scripted runner, virtual clock)", () => {
     assert.equal(b.status.state, JobState.CANCELED);
   });
 
+  it("attach to a job only sacct still knows (squeue forgot it): its accounting record ends it", async () => {
+    runner.handlers.sacct = ok("556|FAILED|4:0|2026-11-25T10:56:16\n");
+    assert.deepEqual(await ex.lookupNativeId("556"), { known: true });
+    const job = new Job();
+    await ex.attach(job, "556");
+    // The verdict comes from a fresh task (no callback before attach returns).
+    for (const end = Date.now() + 30_000; job.status.state === JobState.NEW && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    assert.equal(job.status.state, JobState.FAILED);
+    assert.equal(job.status.exitCode, 4);
+    assert.equal(job.status.metadata?.evidence, "history");
+  });
+
+  it("lookupNativeId: an id neither squeue nor sacct knows is unknown; a failing sacct throws and attach changes nothing", async () => {
+    runner.handlers.sacct = ok("");
+    const unknown = await ex.lookupNativeId("557");
+    assert.equal(unknown.known, false);
+    assert.match(
+      (unknown as { reason: string }).reason,
+      /Slurm does not know job 557.*nor in sacct/,
+    );
+    runner.handlers.sacct = { exitCode: 1, stdout: "", stderr: "sacct: error: slurmdbd down" };
+    await assert.rejects(ex.lookupNativeId("557"), /cannot look up Slurm job 557: sacct failed/);
+    const job = new Job();
+    await assert.rejects(ex.attach(job, "557"), SubmitException);
+    assert.equal(job.status.state, JobState.NEW);
+    assert.equal(job.executor, undefined);
+  });
+
   it("no accounting (recorded sacct answer): asked once, then the grace period decides", async () => {
     const job = new Job({ executable: "x" });
     await ex.submit(job);
