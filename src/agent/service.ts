@@ -307,7 +307,9 @@ export class JobService {
       stamp: id,
     });
     this.store.recordNativeId(id, nativeId, now, "attached");
-    await this.reattach(this.store.getJob(id)!);
+    // The scheduler knew the id a moment ago: if it cannot be asked now, that decides
+    // nothing (truth rule 2), and the attach is tried again until it answers.
+    await this.reattach(this.store.getJob(id)!, true);
     return { job: this.store.getJob(id)!, created: true };
   }
 

@@ -178,3 +178,52 @@ describe("agent: attach to an id nobody knows records nothing", () => {
     }
   });
 });
+
+describe("agent: attach to a known id while the scheduler stops answering", () => {
+  it("PBS (simulator): qstat failing after the look-up leaves the job NEW, not FAILED, and attaches once PBS answers", async () => {
+    const { clock, executor, newExecutor, faults, runner } = rig();
+    const first = agentOver("pbs", executor);
+    const { job: ran } = await first.service.submit({
+      version: 1,
+      executable: "/bin/true",
+      name: "r600",
+    });
+    await advance(clock, 3_000);
+    await first.close();
+
+    // Every qstat after the agent's look-up fails, until cleared.
+    let looked = false;
+    const flaky = newExecutor({
+      runner: {
+        run: async (argv, o) => {
+          const r = await runner.run(argv, o);
+          if (argv[0] === "qstat" && !looked) {
+            looked = true;
+            faults.inject({ kind: "connect", commands: ["qstat"], count: 1000 });
+          }
+          return r;
+        },
+      },
+    });
+    const store = new JobStore(":memory:");
+    const service = new JobService({
+      store,
+      executors: { pbs: flaky },
+      defaultExecutor: "pbs",
+      clock,
+    });
+    try {
+      const { job, created } = await service.attach(ran.nativeId!);
+      assert.equal(created, true);
+      assert.equal(store.getJob(job.id)!.state, "NEW", "a failed status command decides nothing");
+      faults.clear();
+      for (let i = 0; i < 120 && store.getJob(job.id)!.state === "NEW"; i++) {
+        await advance(clock, 1_000);
+      }
+      assert.equal(store.getJob(job.id)!.state, "ACTIVE");
+    } finally {
+      await service.close();
+      store.close();
+    }
+  });
+});
