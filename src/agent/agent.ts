@@ -6,7 +6,7 @@
  * @module
  */
 
-import { chmodSync, closeSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, openSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { type AgentPaths, ensureHome, ensureToken, type TcpAddress } from "./access.ts";
 import { chooseExecutor, type ChosenExecutor, type ExecutorChoice } from "./executors.ts";
@@ -54,6 +54,31 @@ export function socketAnswers(path: string): Promise<boolean> {
   });
 }
 
+/** A directory of this home that holds files of earlier jobs, if one does. */
+function earlierJobFiles(paths: AgentPaths): string | undefined {
+  for (const dir of [paths.workDir, paths.output]) {
+    try {
+      if (readdirSync(dir).length) return dir;
+    } catch {
+      // not there: nothing ran from this home yet
+    }
+  }
+  return undefined;
+}
+
+/**
+ * What a new, empty store means. On a home that ran jobs before, an earlier
+ * store was lost (deleted, moved aside): the scheduler may still hold jobs
+ * that nothing follows now, and the user must hear it.
+ */
+function freshStoreNotice(db: string, traces: string | undefined): string {
+  const head = `job store: a new, empty store at ${db} (there was none)`;
+  if (traces === undefined) return head;
+  return `${head}, but this home ran jobs before (${traces} holds their files): the jobs an ` +
+    "earlier store followed are not tracked now. Find those still at the scheduler " +
+    "(qstat -u $USER) and follow each again with: psij-agent attach <native-id>";
+}
+
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const { paths } = options;
   const log = options.log ?? (() => {});
@@ -63,6 +88,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   }
   const release = await acquireLock(paths.lock, () => socketAnswers(paths.socket));
   rmSync(paths.socket, { force: true }); // a stale socket from a killed agent
+  const traces = earlierJobFiles(paths); // before an executor makes its directories
 
   let chosen: ChosenExecutor;
   try {
@@ -85,6 +111,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     release();
     throw err;
   }
+  if (store.fresh) store.notice = freshStoreNotice(paths.db, traces);
   const service = new JobService({
     store,
     executors: { [chosen.name]: chosen.executor },
@@ -127,6 +154,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   );
   log(`psij-agent ${VERSION} (pid ${process.pid})`);
   for (const line of chosen.banner.split("\n")) log(line);
+  if (store.notice) log(store.notice);
   for (const l of listeners) {
     log(`listening on ${l.url}${l.port ? " (bearer token in " + paths.token + ")" : ""}`);
   }

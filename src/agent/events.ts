@@ -38,7 +38,9 @@ export class EventBus {
  * Delivers every event with id > `after` to `listener`: stored ones in pages
  * (yielding between pages so a long backlog does not stall the agent), then
  * live ones. Live events arriving during the replay are held and de-duplicated
- * by id. Returns the unsubscribe function.
+ * by id. A store that cannot be read (a damaged page) ends the subscription
+ * and is handed to `onError`, never left as an unhandled rejection. Returns
+ * the unsubscribe function.
  */
 export function subscribeFrom(
   bus: EventBus,
@@ -46,6 +48,7 @@ export function subscribeFrom(
   after: number,
   listener: EventListener,
   pageSize = 500,
+  onError: (err: unknown) => void = () => {},
 ): () => void {
   let last = after;
   let replaying = true;
@@ -68,9 +71,13 @@ export function subscribeFrom(
     replaying = false;
     held.splice(0).forEach(deliver);
   };
-  void replay();
-  return () => {
+  const close = () => {
     closed = true;
     unsubscribe();
   };
+  replay().catch((err) => {
+    close();
+    onError(err);
+  });
+  return close;
 }

@@ -29,7 +29,8 @@ import type { JobStore, StoreHealth } from "./store/store.ts";
 import { StoreError } from "./store/errors.ts";
 import { UnwrittenWrites } from "./unwritten.ts";
 import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
-import { jobJson } from "./view.ts";
+import { jsonProblem } from "./store/damage.ts";
+import { jobView } from "./view.ts";
 import { recoverJobs, type RecoveryReport } from "./recovery.ts";
 import { lookupOf, mayHaveActed, nextDelay, reconcileIntent, RETRY_FIRST_MS } from "./reconcile.ts";
 
@@ -277,7 +278,17 @@ export class JobService {
 
   /** Resubmits a recorded job whose intent the scheduler provably never saw (reconciliation only). */
   resend(record: JobRecord): Promise<"sent" | "lost"> {
-    return this.#send(record.id, specFromJson(record.specJson), this.executor(record.executor));
+    let spec: JobSpec;
+    try {
+      spec = specFromJson(record.specJson);
+    } catch (err) {
+      const why = jsonProblem(record.specJson, "object") ?? errorText(err);
+      const message =
+        `not submitted again: its stored spec in ${this.store.path} is damaged (${why})`;
+      this.failJob(record.id, message, "no-evidence");
+      return Promise.reject(new Error(message));
+    }
+    return this.#send(record.id, spec, this.executor(record.executor));
   }
 
   /**
@@ -320,7 +331,13 @@ export class JobService {
    * again with backoff, in the background, until the scheduler answers.
    */
   async reattach(record: JobRecord, retry = false, delay = RETRY_FIRST_MS): Promise<void> {
-    const job = new Job(specFromJson(record.specJson), { id: record.id });
+    let spec: JobSpec = {};
+    try {
+      spec = specFromJson(record.specJson);
+    } catch {
+      // Damaged in the store (GET reports it): following the job needs only its native id.
+    }
+    const job = new Job(spec, { id: record.id });
     this.live.set(record.id, job);
     const cancelRequested = this.store.cancelRequestedAt(record.id) !== undefined;
     const executor = this.executor(record.executor);
@@ -410,7 +427,13 @@ export class JobService {
     const r = this.store.findJob(ref);
     if (!r) return undefined;
     const id = r.id;
-    const text = jobJson(r, () => this.store.transitions(id));
+    const { text, damaged } = jobView(r, () => this.store.transitions(id));
+    if (damaged.length) {
+      this.#log(
+        `job store ${this.store.path}: job ${id} is damaged: ` +
+          damaged.map((d) => `${d.part}: ${d.problem}`).join("; "),
+      );
+    }
     if (id !== ref) return text;
     if (this.#views.size >= JobService.VIEW_CACHE_SIZE) {
       // Evict the oldest entry (Map keeps insertion order): cheap and bounded.
@@ -433,8 +456,12 @@ export class JobService {
   }
 
   /** Every event after `after`, stored then live; returns the unsubscribe function. */
-  subscribe(after: number, listener: EventListener): () => void {
-    return subscribeFrom(this.events, this.store, after, listener);
+  subscribe(
+    after: number,
+    listener: EventListener,
+    onError?: (err: unknown) => void,
+  ): () => void {
+    return subscribeFrom(this.events, this.store, after, listener, undefined, onError);
   }
 
   health(): Record<string, ExecutorHealth> {

@@ -26,6 +26,8 @@ export function formatJob(job: any): string {
     `created    ${time(job.createdAt)}`,
   ];
   if (job.message) lines.push(`message    ${job.message}`);
+  // Parts of the job the store holds damaged (the API's `damaged`): shown, not skipped silently.
+  for (const d of job.damaged ?? []) lines.push(`damaged    ${d.part}: ${d.problem}`);
   const spec = job.spec ?? {};
   if (spec.executable) {
     lines.push(`command    ${[spec.executable, ...(spec.arguments ?? [])].join(" ")}`);

@@ -85,6 +85,10 @@ export function openApiDocument(): Record<string, unknown> {
             exitCode: { type: "integer" },
             evidence: { type: "string" },
             metadata: { type: "object" },
+            damaged: {
+              type: "string",
+              description: "only when the stored transition is damaged: what is wrong",
+            },
           },
         },
         JobSummary: {
@@ -106,8 +110,20 @@ export function openApiDocument(): Record<string, unknown> {
             type: "object",
             required: ["spec", "history"],
             properties: {
-              spec: ref("JobSpec"),
+              spec: {
+                oneOf: [ref("JobSpec"), { type: "null" }],
+                description: "null only when the stored spec is damaged (see damaged)",
+              },
               history: { type: "array", items: ref("Transition") },
+              damaged: {
+                type: "array",
+                description: "only when the stored row is damaged: each part and what is wrong",
+                items: {
+                  type: "object",
+                  required: ["part", "problem"],
+                  properties: { part: { type: "string" }, problem: { type: "string" } },
+                },
+              },
             },
           }],
         },

@@ -13,7 +13,7 @@ import type { TransitionRecord } from "../store/types.ts";
 import { transitionView } from "../view.ts";
 import { NotFoundError } from "../errors.ts";
 import { intParam, queryOf } from "./params.ts";
-import { InRequest } from "./problem.ts";
+import { InRequest, problemOf } from "./problem.ts";
 
 const encoder = new TextEncoder();
 const KEEPALIVE_MS = 15_000;
@@ -53,6 +53,10 @@ export function eventsHandler(service: JobService, shutdown?: AbortSignal) {
         send("retry: 1000\n: psij-agent events\n\n");
         const unsubscribe = service.subscribe(after, (e) => {
           if (only === undefined || e.jobId === only) send(sseFrame(e));
+        }, (err) => {
+          // The stored events cannot be read (a damaged store): say why, then end.
+          send(`event: error\ndata: ${JSON.stringify(problemOf(err))}\n\n`);
+          end();
         });
         const timer = setInterval(() => send(": keep-alive\n\n"), KEEPALIVE_MS);
         // The agent is stopping: end the stream so the server can drain.

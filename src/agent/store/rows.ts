@@ -5,6 +5,7 @@
  */
 
 import { transitionView } from "../view.ts";
+import { jsonProblem } from "./damage.ts";
 import type { IntentRecord, JobRecord, TransitionRecord } from "./types.ts";
 
 export type Row = Record<string, any>;
@@ -22,14 +23,18 @@ export function decodeCursor(cursor: string): number {
 
 /**
  * The rendered history after `written`: appended to the stored text, or
- * rendered whole from the table when there is none (rows older than schema 3).
+ * rendered whole from the table when there is none (rows older than schema 3)
+ * or it is damaged.
  */
 export function appendHistory(
   stored: string | null,
   written: TransitionRecord[],
   all: () => TransitionRecord[],
 ): string {
-  if (stored === null) return JSON.stringify(all().map(transitionView));
+  // A stored text damaged in place is rendered again from the table, the source of truth.
+  if (stored === null || jsonProblem(stored, "array") !== undefined) {
+    return JSON.stringify(all().map(transitionView));
+  }
   const items = written.map((t) => JSON.stringify(transitionView(t))).join(",");
   return stored === "[]" ? `[${items}]` : `${stored.slice(0, -1)},${items}]`;
 }
@@ -65,8 +70,17 @@ export function toTransition(r: Row): TransitionRecord {
     message: opt(r.message),
     exitCode: opt(r.exit_code),
     evidence: opt(r.evidence),
-    metadata: r.metadata === null ? undefined : JSON.parse(r.metadata),
+    ...metadataOf(r.metadata),
   };
+}
+
+/** A damaged metadata text is left out and said to be damaged, never thrown on. */
+function metadataOf(text: unknown): Pick<TransitionRecord, "metadata" | "damaged"> {
+  if (text === null) return {};
+  const problem = jsonProblem(text, "object");
+  return problem === undefined
+    ? { metadata: JSON.parse(text as string) }
+    : { damaged: `metadata: ${problem}` };
 }
 
 export function toIntent(r: Row): IntentRecord {

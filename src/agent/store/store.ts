@@ -40,6 +40,8 @@ export interface StoreHealth {
   path: string;
   /** This agent created the store when it started (none was there). */
   fresh: boolean;
+  /** What the agent said about the store when it opened it (a fresh store, and what that means). */
+  notice?: string;
   /** Why the last write failed, while no write has succeeded since. */
   lastError?: string;
   lastErrorAt?: string;
@@ -51,6 +53,8 @@ export class JobStore {
   /** True when opening made a new, empty store (there was none at `path`). */
   readonly fresh: boolean;
   #failure?: { error: StoreError; at: number };
+  /** Set by the agent that opened the store: see StoreHealth.notice. */
+  notice?: string;
   readonly #s: Record<string, StatementSync>;
   readonly #listCache = new Map<string, StatementSync>();
   /** Called after every write that changes what a job looks like (caches listen). */
@@ -138,6 +142,7 @@ export class JobStore {
       status: f ? "degraded" : "ok",
       path: this.path,
       fresh: this.fresh,
+      notice: this.notice,
       lastError: f?.error.message,
       lastErrorAt: f ? new Date(f.at).toISOString() : undefined,
     };

@@ -36,6 +36,8 @@ export interface TransitionRecord {
   exitCode?: number;
   evidence?: string;
   metadata?: Record<string, unknown>;
+  /** Set when the stored row is damaged: what is wrong (the damaged part is left out). */
+  damaged?: string;
 }
 
 /** A submission intent: written before the scheduler is asked, closed after. */
