@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { agentPaths } from "../../src/agent/access.ts";
 import { startAgent } from "../../src/agent/agent.ts";
 import { AgentClient } from "../../src/agent/cli/client.ts";
-import { formatJob } from "../../src/agent/cli/format.ts";
+import { formatHealth, formatJob } from "../../src/agent/cli/format.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -68,7 +68,7 @@ describe("a damaged or missing job store", () => {
       await assert.rejects(startAgent({ paths, executor: "local" }), (err: Error) => {
         assert.ok(err.message.includes(paths.db), `names the file: ${err.message}`);
         assert.match(err.message, /file is not a database/);
-        assert.match(err.message, /move the file aside \(mv /);
+        assert.match(err.message, /move it aside \(mv /);
         assert.match(err.message, /psij-agent attach <native-id>/);
         return true;
       });
@@ -111,6 +111,24 @@ describe("a damaged or missing job store", () => {
         `the log says it too:\n${third.lines.join("\n")}`,
       );
       await third.agent.stop();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it("a store removed under the running agent makes health degraded, saying what it means", async () => {
+    const home = mkdtempSync(join(tmpdir(), "psij-store-damage-"));
+    try {
+      const { agent, client, paths } = await agentOn(home);
+      assert.equal((await client.request("GET", "/v1/health")).body.store.status, "ok");
+      rmSync(paths.db);
+      const h = (await client.request("GET", "/v1/health")).body;
+      assert.equal(h.status, "degraded");
+      assert.equal(h.store.status, "degraded");
+      assert.match(h.store.lastError, /agent\.db was removed while this agent runs/);
+      assert.match(h.store.lastError, /psij-agent list/);
+      assert.match(formatHealth(h), /^ {2}store .*agent\.db: degraded \(.*was removed while/m);
+      await agent.stop();
     } finally {
       rmSync(home, { recursive: true, force: true });
     }

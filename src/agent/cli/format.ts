@@ -79,3 +79,22 @@ export function formatEvent(e: any): string {
   } ${extra}`
     .trimEnd();
 }
+
+/** `psij-agent health`: the agent, each executor, and the job store. */
+export function formatHealth(h: any): string {
+  const lines = [`agent ${h.version}: ${h.status}, ${h.liveJobs} live jobs`];
+  for (const [name, e] of Object.entries(h.executors as Record<string, any>)) {
+    lines.push(`  ${name}: ${e.status}${e.lastError ? ` (last error: ${e.lastError})` : ""}`);
+  }
+  const st = h.store;
+  if (st) {
+    const held = st.unwrittenJobs
+      ? `, changes of ${st.unwrittenJobs} jobs waiting to be written`
+      : "";
+    lines.push(
+      `  store ${st.path}: ${st.status}${held}${st.lastError ? ` (${st.lastError})` : ""}`,
+    );
+    if (st.notice) lines.push(`    ${st.notice}`);
+  }
+  return lines.join("\n");
+}

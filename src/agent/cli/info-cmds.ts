@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { processAlive } from "../process-alive.ts";
 import { socketAnswers } from "../agent.ts";
 import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
-import { formatEvent } from "./format.ts";
+import { formatEvent, formatHealth } from "./format.ts";
 
 export const eventsCommand: Command = {
   name: "events",
@@ -79,13 +79,7 @@ export const healthCommand: Command = {
   async run(ctx) {
     expectPositionals(ctx, []);
     const h = expectOk(await ctx.client().request("GET", "/v1/health"));
-    ctx.print(h, () => {
-      const lines = [`agent ${h.version}: ${h.status}, ${h.liveJobs} live jobs`];
-      for (const [name, e] of Object.entries(h.executors as Record<string, any>)) {
-        lines.push(`  ${name}: ${e.status}${e.lastError ? ` (last error: ${e.lastError})` : ""}`);
-      }
-      return lines.join("\n");
-    });
+    ctx.print(h, () => formatHealth(h));
     return h.status === "ok" ? 0 : 1;
   },
 };

@@ -61,7 +61,7 @@ export function storeError(err: unknown, path: string, doing: string): unknown {
 
 export function damagedStore(path: string, sqlite: string, cause?: unknown): StoreError {
   return new StoreError(
-    `the job store ${path} is damaged (SQLite: ${sqlite}). Stop the agent, move the file ` +
+    `the job store ${path} is damaged (SQLite: ${sqlite}). With no agent running, move it ` +
       `aside (mv ${path} ${path}.damaged, and its -wal and -shm files with it) and start ` +
       "the agent again: it starts a fresh, empty store. Jobs the scheduler still has can " +
       "be followed again with: psij-agent attach <native-id>",

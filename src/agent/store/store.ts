@@ -7,6 +7,7 @@
  * @module
  */
 
+import { statSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { FINAL_STATES, type JobState, transitionPath } from "../../core/job-state.ts";
 import type { JobStatus } from "../../core/job-status.ts";
@@ -53,6 +54,8 @@ export class JobStore {
   /** True when opening made a new, empty store (there was none at `path`). */
   readonly fresh: boolean;
   #failure?: { error: StoreError; at: number };
+  /** The store file's inode when opened: a later stat that differs means it was removed. */
+  #inode?: number;
   /** Set by the agent that opened the store: see StoreHealth.notice. */
   notice?: string;
   readonly #s: Record<string, StatementSync>;
@@ -65,6 +68,7 @@ export class JobStore {
     this.path = path;
     try {
       this.db = new DatabaseSync(path);
+      this.#inode = inodeOf(path);
     } catch (err) {
       throw storeError(err, path, "be opened");
     }
@@ -138,14 +142,29 @@ export class JobStore {
 
   health(): StoreHealth {
     const f = this.#failure;
+    const gone = this.#fileGone();
     return {
-      status: f ? "degraded" : "ok",
+      status: f || gone ? "degraded" : "ok",
       path: this.path,
       fresh: this.fresh,
       notice: this.notice,
-      lastError: f?.error.message,
+      lastError: gone ?? f?.error.message,
       lastErrorAt: f ? new Date(f.at).toISOString() : undefined,
     };
+  }
+
+  /**
+   * Why the open file is no longer the one at `path` (deleted or replaced
+   * under the running agent), or undefined. The agent goes on writing to the
+   * file it has open, which no later start can read.
+   */
+  #fileGone(): string | undefined {
+    if (this.#inode === undefined) return undefined;
+    const now = inodeOf(this.path);
+    if (now === this.#inode) return undefined;
+    return `the job store ${this.path} was ${now === undefined ? "removed" : "replaced"} ` +
+      "while this agent runs: it keeps following its jobs, but the next start will not know " +
+      "them; note their native ids now (psij-agent list) to attach them again after a restart";
   }
 
   /** Records a NEW job, its submission intent and its idempotency key, atomically. */
@@ -377,6 +396,15 @@ export class JobStore {
 
   countJobs(): number {
     return Number((this.#read(() => this.#s.count.get()) as Row).c);
+  }
+}
+
+function inodeOf(path: string): number | undefined {
+  if (path === ":memory:" || path === "") return undefined;
+  try {
+    return statSync(path).ino;
+  } catch {
+    return undefined; // not there (removed, or not yet created)
   }
 }
 
