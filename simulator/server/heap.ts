@@ -27,7 +27,7 @@ export class EventHeap<E extends TimedEvent> {
     while (i > 0) {
       const p = (i - 1) >> 1;
       if (!before(a[i], a[p])) break;
-      [a[i], a[p]] = [a[p], a[i]];
+      swap(a, i, p);
       i = p;
     }
   }
@@ -46,7 +46,7 @@ export class EventHeap<E extends TimedEvent> {
         if (l < a.length && before(a[l], a[m])) m = l;
         if (r < a.length && before(a[r], a[m])) m = r;
         if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
+        swap(a, i, m);
         i = m;
       }
     }
@@ -57,6 +57,13 @@ export class EventHeap<E extends TimedEvent> {
   items(): readonly E[] {
     return this.#items;
   }
+}
+
+/** A swap without the array a destructuring swap may allocate (millions per large run). */
+function swap<E>(a: E[], i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
 }
 
 function before(a: TimedEvent, b: TimedEvent): boolean {

@@ -89,17 +89,64 @@ interface JobExtra {
   subjobs?: SimJob[];
   arraySpec?: ArraySpec;
   runningSubjobs: number;
+  holdTypes?: string;
+  note?: string;
+  outputGiven?: string;
+  errorGiven?: string;
+  parent?: SimJob;
+  arrayIndex?: number;
 }
 
 const NO_DEPENDS: Dependency[] = Object.freeze([]) as unknown as Dependency[];
 
+/**
+ * What a job was submitted with and never changes. Jobs of one request in one
+ * queue share one (a million jobs of a few shapes hold a few of these, not
+ * six fields each).
+ */
+interface Submitted {
+  readonly req: SubmitRequest;
+  readonly resources: JobResources;
+  readonly name: string;
+  readonly queue: string;
+  readonly host: string;
+  readonly variableList: string;
+}
+
+const submittedCache = new WeakMap<SubmitRequest, Submitted[]>();
+function submitted(
+  req: SubmitRequest,
+  resources: JobResources,
+  name: string,
+  queue: string,
+  host: string,
+  variableList: string,
+): Submitted {
+  let list = submittedCache.get(req);
+  if (!list) submittedCache.set(req, list = []);
+  for (const s of list) {
+    if (
+      s.resources === resources && s.name === name && s.queue === queue && s.host === host &&
+      s.variableList === variableList
+    ) return s;
+  }
+  const s = { req, resources, name, queue, host, variableList };
+  if (list.length < 16) list.push(s);
+  return s;
+}
+
+/**
+ * One job. Fields every job uses in every state are its own; what a few jobs
+ * have (holds, notes, given paths, array membership, dependencies) lives in
+ * an extra object made on first write, and what it was submitted with is
+ * shared: a million finished jobs must fit the benchmark's memory.
+ */
 export class SimJob {
   state: JobState = "Q";
   substate = 10;
   etime?: number;
   stime?: number;
   obittime?: number;
-  holdTypes = "n";
   /** Where the job runs (or last ran): kept after the end for exec_host/exec_vnode. */
   alloc?: Alloc;
   /** True while the placements hold node resources. */
@@ -108,7 +155,6 @@ export class SimJob {
    * The comment is kept in parts so a million history jobs do not each hold
    * a string: "Job run at <runAt> on <exec_vnode><suffix>", unless `note` is set.
    */
-  note?: string;
   runAt?: number;
   suffix = "";
   runCount = 0;
@@ -122,25 +168,78 @@ export class SimJob {
   startedAtMs?: number;
   /** Set while the job is in a scheduling shape's queue. */
   shapeKey?: string;
+  mtime: number;
+  readonly #s: Submitted;
 
   constructor(
     readonly seq: number,
     readonly id: string,
-    readonly req: SubmitRequest,
-    readonly resources: JobResources,
-    readonly name: string,
-    readonly queue: string,
-    readonly ctime: number,
-    readonly host: string,
-    readonly outputGiven: string | undefined,
-    readonly errorGiven: string | undefined,
-    readonly variableList: string,
-    readonly parent?: SimJob,
-    readonly arrayIndex?: number,
+    req: SubmitRequest,
+    resources: JobResources,
+    name: string,
+    queue: string,
+    public ctime: number,
+    host: string,
+    outputGiven: string | undefined,
+    errorGiven: string | undefined,
+    variableList: string,
+    parent?: SimJob,
+    arrayIndex?: number,
   ) {
     this.mtime = ctime;
+    this.#s = submitted(req, resources, name, queue, host, variableList);
+    if (outputGiven !== undefined) this.#extra.outputGiven = outputGiven;
+    if (errorGiven !== undefined) this.#extra.errorGiven = errorGiven;
+    if (parent) {
+      this.#extra.parent = parent;
+      this.#extra.arrayIndex = arrayIndex;
+    }
   }
-  mtime: number;
+  get req(): SubmitRequest {
+    return this.#s.req;
+  }
+  get resources(): JobResources {
+    return this.#s.resources;
+  }
+  get name(): string {
+    return this.#s.name;
+  }
+  get queue(): string {
+    return this.#s.queue;
+  }
+  get host(): string {
+    return this.#s.host;
+  }
+  get variableList(): string {
+    return this.#s.variableList;
+  }
+  get outputGiven(): string | undefined {
+    return this.#x?.outputGiven;
+  }
+  get errorGiven(): string | undefined {
+    return this.#x?.errorGiven;
+  }
+  /** The array job a subjob belongs to. */
+  get parent(): SimJob | undefined {
+    return this.#x?.parent;
+  }
+  get arrayIndex(): number | undefined {
+    return this.#x?.arrayIndex;
+  }
+  /** Hold types ("n": none; "u", "o", "s" and their combinations). */
+  get holdTypes(): string {
+    return this.#x?.holdTypes ?? "n";
+  }
+  set holdTypes(v: string) {
+    if (v !== "n" || this.#x) this.#extra.holdTypes = v;
+  }
+  /** A comment set in full (replacing "Job run at ..."). */
+  get note(): string | undefined {
+    return this.#x?.note;
+  }
+  set note(v: string | undefined) {
+    if (v !== undefined || this.#x) this.#extra.note = v;
+  }
   /** Queued time: the server's only queue is where jobs are created, so ctime. */
   get qtime(): number {
     return this.ctime;

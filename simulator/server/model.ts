@@ -19,7 +19,8 @@ export function scheduleModelEnd(srv: SimServer, job: SimJob, startedAt: number)
   if (given) ({ runtimeMs, exitStatus } = given);
   else {
     // The seeded default: no object per job (a million of them add up).
-    const [min, max] = srv.config.runtimeMs ?? DEFAULT_RUNTIME;
+    const range = srv.config.runtimeMs ?? DEFAULT_RUNTIME; // indexed: destructuring may allocate
+    const min = range[0], max = range[1];
     runtimeMs = Math.round(min + (max - min) * srv.random());
     exitStatus = srv.random() < (srv.config.failureRate ?? 0) ? 1 : 0;
   }

@@ -27,6 +27,12 @@ export class SimNode {
   usedSlots = 0;
   /** Placement attempt that picked this node (distinct-host requests). */
   mark = 0;
+  /** Its free-ncpus bucket (-1: in none) and neighbours there (see NodePool). */
+  bucket = -1;
+  prev?: SimNode;
+  next?: SimNode;
+  /** Counted among the pool's idle nodes. */
+  inIdle = false;
   constructor(readonly spec: NodeSpec, readonly index: number) {
     this.freeNcpus = spec.ncpus;
     this.freeMem = spec.memBytes;
@@ -60,12 +66,23 @@ export type Shortfall =
 
 const NO_NODES: Shortfall = { kind: "nodes" };
 
+/**
+ * Nodes with the same free ncpus, in the order they came (as a Set would
+ * iterate them), linked through the nodes: a node moves between buckets on
+ * every take and give, and a Set's delete and add would leave its table
+ * behind as garbage, millions of times in a large run.
+ */
+interface Bucket {
+  head?: SimNode;
+  tail?: SimNode;
+}
+
 export class NodePool {
   readonly nodes: SimNode[];
   readonly byName = new Map<string, SimNode>();
-  #buckets: Set<SimNode>[] = [];
-  /** Up nodes with nothing on them (whole-node requests look only here). */
-  #idle = new Set<SimNode>();
+  #buckets: Bucket[] = [];
+  /** Up nodes with nothing on them (whole-node requests need that many). */
+  #idleCount = 0;
   #mark = 0;
   #maxNcpus = 0;
   totalNcpus = 0;
@@ -81,12 +98,12 @@ export class NodePool {
       this.#maxNcpus = Math.max(this.#maxNcpus, n.spec.ncpus);
       this.byName.set(n.name, n);
     }
-    for (let i = 0; i <= this.#maxNcpus; i++) this.#buckets.push(new Set());
+    for (let i = 0; i <= this.#maxNcpus; i++) this.#buckets.push({});
     for (const n of this.nodes) this.#addUp(n);
   }
 
   #addUp(n: SimNode): void {
-    if (n.idle) this.#idle.add(n);
+    if (n.idle) this.#setIdle(n, true);
     this.totalNcpus += n.spec.ncpus;
     this.totalMem += n.spec.memBytes;
     this.totalGpus += n.spec.ngpus;
@@ -97,13 +114,41 @@ export class NodePool {
   #track(n: SimNode, sign: 1 | -1): void {
     if (n.down) return;
     const free = n.exclusive ? 0 : n.freeNcpus;
-    if (sign === 1) this.#buckets[free].add(n);
-    else this.#buckets[free].delete(n);
+    if (sign === 1) this.#link(n, free);
+    else this.#unlink(n);
     if (!n.exclusive) {
       this.freeNcpus += sign * n.freeNcpus;
       this.freeMem += sign * n.freeMem;
       this.freeGpus += sign * n.freeGpus;
     }
+  }
+
+  #link(n: SimNode, k: number): void {
+    if (n.bucket !== -1) this.#unlink(n);
+    const b = this.#buckets[k];
+    n.bucket = k;
+    n.prev = b.tail;
+    n.next = undefined;
+    if (b.tail) b.tail.next = n;
+    else b.head = n;
+    b.tail = n;
+  }
+
+  #unlink(n: SimNode): void {
+    if (n.bucket === -1) return;
+    const b = this.#buckets[n.bucket];
+    if (n.prev) n.prev.next = n.next;
+    else b.head = n.next;
+    if (n.next) n.next.prev = n.prev;
+    else b.tail = n.prev;
+    n.bucket = -1;
+    n.prev = n.next = undefined;
+  }
+
+  #setIdle(n: SimNode, idle: boolean): void {
+    if (n.inIdle === idle) return;
+    n.inIdle = idle;
+    this.#idleCount += idle ? 1 : -1;
   }
 
   #largest?: { ncpus: number; memBytes: number; ngpus: number };
@@ -138,7 +183,7 @@ export class NodePool {
     avoid = -1,
   ): SimNode | undefined {
     for (let k = Math.max(ncpus, 0); k <= this.#maxNcpus; k++) {
-      for (const n of this.#buckets[k]) {
+      for (let n = this.#buckets[k].head; n; n = n.next) {
         if (n.freeMem < mem || n.freeGpus < gpus) continue;
         if (wholeNode && !n.idle) continue;
         if (n.mark === avoid) continue;
@@ -158,42 +203,60 @@ export class NodePool {
     let slot = n.slots.indexOf(false);
     if (slot < 0) slot = n.slots.length;
     n.slots[slot] = true;
-    if (n.usedSlots++ === 0) this.#idle.delete(n);
+    if (n.usedSlots++ === 0) this.#setIdle(n, false);
     return slot;
   }
 
   #give(a: Alloc, i: number, c: Chunk, excl: boolean): void {
-    const n = a[i] as SimNode;
+    this.#giveTo(a[i] as SimNode, a[i + 1] as number, c, excl);
+  }
+
+  #giveTo(n: SimNode, slot: number, c: Chunk, excl: boolean): void {
     this.#track(n, -1);
     n.freeNcpus += c.ncpus;
     n.freeMem += c.memBytes;
     n.freeGpus += c.ngpus;
     if (excl) n.exclusive = false;
     this.#track(n, 1);
-    n.slots[a[i + 1] as number] = false;
-    if (--n.usedSlots === 0 && !n.down) this.#idle.add(n);
+    n.slots[slot] = false;
+    if (--n.usedSlots === 0 && !n.down) this.#setIdle(n, true);
   }
+
+  /** Scratch for a placement in progress (one at a time): a failed attempt allocates nothing. */
+  #picked: SimNode[] = [];
+  #slots: number[] = [];
+  #short: Shortfall & { kind: "resource" } = {
+    kind: "resource",
+    resource: "ncpus",
+    requested: 0,
+    available: 0,
+    total: 0,
+  };
 
   /**
    * Places every chunk or none. Returns the placements, or why it cannot
-   * (the first resource that is short across the cluster, else "nodes").
+   * (the first resource that is short across the cluster, else "nodes"; the
+   * answer is good until the next call). Only a placement that succeeds
+   * allocates: its array, sized once, is kept for the job's whole life
+   * (garbage between a million of them would fragment the heap).
    */
   place(chunks: Chunk[], place: Place): Alloc | Shortfall {
     const excl = place.sharing === "excl" || place.sharing === "exclhost";
-    if (excl && place.arrangement !== "pack") {
-      let count = 0;
-      for (const c of chunks) count += c.count;
-      if (count > this.#idle.size) return NO_NODES;
-    }
-    const taken: Alloc = [];
+    let count = 0;
+    for (const c of chunks) count += c.count;
+    if (excl && place.arrangement !== "pack" && count > this.#idleCount) return NO_NODES;
+    const picked = this.#picked, slots = this.#slots;
+    picked.length = 0;
+    slots.length = 0;
     if (place.arrangement === "pack") {
       let ncpus = 0, mem = 0, gpus = 0;
+      let host: string | undefined;
       for (const c of chunks) {
         ncpus += c.count * c.ncpus;
         mem += c.count * c.memBytes;
         gpus += c.count * c.ngpus;
+        host ??= c.host;
       }
-      const host = chunks.find((c) => c.host)?.host;
       const n = host
         ? this.#hostFits(host, ncpus, mem, gpus, excl)
         : this.#find(ncpus, mem, gpus, excl);
@@ -201,19 +264,17 @@ export class NodePool {
       let first = true;
       for (const c of chunks) {
         for (let i = 0; i < c.count; i++) {
-          const slot = this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl && first);
+          slots.push(this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl && first));
+          picked.push(n);
           first = false;
-          taken.push(n, slot);
         }
       }
-      return taken;
+      return this.#taken();
     }
     const distinct = place.arrangement === "scatter" || place.arrangement === "vscatter" || excl;
     if (distinct) {
-      // Hosts are used once each, so pick them all before taking anything:
-      // a request that does not fit allocates nothing.
+      // Hosts are used once each, so pick them all before taking anything.
       const mark = ++this.#mark;
-      const picked: SimNode[] = [];
       for (const c of chunks) {
         for (let i = 0; i < c.count; i++) {
           const n = c.host
@@ -224,14 +285,13 @@ export class NodePool {
           picked.push(n);
         }
       }
-      let k = 0;
+      let p = 0;
       for (const c of chunks) {
         for (let i = 0; i < c.count; i++) {
-          const n = picked[k++];
-          taken.push(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl));
+          slots.push(this.#take(picked[p++], c.ncpus, c.memBytes, c.ngpus, excl));
         }
       }
-      return taken;
+      return this.#taken();
     }
     for (const c of chunks) {
       for (let i = 0; i < c.count; i++) {
@@ -239,13 +299,38 @@ export class NodePool {
           ? this.#hostFits(c.host, c.ncpus, c.memBytes, c.ngpus, excl)
           : this.#find(c.ncpus, c.memBytes, c.ngpus, excl);
         if (!n) {
-          this.release(taken, chunks, excl);
+          this.#rollBack(chunks, excl);
           return this.shortfall(chunks);
         }
-        taken.push(n, this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl));
+        picked.push(n);
+        slots.push(this.#take(n, c.ncpus, c.memBytes, c.ngpus, excl));
       }
     }
-    return taken;
+    return this.#taken();
+  }
+
+  /** The scratch placement as the job's own array. */
+  #taken(): Alloc {
+    const picked = this.#picked, slots = this.#slots;
+    const a: Alloc = new Array(picked.length * ALLOC_STRIDE);
+    for (let i = 0, k = 0; i < picked.length; i++) {
+      a[k++] = picked[i];
+      a[k++] = slots[i];
+    }
+    picked.length = 0;
+    return a;
+  }
+
+  /** Gives back the chunks taken so far by a placement that cannot finish. */
+  #rollBack(chunks: Chunk[], excl: boolean): void {
+    const picked = this.#picked, slots = this.#slots;
+    let i = 0;
+    for (const c of chunks) {
+      for (let r = 0; r < c.count && i < slots.length; r++, i++) {
+        this.#giveTo(picked[i], slots[i], c, excl && picked[i].exclusive);
+      }
+    }
+    picked.length = 0;
   }
 
   #hostFits(
@@ -274,7 +359,7 @@ export class NodePool {
     }
   }
 
-  /** The cluster-wide shortfall a scheduler comment names. */
+  /** The cluster-wide shortfall a scheduler comment names (one reused answer: read it at once). */
   shortfall(chunks: Chunk[]): Shortfall {
     let ncpus = 0, mem = 0, gpus = 0;
     for (const c of chunks) {
@@ -282,34 +367,24 @@ export class NodePool {
       mem += c.count * c.memBytes;
       gpus += c.count * c.ngpus;
     }
+    const s = this.#short;
     if (ncpus > this.freeNcpus) {
-      return {
-        kind: "resource",
-        resource: "ncpus",
-        requested: ncpus,
-        available: this.freeNcpus,
-        total: this.totalNcpus,
-      };
-    }
-    if (mem > this.freeMem) {
-      return {
-        kind: "resource",
-        resource: "mem",
-        requested: mem,
-        available: this.freeMem,
-        total: this.totalMem,
-      };
-    }
-    if (gpus > this.freeGpus) {
-      return {
-        kind: "resource",
-        resource: "ngpus",
-        requested: gpus,
-        available: this.freeGpus,
-        total: this.totalGpus,
-      };
-    }
-    return { kind: "nodes" };
+      s.resource = "ncpus";
+      s.requested = ncpus;
+      s.available = this.freeNcpus;
+      s.total = this.totalNcpus;
+    } else if (mem > this.freeMem) {
+      s.resource = "mem";
+      s.requested = mem;
+      s.available = this.freeMem;
+      s.total = this.totalMem;
+    } else if (gpus > this.freeGpus) {
+      s.resource = "ngpus";
+      s.requested = gpus;
+      s.available = this.freeGpus;
+      s.total = this.totalGpus;
+    } else return NO_NODES;
+    return s;
   }
 
   /** Marks a node down; returns the ids of the jobs that were on it. */
@@ -320,7 +395,7 @@ export class NodePool {
     this.#upCount = undefined;
     if (down) {
       this.#track(n, -1);
-      this.#idle.delete(n);
+      this.#setIdle(n, false);
       this.totalNcpus -= n.spec.ncpus;
       this.totalMem -= n.spec.memBytes;
       this.totalGpus -= n.spec.ngpus;

@@ -9,7 +9,7 @@
  */
 import type { SimJob } from "./job.ts";
 import { startJob } from "./lifecycle.ts";
-import type { Chunk, Place } from "./select.ts";
+import type { Chunk, JobResources, Place } from "./select.ts";
 import type { SimServer } from "./server.ts";
 import { formatSizeShort } from "./units.ts";
 
@@ -38,10 +38,18 @@ export interface Shape {
   seq: number;
 }
 
+/** Shape keys by request and queue: built once, not a string per queued job. */
+const shapeKeys = new WeakMap<JobResources, Map<string, string>>();
+
 export function shapeKeyOf(job: SimJob): string {
   const r = job.resources;
-  const arr = job.parent?.arraySpec?.maxRun !== undefined ? `|a${job.parent.seq}` : "";
-  return `${job.queue}|${r.list.get("select")}|${r.list.get("place")}${arr}`;
+  const key = (arr: string) => `${job.queue}|${r.list.get("select")}|${r.list.get("place")}${arr}`;
+  if (job.parent?.arraySpec?.maxRun !== undefined) return key(`|a${job.parent.seq}`);
+  let byQueue = shapeKeys.get(r);
+  if (!byQueue) shapeKeys.set(r, byQueue = new Map());
+  let k = byQueue.get(job.queue);
+  if (k === undefined) byQueue.set(job.queue, k = key(""));
+  return k;
 }
 
 export function newShape(job: SimJob, key: string): Shape {

@@ -92,7 +92,7 @@ function world(runtimeMs = 600_000, historyMs = HISTORY_MS) {
     return await p;
   };
   const stampedJobs = (stamp: string) =>
-    [...server.jobs.values()].filter((j) => JSON.stringify(j).includes(stamp));
+    [...server.jobs.values()].filter((j) => JSON.stringify(j.req).includes(stamp));
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   return { clock, server, store, agent, diedAfterQsub, intentOnly, settle, stampedJobs, cleanup };
 }
