@@ -7,16 +7,25 @@
  * @module
  */
 
-import type { JobSpec } from "../core/job-spec.ts";
-import { InvalidJobException, PsijError, SubmitException } from "../core/errors.ts";
-import { JobState } from "../core/job-state.ts";
-import type { Job } from "../core/job.ts";
+import {
+  type BatchDialect,
+  BatchExecutor,
+  DEFAULT_GRACE_MS,
+  firstLines,
+  InvalidJobException,
+  type Job,
+  type JobSpec,
+  JobState,
+  type LookupResult,
+  type PollerStats,
+  type ProbeResult,
+  PsijError,
+  readOutcome,
+  type StatusReport,
+  SubmitException,
+  submitFailed,
+} from "../kit.ts";
 import { registerExecutor } from "../core/registry.ts";
-import { DEFAULT_GRACE_MS } from "../batch/config.ts";
-import { type BatchDialect, BatchExecutor, type LookupResult } from "../batch/executor.ts";
-import { firstLines, submitFailed } from "../batch/failures.ts";
-import type { PollerStats, ProbeResult, StatusReport } from "../batch/poller.ts";
-import { readOutcome } from "../batch/protocol.ts";
 import {
   type CancelContext,
   carryCancel,

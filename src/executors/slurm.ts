@@ -8,19 +8,30 @@
  */
 
 import { writeFileSync } from "node:fs";
-import type { CommandResult } from "../core/command-runner.ts";
-import { InvalidJobException, PsijError, SubmitException } from "../core/errors.ts";
-import type { NativeIdLookup } from "../core/executor.ts";
-import type { JobSpec } from "../core/job-spec.ts";
-import { isFinal, JobState } from "../core/job-state.ts";
-import type { Job } from "../core/job.ts";
+import {
+  type BatchDialect,
+  type BatchEntry,
+  BatchExecutor,
+  commandFailed,
+  type CommandResult,
+  firstLines,
+  InvalidJobException,
+  isFinal,
+  type Job,
+  type JobSpec,
+  JobState,
+  type LookupResult,
+  type NativeIdLookup,
+  type ProbeResult,
+  PsijError,
+  readOutcome,
+  scriptPath,
+  type StatusReport,
+  type StatusUpdate,
+  SubmitException,
+  submitFailed,
+} from "../kit.ts";
 import { registerExecutor } from "../core/registry.ts";
-import { type BatchDialect, BatchExecutor, type LookupResult } from "../batch/executor.ts";
-import type { BatchEntry } from "../batch/entries.ts";
-import { commandFailed, firstLines, submitFailed } from "../batch/failures.ts";
-import type { StatusUpdate } from "../batch/outcome.ts";
-import type { ProbeResult, StatusReport } from "../batch/poller.ts";
-import { readOutcome, scriptPath } from "../batch/protocol.ts";
 import type { SlurmExecutorConfig } from "./slurm/config.ts";
 import { STAMP_COMMENT_PREFIX } from "./slurm/directives.ts";
 import { finalUpdate, liveUpdate } from "./slurm/outcome.ts";

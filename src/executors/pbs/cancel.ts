@@ -7,11 +7,14 @@
  * @module
  */
 
-import type { CommandResult } from "../../core/command-runner.ts";
-import { CancelRefusedException, PsijError } from "../../core/errors.ts";
-import { JobState } from "../../core/job-state.ts";
-import { commandFailed } from "../../batch/failures.ts";
-import type { StatusUpdate } from "../../batch/outcome.ts";
+import {
+  CancelRefusedException,
+  commandFailed,
+  type CommandResult,
+  JobState,
+  PsijError,
+  type StatusUpdate,
+} from "../../kit.ts";
 import type { Entry } from "./entries.ts";
 import { parseQdelErrors } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";

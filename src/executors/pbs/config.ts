@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
-import type { BatchExecutorConfig } from "../../batch/config.ts";
+import { type BatchExecutorConfig } from "../../kit.ts";
 
 export interface PbsExecutorConfig extends BatchExecutorConfig {
   /**

@@ -6,13 +6,17 @@
  * @module
  */
 
-import { effectiveDuration } from "../../core/job-attributes.ts";
-import { jobName, type JobSpec, resourcesOf } from "../../core/job-spec.ts";
-import type { ComputedResources } from "../../core/resources.ts";
-import { formatHms } from "../../core/walltime.ts";
-import { customOptions } from "../../batch/custom-attributes.ts";
-import { directiveValue } from "../../batch/quote.ts";
-import { InvalidJobException } from "../../core/errors.ts";
+import {
+  type ComputedResources,
+  customOptions,
+  directiveValue,
+  effectiveDuration,
+  formatHms,
+  InvalidJobException,
+  jobName,
+  type JobSpec,
+  resourcesOf,
+} from "../../kit.ts";
 
 /** One directive: the option letter(s) and the raw (unquoted) value, if any. */
 export interface Directive {

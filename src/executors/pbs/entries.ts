@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { BatchEntry } from "../../batch/entries.ts";
+import { type BatchEntry } from "../../kit.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 
 export interface Entry extends BatchEntry<PbsJobRecord> {

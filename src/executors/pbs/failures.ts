@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { CommandResult } from "../../core/command-runner.ts";
+import { type CommandResult } from "../../kit.ts";
 
 /**
  * qsub exit codes that mean the server could not be reached or the reply was

@@ -4,16 +4,16 @@
  * @module
  */
 
-import { JobState } from "../../core/job-state.ts";
 import {
   exitCodeFileUpdate,
+  type FileOutcome,
   filesShowRun,
+  JobState,
   joinMessage,
   scriptOutput,
   type StatusUpdate,
   userCanceledUpdate,
-} from "../../batch/outcome.ts";
-import type { FileOutcome } from "../../batch/protocol.ts";
+} from "../../kit.ts";
 import { parseCtime } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 import { exitStatusMeaning, isFinishedLetter, liveState } from "./state.ts";

@@ -12,7 +12,7 @@
  */
 
 import { renameSync, rmSync, writeFileSync } from "node:fs";
-import { scriptPath } from "../../batch/protocol.ts";
+import { scriptPath } from "../../kit.ts";
 
 let counter = 0;
 

@@ -5,15 +5,15 @@
  */
 
 import { join } from "node:path";
-import type { JobSpec } from "../../core/job-spec.ts";
-import { renderTemplate } from "../../batch/render.ts";
 import {
   commonScriptView,
+  getLauncher,
+  type JobSpec,
+  type Launcher,
   type RenderedScript as BatchScript,
+  renderTemplate,
   type ScriptOptions,
-} from "../../batch/script-view.ts";
-import { getLauncher } from "../../launchers/index.ts";
-import type { Launcher } from "../../launchers/types.ts";
+} from "../../kit.ts";
 import { buildDirectives, type Directive, directiveLines } from "./directives.ts";
 
 export interface RenderedScript extends BatchScript<Directive> {

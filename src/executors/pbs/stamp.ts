@@ -8,9 +8,7 @@
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { CommandRunner } from "../../core/command-runner.ts";
-import { scriptPath } from "../../batch/protocol.ts";
-import { PsijError } from "../../core/errors.ts";
+import { type CommandRunner, PsijError, scriptPath } from "../../kit.ts";
 import { parseQselect, parseQstatJson } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 import {

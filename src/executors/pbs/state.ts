@@ -3,7 +3,7 @@
  * @module
  */
 
-import { JobState } from "../../core/job-state.ts";
+import { JobState } from "../../kit.ts";
 
 /** Live letters: where the job is in its life while PBS still runs it. */
 const LIVE: Record<string, JobState> = {

@@ -10,8 +10,12 @@
  * @module
  */
 
-import type { Clock } from "../../core/clock.ts";
-import type { CommandOptions, CommandResult, CommandRunner } from "../../core/command-runner.ts";
+import {
+  type Clock,
+  type CommandOptions,
+  type CommandResult,
+  type CommandRunner,
+} from "../../kit.ts";
 
 /** The commands that ask PBS about jobs (qsub and qdel act, and are never held back). */
 const STATUS_COMMANDS = new Set(["qstat", "qselect"]);

@@ -5,9 +5,12 @@
  * @module
  */
 
-import type { CommandResult, CommandRunner } from "../../core/command-runner.ts";
-import type { LookupResult as BatchLookup } from "../../batch/executor.ts";
-import type { StatusReport } from "../../batch/poller.ts";
+import {
+  type CommandResult,
+  type CommandRunner,
+  type LookupResult as BatchLookup,
+  type StatusReport,
+} from "../../kit.ts";
 import { parseQstatErrors, parseQstatFull } from "./parse/index.ts";
 import { parseStatusJson } from "./fast-json.ts";
 import type { PbsJobRecord } from "./parse/types.ts";

@@ -4,6 +4,6 @@
  * @module
  */
 
-import type { BatchExecutorConfig } from "../../batch/config.ts";
+import { type BatchExecutorConfig } from "../../kit.ts";
 
 export type SlurmExecutorConfig = BatchExecutorConfig;

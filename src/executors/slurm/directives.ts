@@ -6,10 +6,14 @@
  * @module
  */
 
-import { InvalidJobException } from "../../core/errors.ts";
-import { effectiveDuration } from "../../core/job-attributes.ts";
-import { jobName, type JobSpec, resourcesOf } from "../../core/job-spec.ts";
-import { customOptions } from "../../batch/custom-attributes.ts";
+import {
+  customOptions,
+  effectiveDuration,
+  InvalidJobException,
+  jobName,
+  type JobSpec,
+  resourcesOf,
+} from "../../kit.ts";
 
 /** One directive: the long option name and its raw (unquoted) value, if any. */
 export interface Directive {

@@ -4,16 +4,16 @@
  * @module
  */
 
-import { JobState } from "../../core/job-state.ts";
 import {
   exitCodeFileUpdate,
+  type FileOutcome,
   filesShowRun,
+  JobState,
   joinMessage,
   scriptOutput,
   type StatusUpdate,
   userCanceledUpdate,
-} from "../../batch/outcome.ts";
-import type { FileOutcome } from "../../batch/protocol.ts";
+} from "../../kit.ts";
 import type { SlurmJobRow } from "./parse.ts";
 
 /** A live row: QUEUED or ACTIVE with Slurm's reason; undefined for states we do not know. */

@@ -6,7 +6,7 @@
  */
 
 import { mapSlurmState, slurmStateName } from "./states.ts";
-import type { JobState } from "../../core/job-state.ts";
+import { type JobState } from "../../kit.ts";
 
 /**
  * Fields are separated by ASCII unit separators (0x1f), which no job name,

@@ -6,9 +6,7 @@
  * @module
  */
 
-import type { Launcher } from "../../launchers/types.ts";
-import { redirections, withExecutableCheck } from "../../launchers/common.ts";
-import { shellWords } from "../../launchers/shell.ts";
+import { type Launcher, redirections, shellWords, withExecutableCheck } from "../../kit.ts";
 
 export const srunLauncher: Launcher = {
   name: "srun",

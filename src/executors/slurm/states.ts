@@ -9,7 +9,7 @@
  * @module
  */
 
-import { JobState } from "../../core/job-state.ts";
+import { JobState } from "../../kit.ts";
 
 export interface SlurmStateInfo {
   /** The PSI/J state this Slurm state means. */

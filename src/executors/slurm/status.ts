@@ -5,9 +5,12 @@
  * @module
  */
 
-import type { CommandResult, CommandRunner } from "../../core/command-runner.ts";
-import type { LookupResult } from "../../batch/executor.ts";
-import type { StatusReport } from "../../batch/poller.ts";
+import {
+  type CommandResult,
+  type CommandRunner,
+  type LookupResult,
+  type StatusReport,
+} from "../../kit.ts";
 import { interpretSqueue, type SlurmJobRow, squeueArgv } from "./parse.ts";
 
 /** Interprets one `squeue -j <ids>` run: partial output is used, unknown ids are missing. */
