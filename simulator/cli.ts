@@ -18,7 +18,7 @@ import { attachMom, type LocalMom } from "./mom.ts";
 import { COMMANDS, createSimRunner, type SimRunner } from "./runner.ts";
 import { selfCommand } from "./runtime.ts";
 import { SimServer } from "./server/server.ts";
-import { readState, writeState } from "./state.ts";
+import { durableRunner, persistServer } from "./journal.ts";
 
 const STOP = "__pbs_sim_stop__";
 
@@ -130,19 +130,9 @@ async function serve(args: string[], io: SimMainIo): Promise<number> {
   });
   let mom: LocalMom | undefined;
   if (s.mode === "execute") mom = attachMom(server);
-  if (s.state) readState(server, s.state);
-  let saveTimer: ReturnType<typeof setTimeout> | undefined;
-  if (s.state) {
-    const path = s.state;
-    server.onChange = () => {
-      saveTimer ??= setTimeout(() => {
-        saveTimer = undefined;
-        writeState(server, path);
-      }, 200);
-    };
-  }
+  const journal = s.state ? persistServer(server, s.state) : undefined;
   server.start();
-  const inner = createSimRunner(server);
+  const inner = journal ? durableRunner(createSimRunner(server), journal) : createSimRunner(server);
   let finish!: () => void;
   const done = new Promise<void>((r) => (finish = r));
   const runner: SimRunner = {
@@ -161,7 +151,7 @@ async function serve(args: string[], io: SimMainIo): Promise<number> {
     sock = await serveSocket(runner, s.socket);
   } catch (e) {
     server.stop();
-    if (saveTimer) clearTimeout(saveTimer);
+    journal?.close();
     mom?.killAll();
     io.err(`sim serve: ${(e as Error).message}\n`);
     return 1;
@@ -175,8 +165,9 @@ async function serve(args: string[], io: SimMainIo): Promise<number> {
   process.off("SIGTERM", onSignal);
   sock.close();
   server.stop();
-  if (saveTimer) clearTimeout(saveTimer);
-  if (s.state) writeState(server, s.state);
+  journal?.tryFlush();
+  journal?.close();
+  // No one re-adopts this server's jobs (a restart finds them ended, -4): they end with it.
   mom?.killAll();
   return 0;
 }

@@ -13,4 +13,4 @@ export { createSimRunner, runCommand, type SimRunner } from "./runner.ts";
 export { type CommandFault, type Fault, Faults, type TimedFault } from "./faults.ts";
 export { attachMom, LocalMom } from "./mom.ts";
 export { simMain } from "./cli.ts";
-export { readState, writeState } from "./state.ts";
+export { durableRunner, persistServer, SimJournal } from "./journal.ts";

@@ -1,10 +1,17 @@
 /**
  * Execute mode: runs each job's script under bash as a local PBS MoM would
  * (pbs-cli.md §1): the MoM environment, PBS_NODEFILE with one line per MPI
- * rank, TMPDIR, the job in its own process group started in $HOME, stdout and
- * stderr spooled and delivered to Output_Path/Error_Path when the job ends —
- * unless Keep_Files says otherwise: `o`/`e` keep that stream in $HOME as
- * `<name>.o<seq>` (never delivered); with `d` as well they go straight to their final path.
+ * rank, TMPDIR, the job in its own session and process group started in
+ * $HOME, stdout and stderr spooled and delivered to Output_Path/Error_Path
+ * when the job ends — unless Keep_Files says otherwise: `o`/`e` keep that
+ * stream in $HOME as `<name>.o<seq>` (never delivered); with `d` as well they
+ * go straight to their final path.
+ *
+ * A job does not depend on the server's process: a small bash wrapper runs
+XX (`<id>.ES`), and the MoM records
+ * the wrapper's pid and start time (`<id>.JB`). A restarted server re-adopts
+ * the job (`adopt`): it watches the process until it ends, or reads the
+ * status it left. The spool holds a job's files only while it runs (0600).
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
@@ -15,6 +22,8 @@ import {
   existsSync,
   mkdirSync,
   openSync,
+  readdirSync,
+  readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
@@ -23,14 +32,50 @@ import { dirname, join } from "node:path";
 import type { SimJob } from "./server/job.ts";
 import type { Executor, SimServer } from "./server/server.ts";
 
-interface Running {
-  child: ChildProcess;
+/** What a restarted server needs to take a running job over (`<id>.JB`). */
+interface RunRecord {
+  /** The wrapper's pid: its session and process group too. */
+  pid: number;
+  /** Its start time (/proc), so a recycled pid is not taken for it. */
+  start?: string;
+  runCount: number;
   out: string;
   err: string;
-  gen: number;
   /** Streams written in place (kept or direct) that must not be copied at the end. */
-  inPlace: Set<"o" | "e">;
+  inPlace: ("o" | "e")[];
 }
+
+interface Running extends RunRecord {
+  child?: ChildProcess;
+  /** An adopted job's liveness check. */
+  watch?: ReturnType<typeof setInterval>;
+  gen: number;
+}
+
+/** Tells whether a process (not a recycled pid) is alive; the agent's /proc reader. */
+export interface ProcessProbe {
+  alive(pid: number, start: string | undefined): boolean;
+  startTime(pid: number): string | undefined;
+}
+
+export interface MomOptions {
+  /** Without one, a restarted server cannot tell a job still running: it adopts ended jobs only. */
+  probe?: ProcessProbe;
+  /** How often an adopted job's process is looked at, ms (default 500). */
+  watchMs?: number;
+}
+
+/**
+ * Runs the job (`$3...`) under a bash of its own and writes its exit status to
+ * `$1`, whatever becomes of the server. The trap (a handler, not an ignore:
+ * the job gets default signals) keeps the wrapper alive through the SIGTERM
+ * of a qdel, which the job gets too; only a SIGKILL leaves no status, and
+ * the server knows it sent one. The wrapper's own stderr goes to `$2`: bash
+ * writes there only to report a job killed by a signal ("Terminated"), which
+ * tells a killed job (Exit_status 256+n) from one that exited 128+n itself.
+ */
+const WRAPPER = 'es=$1; wr=$2; shift 2; trap : TERM INT HUP; exec 3>&2 2>"$wr"; "$@" 2>&3 3>&-; ' +
+  's=$?; printf "%s\\n" "$s" >"$es"; exit "$s"';
 
 /** Where each stream is written while the job runs, from Keep_Files (qsub -k). */
 function streamPlace(keep: string, stream: "o" | "e"): "spool" | "keep" | "direct" {
@@ -57,10 +102,15 @@ function splitVars(list: string): [string, string][] {
 export class LocalMom implements Executor {
   readonly spool: string;
   #running = new Map<string, Running>();
+  #closed = false;
 
-  constructor(readonly server: SimServer) {
+  constructor(readonly server: SimServer, readonly options: MomOptions = {}) {
     this.spool = server.config.spoolDir ?? join(tmpdir(), `pbs-sim-${server.name}-${process.pid}`);
-    mkdirSync(join(this.spool, "aux"), { recursive: true });
+    mkdirSync(join(this.spool, "aux"), { recursive: true, mode: 0o700 });
+  }
+
+  #file(id: string, ext: "SC" | "JB" | "ES" | "WR" | "OU" | "ER"): string {
+    return join(this.spool, `${id}.${ext}`);
   }
 
   start(job: SimJob): number {
@@ -73,9 +123,9 @@ export class LocalMom implements Executor {
       return Array<number>(c.count).fill(mpi);
     });
     const ranks = hosts.flatMap((h, i) => Array<string>(perChunk[i] ?? 1).fill(h));
-    writeFileSync(nodefile, ranks.map((h) => `${h}\n`).join(""));
+    writeFileSync(nodefile, ranks.map((h) => `${h}\n`).join(""), { mode: 0o600 });
     const tmp = join(this.spool, "tmp", `pbs.${id}`);
-    mkdirSync(tmp, { recursive: true });
+    mkdirSync(tmp, { recursive: true, mode: 0o700 });
     const first = job.resources.chunks[0];
     const ncpus = String(first ? first.ompthreads || first.ncpus : 1);
     const home = req.home ?? process.env.HOME ?? "/";
@@ -126,19 +176,23 @@ export class LocalMom implements Executor {
       inPlace.add(s);
       return path;
     };
-    const out = place("o", join(this.spool, `${id}.OU`));
-    const err = join_ === "oe" ? out : place("e", join(this.spool, `${id}.ER`));
-    const outFd = openSync(join_ === "eo" ? err : out, "a");
-    const errFd = join_ === "oe" ? outFd : openSync(err, "a");
+    const out = place("o", this.#file(id, "OU"));
+    const err = join_ === "oe" ? out : place("e", this.#file(id, "ER"));
+    // Spooled streams are the job's own: 0600 (a kept or direct file is created as the job would).
+    const outFd = openSync(join_ === "eo" ? err : out, "a", 0o600);
+    const errFd = join_ === "oe" ? outFd : openSync(err, "a", 0o600);
     let argv: string[];
     if (req.executable !== undefined) argv = [req.executable, ...(req.argumentList ?? [])];
     else {
-      const script = join(this.spool, `${id}.SC`);
-      writeFileSync(script, req.script ?? "", { mode: 0o700 });
+      const script = this.#file(id, "SC");
+      writeFileSync(script, req.script ?? "", { mode: 0o600 });
       argv = [req.shell ?? "/bin/bash", script];
     }
+    const status = this.#file(id, "ES");
+    const report = this.#file(id, "WR");
+    rmSync(status, { force: true });
     const cwd = this.server.config.jobCwd ?? (existsSync(home) ? home : this.spool);
-    const child = spawn(argv[0], argv.slice(1), {
+    const child = spawn("/bin/bash", ["-c", WRAPPER, "pbs_mom_job", status, report, ...argv], {
       cwd,
       env,
       detached: true,
@@ -146,24 +200,108 @@ export class LocalMom implements Executor {
     });
     closeSync(outFd);
     if (errFd !== outFd) closeSync(errFd);
-    const gen = job.runGen;
-    const run: Running = { child, out, err, gen, inPlace };
-    this.#running.set(id, run);
-    let done = false;
-    const finish = (status: number) => {
-      if (done) return;
-      done = true;
-      this.#running.delete(id);
-      this.#deliver(job, run);
-      rmSync(nodefile, { force: true });
-      rmSync(tmp, { recursive: true, force: true });
-      this.server.processExited(job, gen, status);
+    // The job must not keep the server's process alive, nor die with it.
+    child.unref();
+    const pid = child.pid ?? 0;
+    const run: Running = {
+      child,
+      pid,
+      start: pid ? this.options.probe?.startTime(pid) : undefined,
+      runCount: job.runCount,
+      out,
+      err,
+      inPlace: [...inPlace],
+      gen: job.runGen,
     };
+    if (pid) {
+      const { child: _c, watch: _w, gen: _g, ...record } = run;
+      writeFileSync(this.#file(id, "JB"), JSON.stringify(record), { mode: 0o600 });
+    }
+    this.#running.set(id, run);
     child.on("exit", (code, signal) => {
-      finish(signal ? 256 + (constants.signals[signal] ?? 0) : code ?? 0);
+      this.#ended(job, run, signal ? 256 + (constants.signals[signal] ?? 0) : code ?? 0);
     });
-    child.on("error", () => finish(-1));
-    return child.pid ?? 0;
+    child.on("error", () => this.#ended(job, run, -1));
+    return pid;
+  }
+
+  /**
+   * The job's process is over: the wrapper's status file is its word (128+n
+   * there is 256+n, as PBS counts, when bash reported the job killed by
+   * signal n); without one, `fallback` (how the wrapper died).
+   */
+  #ended(job: SimJob, run: Running, fallback: number | undefined): void {
+    // After close the next server takes the end up from the spool.
+    if (this.#closed || this.#running.get(job.id) !== run) return;
+    this.#running.delete(job.id);
+    if (run.watch) clearInterval(run.watch);
+    let status = readStatus(this.#file(job.id, "ES"));
+    if (status !== undefined && status > 128 && status < 192 && killed(this.#file(job.id, "WR"))) {
+      status += 128;
+    }
+    status ??= fallback ?? (job.ending !== undefined ? 265 : undefined);
+    // Output is delivered before the end is recorded: a crash in between delivers it again.
+    this.#deliver(job, run);
+    if (status === undefined) {
+      this.server.processLost(job, run.gen);
+    } else this.server.processExited(job, run.gen, status);
+    this.#cleanUp(job.id);
+  }
+
+  /** The job's files in the spool, once its end is recorded (undelivered output stays). */
+  #cleanUp(id: string): void {
+    for (const ext of ["SC", "JB", "ES", "WR"] as const) {
+      rmSync(this.#file(id, ext), { force: true });
+    }
+    rmSync(join(this.spool, "aux", id), { force: true });
+    rmSync(join(this.spool, "tmp", `pbs.${id}`), { recursive: true, force: true });
+  }
+
+  adopt(job: SimJob): boolean {
+    let rec: RunRecord;
+    try {
+      rec = JSON.parse(readFileSync(this.#file(job.id, "JB"), "utf8"));
+    } catch {
+      return false;
+    }
+    if (rec.runCount !== job.runCount) return false;
+    const run: Running = { ...rec, gen: job.runGen };
+    this.#running.set(job.id, run);
+    const probe = this.options.probe;
+    const alive = () => probe?.alive(rec.pid, rec.start) ?? false;
+    // The end is taken up once the restore is over, as if the process had just exited.
+    if (!alive()) {
+      setTimeout(() => this.#ended(job, run, undefined), 0);
+      return true;
+    }
+    run.watch = setInterval(() => {
+      if (!alive()) this.#ended(job, run, undefined);
+    }, this.options.watchMs ?? 500);
+    (run.watch as { unref?: () => void }).unref?.();
+    return true;
+  }
+
+  /** Removes spool files of jobs that are no longer running (scripts of old jobs among them). */
+  sweep(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.spool);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const m = /^(.+)\.(SC|JB|ES|WR)$/.exec(name);
+      if (m && !this.#running.has(m[1])) this.#cleanUp(m[1]);
+    }
+    for (const name of readdirSync(join(this.spool, "aux"))) {
+      if (!this.#running.has(name)) rmSync(join(this.spool, "aux", name), { force: true });
+    }
+  }
+
+  /** Stops watching jobs; the jobs themselves go on. */
+  close(): void {
+    this.#closed = true;
+    for (const r of this.#running.values()) if (r.watch) clearInterval(r.watch);
   }
 
   #deliver(job: SimJob, run: Running): void {
@@ -178,15 +316,16 @@ export class LocalMom implements Executor {
       }
       rmSync(from, { force: true });
     };
-    if (j !== "eo" && !run.inPlace.has("o")) copy(run.out, localPath(job.outputPath, job));
-    if (j !== "oe" && !run.inPlace.has("e")) copy(run.err, localPath(job.errorPath, job));
+    const copyOf = (from: string, to: string) => existsSync(from) && copy(from, to);
+    if (j !== "eo" && !run.inPlace.includes("o")) copyOf(run.out, localPath(job.outputPath, job));
+    if (j !== "oe" && !run.inPlace.includes("e")) copyOf(run.err, localPath(job.errorPath, job));
   }
 
   signal(job: SimJob, signal: "SIGTERM" | "SIGKILL"): void {
     const run = this.#running.get(job.id);
-    if (!run?.child.pid) return;
+    if (!run?.pid) return;
     try {
-      process.kill(-run.child.pid, signal);
+      process.kill(-run.pid, signal);
     } catch {
       // already gone
     }
@@ -198,12 +337,13 @@ export class LocalMom implements Executor {
     appendFileSync((job.req.joinPath ?? "n") === "oe" ? run.out : run.err, `${line}\n`);
   }
 
-  /** Kills every job's process group (server shutdown). */
+  /** Kills every job's process group (a server shutting down that keeps no state). */
   killAll(): void {
+    this.close();
     for (const r of this.#running.values()) {
-      if (r.child.pid) {
+      if (r.pid) {
         try {
-          process.kill(-r.child.pid, "SIGKILL");
+          process.kill(-r.pid, "SIGKILL");
         } catch {
           // gone
         }
@@ -213,8 +353,26 @@ export class LocalMom implements Executor {
 }
 
 /** Puts a server in execute mode with a local MoM. */
-export function attachMom(server: SimServer): LocalMom {
-  const mom = new LocalMom(server);
+export function attachMom(server: SimServer, options: MomOptions = {}): LocalMom {
+  const mom = new LocalMom(server, options);
   server.executor = mom;
   return mom;
+}
+
+function readStatus(path: string): number | undefined {
+  try {
+    const text = readFileSync(path, "utf8").trim();
+    return /^-?\d+$/.test(text) ? Number(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the wrapper's bash reported the job killed by a signal. */
+function killed(report: string): boolean {
+  try {
+    return readFileSync(report, "utf8").trim() !== "";
+  } catch {
+    return false;
+  }
 }

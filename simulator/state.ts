@@ -1,20 +1,24 @@
 /**
- * The optional state file: a JSON snapshot of the server's jobs so a restarted
- * CLI server remembers them. Running jobs cannot be re-attached (their MoM
- * went with the old process), so they come back requeued, as PBS requeues
- * rerunnable jobs whose node was lost; the others end with Exit_status -3.
- * Dependency holds are re-linked to the jobs they wait for.
+ * A job as it is saved (simulator/journal.ts writes these), and bringing saved
+ * jobs back into a fresh server. A job that was running when the server went
+ * away keeps running: in model mode its end is scheduled again from its start;
+ * in execute mode the MoM re-adopts its process, or reads the exit status the
+ * job's wrapper left. A job whose process left no trace (the machine rebooted)
+ * ends with Exit_status -4 (JOB_EXEC_INITABT, "aborted on MoM initialization"):
+ * it is never silently run a second time. Dependency holds are re-linked to
+ * the jobs they wait for.
  * @module
  */
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import type { JobState, SimJob, SubmitRequest } from "./server/job.ts";
 import { becomeEligible, finalizeJob } from "./server/lifecycle.ts";
+import { ALLOC_STRIDE, type SimNode } from "./server/nodes.ts";
+import { scheduleModelEnd } from "./server/model.ts";
 import type { SimServer } from "./server/server.ts";
 import { createJob } from "./server/submit.ts";
 import { registerDepends } from "./server/depend.ts";
 
-interface SavedJob {
-  req: SubmitRequest;
+/** What changes in a job after it is created (everything but its request). */
+export interface JobFields {
   seq: number;
   state: JobState;
   substate: number;
@@ -32,19 +36,19 @@ interface SavedJob {
   exitStatus?: number;
   usedWalltime: number;
   executionTime?: number;
-  subjobs?: SavedJob[];
+  sessionId?: number;
+  startedAtMs?: number;
+  ending?: "deleted" | "walltime" | "forced";
+  deletedBy?: string;
+  subjobs?: JobFields[];
 }
 
-interface Snapshot {
-  version: 1;
-  server: string;
-  lastSeq: number;
-  jobs: SavedJob[];
+export interface SavedJob extends JobFields {
+  req: SubmitRequest;
 }
 
-function save(j: SimJob): SavedJob {
+export function jobFields(j: SimJob): JobFields {
   return {
-    req: j.req,
     seq: j.seq,
     state: j.state,
     substate: j.substate,
@@ -62,22 +66,51 @@ function save(j: SimJob): SavedJob {
     exitStatus: j.exitStatus,
     usedWalltime: j.usedWalltime,
     executionTime: j.executionTime,
-    subjobs: j.subjobs?.map(save),
+    sessionId: j.sessionId,
+    startedAtMs: j.startedAtMs,
+    ending: j.ending,
+    deletedBy: j.deletedBy,
+    subjobs: j.subjobs?.map(jobFields),
   };
 }
 
-export function writeState(srv: SimServer, path: string): void {
-  const snap: Snapshot = {
-    version: 1,
-    server: srv.name,
-    lastSeq: srv.lastSeq,
-    jobs: [...srv.order()].map(save),
-  };
-  writeFileSync(`${path}.tmp`, JSON.stringify(snap));
-  renameSync(`${path}.tmp`, path);
+/** The fields a job changes after it is created (all but `seq`, `ctime` and `subjobs`). */
+const CHANGING = [
+  "state",
+  "substate",
+  "mtime",
+  "etime",
+  "stime",
+  "obittime",
+  "holdTypes",
+  "dependText",
+  "note",
+  "runAt",
+  "suffix",
+  "runCount",
+  "exitStatus",
+  "usedWalltime",
+  "executionTime",
+  "sessionId",
+  "startedAtMs",
+  "ending",
+  "deletedBy",
+] as const;
+
+/** Whether `j` still has the fields `f` was taken from (cheaper than taking them again). */
+export function unchanged(j: SimJob, f: JobFields): boolean {
+  for (const k of CHANGING) if (j[k] !== f[k]) return false;
+  const subs = j.subjobs;
+  if (!subs) return true;
+  for (let i = 0; i < subs.length; i++) if (!unchanged(subs[i], f.subjobs![i])) return false;
+  return true;
 }
 
-function restoreInto(job: SimJob, s: SavedJob): void {
+export function savedJob(j: SimJob): SavedJob {
+  return { req: j.req, ...jobFields(j) };
+}
+
+function restoreInto(job: SimJob, s: JobFields): void {
   Object.assign(job, {
     state: s.state,
     substate: s.substate,
@@ -94,20 +127,20 @@ function restoreInto(job: SimJob, s: SavedJob): void {
     exitStatus: s.exitStatus,
     usedWalltime: s.usedWalltime,
     executionTime: s.executionTime,
+    sessionId: s.sessionId,
+    startedAtMs: s.startedAtMs,
+    ending: s.ending,
+    deletedBy: s.deletedBy,
   });
   (job as { ctime: number }).ctime = s.ctime;
 }
 
-/** Loads a snapshot into an empty server; returns the number of jobs restored. */
-export function readState(srv: SimServer, path: string): number {
-  let snap: Snapshot;
-  try {
-    snap = JSON.parse(readFileSync(path, "utf8"));
-  } catch {
-    return 0;
-  }
-  if (snap.version !== 1 || snap.server !== srv.name) return 0;
-  for (const s of snap.jobs) {
+/** Loads saved jobs into an empty server; the next id is `lastSeq + 1`. */
+export function restoreJobs(srv: SimServer, saved: Iterable<SavedJob>, lastSeq: number): number {
+  let count = 0;
+  const running: SimJob[] = [];
+  for (const s of saved) {
+    count++;
     srv.lastSeq = s.seq - 1;
     const job = createJob(srv, s.req);
     restoreInto(job, s);
@@ -115,9 +148,14 @@ export function readState(srv: SimServer, path: string): number {
     srv.jobs.set(job.id, job);
     for (const sub of job.subjobs ?? []) srv.jobs.set(sub.id, sub);
     if (!job.finished) srv.queues.get(job.queue)!.jobCount++;
-    for (const j of [job, ...(job.subjobs ?? [])]) revive(srv, j);
+    for (const j of [job, ...(job.subjobs ?? [])]) {
+      if (j.state === "R" || j.state === "E") running.push(j);
+      else revive(srv, j);
+    }
   }
-  srv.lastSeq = snap.lastSeq;
+  srv.lastSeq = lastSeq;
+  // Running jobs take their nodes back before the scheduler hands them out.
+  for (const j of running) resume(srv, j);
   // Dependency links come back once every job is there to link to.
   for (const job of srv.jobs.values()) {
     if (job.req.depend !== undefined && job.state === "H" && job.holdTypes.includes("s")) {
@@ -126,22 +164,61 @@ export function readState(srv: SimServer, path: string): number {
   }
   srv.markDirty();
   srv.tick();
-  return snap.jobs.length;
+  return count;
 }
 
 function revive(srv: SimServer, j: SimJob): void {
-  if (j.state === "F") {
-    srv.addHistory(j);
-  } else if (j.state === "R" || j.state === "E") {
-    if (j.req.rerunable === false) {
-      j.comment = "Job lost when the simulator restarted";
-      finalizeJob(srv, j, -3);
-    } else {
-      j.comment = "Job requeued: the simulator restarted";
-      becomeEligible(srv, j);
-    }
-  } else if (j.state === "Q") becomeEligible(srv, j);
+  if (j.state === "F") srv.addHistory(j);
+  else if (j.state === "Q") becomeEligible(srv, j);
   else if (j.state === "W" && j.executionTime !== undefined) {
     srv.schedule(j.executionTime * 1000, "exectime", j);
   }
+}
+
+/** A job that was running (or exiting) when the server went away. */
+function resume(srv: SimServer, j: SimJob): void {
+  if (j.state === "E") {
+    finalizeJob(srv, j, j.exitStatus);
+    return;
+  }
+  if (!retakeNodes(srv, j)) {
+    lost(srv, j, "Job lost: its nodes are gone since the simulator restarted");
+    return;
+  }
+  const startedAt = j.startedAtMs ?? (j.stime ?? srv.nowSec()) * 1000;
+  j.startedAtMs = startedAt;
+  j.runGen++;
+  if (srv.mode === "execute") {
+    if (!srv.executor?.adopt?.(j)) {
+      lost(srv, j, "Job lost: the simulator restarted and found no trace of its process");
+      return;
+    }
+    const wall = j.resources.walltime;
+    if (wall !== undefined && j.ending === undefined) {
+      srv.schedule(startedAt + (wall + 1) * 1000, "walltime", j);
+    }
+    // A qdel whose SIGKILL was still to come: it comes now.
+    if (j.ending === "deleted" || j.ending === "walltime") {
+      srv.schedule(srv.nowMs() + srv.killDelayMs, "sigkill", j);
+    }
+  } else if (j.ending !== undefined) {
+    finalizeJob(srv, j, j.ending === "walltime" ? -29 : j.ending === "forced" ? 265 : 271);
+  } else scheduleModelEnd(srv, j, startedAt);
+}
+
+function lost(srv: SimServer, j: SimJob, why: string): void {
+  j.comment = why;
+  finalizeJob(srv, j, -4);
+}
+
+/** Places a running job on nodes again (bookkeeping of startJob, without starting anything). */
+function retakeNodes(srv: SimServer, j: SimJob): boolean {
+  const placed = srv.pool.place(j.resources.chunks, j.resources.place);
+  if (!Array.isArray(placed)) return false;
+  j.alloc = placed;
+  j.onNodes = true;
+  for (let i = 0; i < placed.length; i += ALLOC_STRIDE) (placed[i] as SimNode).jobs.add(j.id);
+  srv.queues.get(j.queue)!.running++;
+  if (j.parent) j.parent.runningSubjobs++;
+  return true;
 }

@@ -47,6 +47,7 @@ export function registerDepends(srv: SimServer, job: SimJob): void {
     parsed.push({ type: type as DependType, ids: full as string[] });
     shown.push(`${type}:${(full as string[]).map((f) => `${f}@${srv.name}`).join(":")}`);
   }
+  srv.touch(job);
   job.dependText = shown.join(",");
   job.depends = [];
   for (const { type, ids } of parsed) {
@@ -78,6 +79,7 @@ export function registerDepends(srv: SimServer, job: SimJob): void {
 /** The server aborts the job on its next pass, as post_doq does. */
 function fail(srv: SimServer, job: SimJob, parentId: string): void {
   if (job.dependFailed) return;
+  srv.touch(job);
   job.dependFailed = true;
   job.comment = deletedBecause(parentId);
   srv.schedule(srv.nowMs(), "depabort", job);
@@ -87,6 +89,7 @@ function settle(srv: SimServer, parent: SimJob): void {
   for (const childId of parent.dependents ?? []) {
     const child = srv.jobs.get(childId);
     if (!child || child.finished || child.dependFailed) continue;
+    srv.touch(child);
     for (const d of child.depends) {
       if (!d.pending.includes(parent.id)) continue;
       const v = verdict(d.type, parent);

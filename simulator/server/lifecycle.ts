@@ -13,6 +13,7 @@ import type { SimServer } from "./server.ts";
 
 /** Q/10: in line for the scheduler (an array parent lines up its subjobs). */
 export function becomeEligible(srv: SimServer, job: SimJob): void {
+  srv.touch(job);
   const now = srv.nowSec();
   job.state = "Q";
   job.substate = 10;
@@ -37,6 +38,7 @@ export function removeFromShape(srv: SimServer, job: SimJob): void {
 }
 
 export function startJob(srv: SimServer, job: SimJob, alloc: Alloc): void {
+  srv.touch(job);
   const now = srv.nowSec();
   const q = srv.queues.get(job.queue)!;
   job.alloc = alloc;
@@ -90,6 +92,7 @@ function releaseNodes(srv: SimServer, job: SimJob): void {
 
 /** A running job's process is over: E (if a fault holds it there), then F. */
 export function endRunningJob(srv: SimServer, job: SimJob, exitStatus: number): void {
+  srv.touch(job);
   job.usedWalltime = Math.floor((srv.nowMs() - (job.startedAtMs ?? srv.nowMs())) / 1000);
   const linger = srv.linger.get(job.id) ?? srv.lingerAll;
   if (linger > 0) {
@@ -114,6 +117,7 @@ export function finalizeJob(
   exitStatus: number | undefined,
   how?: "deleted" | "aborted",
 ): void {
+  srv.touch(job);
   const now = srv.nowSec();
   const ran = job.onNodes;
   releaseNodes(srv, job);
@@ -179,6 +183,7 @@ function finishParent(srv: SimServer, parent: SimJob, deleted: boolean): void {
 
 /** Node failure with a rerunnable job: back to Q with its run_count kept. */
 export function requeueJob(srv: SimServer, job: SimJob, comment: string): void {
+  srv.touch(job);
   releaseNodes(srv, job);
   job.runGen++;
   job.alloc = undefined;

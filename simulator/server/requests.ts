@@ -33,6 +33,7 @@ export function deleteJob(
 }
 
 function deleteOne(srv: SimServer, job: SimJob, user: string, force: boolean): void {
+  srv.touch(job);
   if (job.subjobs) {
     for (const s of job.subjobs) if (!s.finished) deleteOne(srv, s, user, force);
     if (!job.finished) finalizeJob(srv, job, undefined, "deleted");
@@ -59,6 +60,7 @@ function deleteOne(srv: SimServer, job: SimJob, user: string, force: boolean): v
 
 /** Ends a job that can never run (dependency), with the reason as comment. */
 export function abortJob(srv: SimServer, job: SimJob, reason: string): void {
+  srv.touch(job);
   removeFromShape(srv, job);
   job.comment = reason;
   finalizeJob(srv, job, undefined, "aborted");
@@ -72,6 +74,7 @@ export function holdJob(srv: SimServer, id: string, user: string, types: string)
     ? [job, ...job.subjobs.filter((s) => !s.finished && s.state !== "R")]
     : [job];
   for (const j of targets) {
+    srv.touch(j);
     j.holdTypes = mergeHolds(j.holdTypes, types);
     if (j.state === "R" || j.state === "B") continue;
     removeFromShape(srv, j);
@@ -87,6 +90,7 @@ export function releaseJob(srv: SimServer, id: string, _user: string, types: str
   const job = liveJob(srv, id, _user);
   const targets = job.subjobs ? [job, ...job.subjobs.filter((s) => s.state === "H")] : [job];
   for (const j of targets) {
+    srv.touch(j);
     let holds = j.holdTypes === "n" ? "" : j.holdTypes;
     for (const t of types) {
       if (t !== "s" || j.depends.every((d) => d.pending.length === 0)) {
@@ -117,6 +121,7 @@ export function killNode(srv: SimServer, name: string): void {
   for (const id of srv.pool.setDown(name, true)) {
     const job = srv.jobs.get(id);
     if (!job || job.state !== "R") continue;
+    srv.touch(job);
     if (srv.mode === "execute") srv.executor?.signal(job, "SIGKILL");
     if (job.req.rerunable !== false) {
       requeueJob(srv, job, `Job requeued, execution node ${name} down`);

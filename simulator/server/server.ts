@@ -60,6 +60,12 @@ export interface Executor {
   signal(job: SimJob, signal: "SIGTERM" | "SIGKILL"): void;
   /** Appends a line to the job's stderr (walltime kill message). */
   noteStderr(job: SimJob, line: string): void;
+  /**
+   * After a restart: takes over the job's process, still running or ended
+   * meanwhile (its exit status then arrives as from a job it started).
+   * False when the job left no trace of its process.
+   */
+  adopt?(job: SimJob): boolean;
 }
 
 export class SimServer {
@@ -97,8 +103,19 @@ export class SimServer {
   readonly linger = new Map<string, number>();
   lingerAll = 0;
   #alarm: Alarm;
-  /** Called after each state change (tests, the CLI server's persistence). */
+  /** Called after each state change (tests). */
   onChange?: () => void;
+  /**
+   * Called at the end of each tick that changed something, before the
+   * request or event that made the change returns (the journal writes it).
+   */
+  onSettled?: () => void;
+  #unsettled = false;
+  /**
+   * Jobs changed since the journal last took them (top-level jobs: a subjob
+   * counts for its array). Undefined, and not kept, without a journal.
+   */
+  touched?: Set<SimJob>;
 
   constructor(config: ServerConfig = {}) {
     this.config = config;
@@ -153,6 +170,10 @@ export class SimServer {
   markDirty(): void {
     this.#dirty = true;
   }
+  /** Notes a change to a job's saved fields (see `touched`). */
+  touch(job: SimJob): void {
+    this.touched?.add(job.parent ?? job);
+  }
 
   /** Handled events, reused (a million job ends need not leave a million objects behind). */
   #spare: SimEvent[] = [];
@@ -194,6 +215,10 @@ export class SimServer {
       this.#ticking = false;
     }
     this.#alarm.arm(this.events.peek()?.at);
+    if (this.#unsettled && this.onSettled) {
+      this.onSettled(); // a throw leaves it unsettled: the next tick tries again
+      this.#unsettled = false;
+    }
   }
 
   /** Runs events up to `ms` regardless of the clock (benchmarks drive time directly). */
@@ -228,6 +253,7 @@ export class SimServer {
         });
       }
     } else runCycle(this);
+    this.#unsettled = true;
     this.onChange?.();
   }
 
@@ -237,6 +263,7 @@ export class SimServer {
       case "cycle":
         this.#cyclePending = false;
         runCycle(this);
+        this.#unsettled = true;
         this.onChange?.();
         return;
       case "end":
@@ -246,6 +273,7 @@ export class SimServer {
         break;
       case "walltime":
         if (job.state === "R" && ev.gen === job.runGen) {
+          this.touch(job);
           job.ending = "walltime";
           if (this.executor && this.mode === "execute") {
             const limit = job.resources.walltime ?? 0;
@@ -264,6 +292,7 @@ export class SimServer {
         break;
       case "exectime":
         if (job.state === "W") {
+          this.touch(job);
           job.executionTime = undefined;
           becomeEligible(this, job);
         }
@@ -293,6 +322,7 @@ export class SimServer {
 
   /** Drops a job (and its subjobs) from every table. */
   forget(job: SimJob): void {
+    this.touch(job);
     this.jobs.delete(job.id);
     for (const s of job.subjobs ?? []) this.jobs.delete(s.id);
   }
@@ -318,6 +348,7 @@ export class SimServer {
 
   /** Puts a new or released job where it belongs: H, W, or in line. */
   placeNewJob(job: SimJob): void {
+    this.touch(job);
     if (job.holdTypes !== "n") {
       job.state = "H";
       job.substate = job.holdTypes === "s" ? 22 : 20;
@@ -407,6 +438,8 @@ export class SimServer {
       ? [this.find(id)].filter((j) => j?.isHistory)
       : [...this.order()].filter((j) => j.isHistory);
     for (const j of victims) this.forget(j!);
+    this.markDirty();
+    this.tick();
   }
 
   /** The next time a job with this id ends, it lingers in E for `ms`. */
@@ -433,6 +466,21 @@ export class SimServer {
     let status = exitStatus;
     if (job.ending === "walltime") status = -29;
     endRunningJob(this, job, status);
+    this.markDirty();
+    this.tick();
+  }
+
+  /**
+   * Execute mode: a job's process ended while no server watched it, and left
+   * no exit status. It is not run again behind the user's back: it ends
+   * with -4 (JOB_EXEC_INITABT, aborted on MoM initialization).
+   */
+  processLost(job: SimJob, gen: number): void {
+    this.tick();
+    if (job.state !== "R" || gen !== job.runGen) return;
+    job.comment =
+      "Job lost: its process ended while the simulator was down, leaving no exit status";
+    endRunningJob(this, job, -4);
     this.markDirty();
     this.tick();
   }

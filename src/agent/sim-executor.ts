@@ -1,10 +1,11 @@
 /**
  * The `sim` executor: the PBS executor talking, through the CommandRunner
  * seam, to an in-process PBS simulator. In execute mode (the default) job
- * scripts really run on this machine, as a local MoM would run them. The
- * simulator's jobs are saved in the state directory, so an agent restart
- * finds them again (jobs that were running when the agent died are handled
- * as PBS handles a MoM restart: rerun or failed).
+ * scripts really run on this machine, as a local MoM would run them, in
+ * processes of their own that outlive the agent. The simulator's state is
+ * journalled in the state directory before any command that changed it
+ * returns, so a restarted agent (after `stop` or kill -9) finds every job
+ * again: running ones are re-adopted, or their recorded exit is read.
  * @module
  */
 
@@ -14,11 +15,12 @@ import { join } from "node:path";
 import { realClock } from "../core/clock.ts";
 import type { JobExecutor } from "../core/executor.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
+import { durableRunner, persistServer, type SimJournal } from "../../simulator/journal.ts";
 import { attachMom, type LocalMom } from "../../simulator/mom.ts";
 import { createSimRunner } from "../../simulator/runner.ts";
 import { defaultNodes } from "../../simulator/server/config.ts";
 import { SimServer } from "../../simulator/server/server.ts";
-import { readState, writeState } from "../../simulator/state.ts";
+import { processAlive, processStartTime } from "./process-alive.ts";
 
 export interface SimExecutorOptions {
   mode?: "execute" | "model";
@@ -36,7 +38,12 @@ export interface SimExecutor {
   stateDir: string;
 }
 
-const SAVE_DELAY_MS = 100;
+/** Alive, and the same process: a recycled pid has another start time. */
+const probe = {
+  alive: (pid: number, start: string | undefined) =>
+    processAlive(pid) && (start === undefined || processStartTime(pid) === start),
+  startTime: (pid: number) => processStartTime(pid),
+};
 
 export function createSimExecutor(stateDir: string, options: SimExecutorOptions = {}): SimExecutor {
   mkdirSync(stateDir, { recursive: true, mode: 0o700 });
@@ -57,22 +64,18 @@ export function createSimExecutor(stateDir: string, options: SimExecutorOptions 
     spoolDir: join(stateDir, "spool"),
   });
   let mom: LocalMom | undefined;
-  if (mode === "execute") mom = attachMom(server);
-  const statePath = join(stateDir, "server.json");
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  if (mode === "execute") mom = attachMom(server, { probe });
+  let journal: SimJournal | undefined;
+  let runner = createSimRunner(server);
   if (options.persist ?? true) {
-    readState(server, statePath);
-    server.onChange = () => {
-      timer ??= setTimeout(() => {
-        timer = undefined;
-        writeState(server, statePath);
-      }, SAVE_DELAY_MS);
-    };
+    journal = persistServer(server, join(stateDir, "server.json"));
+    runner = durableRunner(runner, journal);
+    mom?.sweep();
   }
   server.start();
   const executor = new PbsExecutor({
     workDir: join(stateDir, "work"),
-    runner: createSimRunner(server),
+    runner,
     pollFloorMs: options.pollFloorMs ?? 250,
     pollCeilingMs: 5_000,
     historyRetentionMs: server.historyEnabled ? server.historyRetentionMs : 0,
@@ -81,11 +84,12 @@ export function createSimExecutor(stateDir: string, options: SimExecutorOptions 
   executor.close = async () => {
     await close();
     server.stop();
-    if (timer) {
-      clearTimeout(timer);
-      writeState(server, statePath);
-    }
-    mom?.killAll();
+    // Running jobs go on without the agent; only a simulator that keeps no state ends them.
+    if (journal) {
+      journal.tryFlush();
+      journal.close();
+      mom?.close();
+    } else mom?.killAll();
   };
   return { executor, server, stateDir };
 }

@@ -10,7 +10,10 @@
  * An agent "incarnation" can be killed at any instant: its runner stops
  * answering (a dead process reads no more replies and sends no more
  * commands), its poller stops, its store is closed; the next incarnation
- * opens the same file and runs recovery.
+ * opens the same file and runs recovery. The simulator keeps its state in a
+ * journal, as the agent's embedded one does, and can be killed with the
+ * agent: a new server then loads what the old one had written, and must
+ * know every job the old one knew, none of them twice.
  * @module
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -30,8 +33,9 @@ import { isJobState, type JobState, stateOrder } from "../../src/core/job-state.
 import { PbsExecutor } from "../../src/executors/pbs.ts";
 import { userOf } from "../../simulator/commands/context.ts";
 import { Faults } from "../../simulator/faults.ts";
+import { persistServer, type SimJournal } from "../../simulator/journal.ts";
 import { createSimRunner, type SimRunner } from "../../simulator/runner.ts";
-import type { OutcomeQuery } from "../../simulator/server/config.ts";
+import type { OutcomeQuery, ServerConfig } from "../../simulator/server/config.ts";
 import type { SimJob } from "../../simulator/server/job.ts";
 import { SimServer } from "../../simulator/server/server.ts";
 
@@ -143,9 +147,13 @@ export interface Incarnation {
 
 export class Stack {
   readonly clock = new VirtualClock();
-  readonly server: SimServer;
+  /** The simulator; a new one after `killSim`. */
+  server: SimServer;
   readonly faults: Faults;
-  readonly sim: SimRunner;
+  sim: SimRunner;
+  journal: SimJournal;
+  readonly serverConfig: ServerConfig;
+  readonly simStatePath: string;
   readonly dir: string;
   readonly storePath: string;
   readonly options: Required<StackOptions>;
@@ -199,7 +207,7 @@ export class Stack {
       ...options,
     };
     const o = this.options;
-    this.server = new SimServer({
+    this.serverConfig = {
       clock: this.clock,
       mode: "model",
       historyRetentionMs: o.historyRetentionMs,
@@ -212,12 +220,61 @@ export class Stack {
       outcome: fateOf,
       cjsonMultiIdBug: o.cjsonMultiIdBug,
       schedulerDelayMs: o.schedulerDelayMs,
-    });
-    this.server.onChange = () => this.noteSimJobs();
+    };
     this.faults = new Faults([], 11);
-    this.sim = createSimRunner(this.server, this.faults);
     this.dir = mkdtempSync(join(tmpdir(), "psij-prop-"));
     this.storePath = join(this.dir, "agent.db");
+    this.simStatePath = join(this.dir, "sim.json");
+    [this.server, this.journal, this.sim] = this.#openSim();
+  }
+
+  /**
+   * A simulator on the state file (a kill only needs the writes, not their
+   * fsync), checking that every change it makes is one the journal hears of.
+   */
+  #openSim(): [SimServer, SimJournal, SimRunner] {
+    const server = new SimServer(this.serverConfig);
+    const journal = persistServer(server, this.simStatePath, {
+      fsync: false,
+      verify: true,
+    });
+    server.onChange = () => {
+      if (server === this.server) this.noteSimJobs();
+    };
+    return [server, journal, createSimRunner(server, this.faults)];
+  }
+
+  /**
+   * The simulator dies where it stands (with the agent: the embedded one is
+   * in its process) and a new one loads what it had written. Every job the
+   * old one knew must be there (unless its history was due to go), none
+   * with another job's id, and none that had ended alive again.
+   */
+  killSim(): void {
+    const old = this.server;
+    this.journal.close();
+    old.stop();
+    [this.server, this.journal, this.sim] = this.#openSim();
+    const now = this.clock.now();
+    for (const [id, was] of old.jobs) {
+      const is = this.server.jobs.get(id);
+      if (!is) {
+        const due = was.isHistory &&
+          ((was.historyTs ?? 0) + 1) * 1000 + old.historyRetentionMs <= now;
+        if (!due) this.violations.push(`the restarted simulator lost job ${id} (${was.state})`);
+        continue;
+      }
+      if (stampOf(is) !== stampOf(was) || is.seq !== was.seq) {
+        this.violations.push(`the restarted simulator gave ${id} to another job`);
+      }
+      if (was.finished && (!is.finished || is.exitStatus !== was.exitStatus)) {
+        this.violations.push(
+          `the restarted simulator has ${id} ${is.state} (Exit_status ${is.exitStatus}), ` +
+            `it had ended ${was.state} (Exit_status ${was.exitStatus})`,
+        );
+      }
+    }
+    this.noteSimJobs();
   }
 
   onCommandStart(log: CommandLog): void {
@@ -229,9 +286,14 @@ export class Stack {
 
   noteSimJobs(): void {
     for (const [id, j] of this.server.jobs) {
-      if (this.simJobs.has(id)) continue;
+      const seen = this.simJobs.get(id);
+      if (seen === j) continue;
+      if (seen === undefined) this.seenAt.set(id, this.clock.now());
+      else if (stampOf(seen) !== stampOf(j)) {
+        this.violations.push(`PBS id ${id} was given to a second job`);
+      }
+      // The same job, as a restarted simulator holds it.
       this.simJobs.set(id, j);
-      this.seenAt.set(id, this.clock.now());
     }
     if (this.simJobs.size === this.server.jobs.size + this.purgedAt.size) return;
     for (const id of this.simJobs.keys()) {
@@ -323,8 +385,10 @@ export class Stack {
     a.store.close();
   }
 
-  async restart(downMs = 0): Promise<void> {
+  /** Kills the agent (and with `withSim` the simulator too), waits `downMs`, starts a new one. */
+  async restart(downMs = 0, withSim = false): Promise<void> {
     this.kill();
+    if (withSim) this.killSim();
     if (downMs > 0) await this.advance(downMs);
     await this.start();
   }
@@ -381,6 +445,8 @@ export class Stack {
     } catch {
       // already closed
     }
+    this.journal.close();
+    this.server.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -157,20 +157,24 @@ export const commands = (replayPath?: string): fc.Arbitrary<Iterable<Cmd>> =>
       fc.nat(),
       fc.constantFrom("before" as const, "after" as const),
       fc.constantFrom(0, 60_000),
+      fc.boolean(),
     )
-      .map(([p, w, ms]) => new KillMidCancel(p, w, ms)),
+      .map(([p, w, ms, sim]) => new KillMidCancel(p, w, ms, sim)),
     advanceMs.map((ms) => new Advance(ms)),
     advanceMs.map((ms) => new Advance(ms)),
     fault.map(({ f, inMs, pick }) => new Inject(f, inMs, pick)),
     fault.map(({ f, inMs, pick }) => new Inject(f, inMs, pick)),
     fc.constant(new ClearFaults()),
     fc.constantFrom(0, 5000, 120_000).map((ms) => new Restart(ms)),
+    // The simulator dies with the agent (the embedded one lives in its process).
+    fc.constantFrom(0, 5000, 120_000).map((ms) => new Restart(ms, true)),
     fc.tuple(
       specDoc,
       fc.constantFrom("before" as const, "after" as const),
       fc.constantFrom(0, 90_000),
+      fc.boolean(),
     )
-      .map(([d, w, ms]) => new KillMidSubmit(d, w, ms)),
+      .map(([d, w, ms, sim]) => new KillMidSubmit(d, w, ms, sim)),
   ], { maxCommands: 40, size: "+1", replayPath });
 
 /** The agent's and the simulator's settings vary too: slow polls, short history. */

@@ -101,7 +101,12 @@ export class Cancel implements Cmd {
  * back after `downMs`.
  */
 export class KillMidCancel implements Cmd {
-  constructor(readonly pick: number, readonly when: "before" | "after", readonly downMs: number) {}
+  constructor(
+    readonly pick: number,
+    readonly when: "before" | "after",
+    readonly downMs: number,
+    readonly withSim = false,
+  ) {}
   check = (m: Readonly<Model>) => m.jobs.length > 0;
   async run(m: Model, s: Stack) {
     const id = m.jobs[this.pick % m.jobs.length];
@@ -112,9 +117,10 @@ export class KillMidCancel implements Cmd {
     const first = await s.settle(Promise.race([killed.then(() => false), done]), 60_000);
     s.agent.runner.killAt = undefined;
     if (first) return;
-    await s.restart(this.downMs);
+    await s.restart(this.downMs, this.withSim);
   }
-  toString = () => `new KillMidCancel(${this.pick}, ${show(this.when)}, ${this.downMs})`;
+  toString = () =>
+    `new KillMidCancel(${this.pick}, ${show(this.when)}, ${this.downMs}${simArg(this.withSim)})`;
 }
 
 export class Advance implements Cmd {
@@ -159,14 +165,17 @@ export function clearAllFaults(s: Stack): void {
   for (const n of s.server.pool.nodes ?? []) s.server.reviveNode(n.name);
 }
 
+/** The agent is killed (with `withSim`, the simulator too, as with the embedded one). */
 export class Restart implements Cmd {
-  constructor(readonly downMs: number) {}
+  constructor(readonly downMs: number, readonly withSim = false) {}
   check = () => true;
   async run(_m: Model, s: Stack) {
-    await s.restart(this.downMs);
+    await s.restart(this.downMs, this.withSim);
   }
-  toString = () => `new Restart(${this.downMs})`;
+  toString = () => `new Restart(${this.downMs}${simArg(this.withSim)})`;
 }
+
+const simArg = (withSim: boolean) => (withSim ? ", true" : "");
 
 /**
  * The agent dies inside a submit: the intent is stored, qsub was sent, and
@@ -178,6 +187,7 @@ export class KillMidSubmit implements Cmd {
     readonly doc: Record<string, unknown>,
     readonly when: "before" | "after",
     readonly downMs: number,
+    readonly withSim = false,
   ) {}
   check = () => true;
   async run(m: Model, s: Stack) {
@@ -188,7 +198,10 @@ export class KillMidSubmit implements Cmd {
     await s.settle(killed, 60_000);
     const fresh = s.agent.store.listJobs({ limit: 1000 }).jobs.filter((j) => !known.has(j.id));
     m.jobs.push(...fresh.map((j) => j.id));
-    await s.restart(this.downMs);
+    await s.restart(this.downMs, this.withSim);
   }
-  toString = () => `new KillMidSubmit(${show(this.doc)}, ${show(this.when)}, ${this.downMs})`;
+  toString = () =>
+    `new KillMidSubmit(${show(this.doc)}, ${show(this.when)}, ${this.downMs}${
+      simArg(this.withSim)
+    })`;
 }

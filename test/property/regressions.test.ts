@@ -191,4 +191,26 @@ describe("regressions found by the model-based suite", () => {
       new Advance(0),
     ], TIGHT);
   });
+
+  it("sim-state-lags-reply: a job qsub acknowledged survives the simulator's death with the agent", async () => {
+    await runModel([new Submit(job("r1x1")), new Restart(0, true)], TIGHT);
+  });
+
+  it("sim-id-reused: after the simulator's death the next qsub gets a new id", async () => {
+    await runModel([
+      new Submit(job("r600x0")),
+      new Submit(job("r30x0")),
+      new Restart(0, true),
+      new Submit(job("r1x0")),
+      new Advance(60_000),
+    ], TIGHT);
+  });
+
+  it("sim-state-lags-reply: a qsub whose reply died with the agent and the simulator is found, not resubmitted", async () => {
+    await runModel([
+      new KillMidSubmit(job("r30x0"), "after", 0, true),
+      new KillMidCancel(0, "after", 0, true),
+      new Advance(60_000),
+    ], TIGHT);
+  });
 });

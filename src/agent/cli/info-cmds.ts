@@ -88,8 +88,9 @@ export const stopCommand: Command = {
   name: "stop",
   summary: "stop the agent of this home (it finishes writes and removes its socket)",
   usage: "psij-agent stop",
-  details:
-    "Jobs are not touched: queued and running jobs go on, and the next agent re-attaches them.",
+  details: "Jobs are not touched: queued and running jobs go on, and the next agent re-attaches " +
+    "them. This holds for the embedded simulator too: its jobs run in processes of their own " +
+    "and the next agent's simulator re-adopts them (or reads the exit status they recorded).",
   options: {},
   async run(ctx) {
     expectPositionals(ctx, []);
