@@ -154,3 +154,5 @@ export {
 
 /** The kit as a value: what a descriptor module's default export receives. */
 export type Kit = typeof import("./kit.ts");
+/** The name of the user this process runs as (the uid's passwd entry when $USER is missing). */
+export { currentUser } from "./executors/pbs/config.ts";

@@ -1,7 +1,8 @@
 /**
  * Which backend the agent runs: `pbs` (the real commands), `local` (child
  * processes), `sim` (the embedded PBS simulator, execute mode), `slurm`
- * (asked for by name only), or `auto`:
+ * (asked for by name only), any other registered executor by its name or
+ * alias (one found by discovery, src/agent/discovery.ts), or `auto`:
  * PBS when `qstat --version` and `qsub --version` answer as PBS, otherwise
  * the simulator, announced loudly so nobody mistakes it for a cluster.
  * @module
@@ -16,12 +17,15 @@ import { PbsExecutor } from "../executors/pbs.ts";
 import { SlurmExecutor } from "../executors/slurm.ts";
 import { givenPbsHistory, probePbsHistory } from "./pbs-history.ts";
 import { createSimExecutor } from "./sim-executor.ts";
+import { findExecutor } from "../core/registry.ts";
+import { originOf } from "./discovery.ts";
 
 export const EXECUTOR_CHOICES = ["auto", "pbs", "local", "sim", "slurm"] as const;
-export type ExecutorChoice = (typeof EXECUTOR_CHOICES)[number];
+/** A built-in choice, or the name (or alias) of a registered executor. */
+export type ExecutorChoice = string;
 
 export interface ChosenExecutor {
-  name: "pbs" | "local" | "sim" | "slurm";
+  name: string;
   executor: JobExecutor;
   /** One or more lines for the start-up banner. */
   banner: string;
@@ -38,8 +42,10 @@ export interface ChooseOptions {
   pbsHistoryMs?: number;
 }
 
-export function isExecutorChoice(s: string): s is ExecutorChoice {
-  return (EXECUTOR_CHOICES as readonly string[]).includes(s);
+/** A built-in choice or a registered executor's name; the registry's error (naming them all) if not. */
+export function checkExecutorChoice(s: string): void {
+  if ((EXECUTOR_CHOICES as readonly string[]).includes(s)) return;
+  findExecutor(s);
 }
 
 /** The `pbs_version` PBS reports, or undefined when qstat/qsub are absent or not PBS. */
@@ -93,6 +99,15 @@ export async function chooseExecutor(
       name: "slurm",
       executor: new SlurmExecutor({ workDir: join(options.workDir, "slurm") }),
       banner: "executor slurm: jobs go to Slurm through sbatch/squeue/scancel",
+    };
+  }
+  if (choice !== "local" && choice !== "sim") {
+    const d = findExecutor(choice);
+    return {
+      name: d.name,
+      executor: d.create({ workDir: join(options.workDir, d.name) }),
+      banner: `executor ${d.name} ${d.version} from ${originOf(d)}` +
+        (d.description ? `: ${d.description}` : ""),
     };
   }
   if (choice === "local") {

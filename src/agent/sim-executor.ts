@@ -14,7 +14,8 @@ import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import { realClock } from "../core/clock.ts";
 import type { JobExecutor } from "../core/executor.ts";
-import { PbsExecutor } from "../executors/pbs.ts";
+import { PBS_EXECUTOR_VERSION, PbsExecutor } from "../executors/pbs.ts";
+import { registerExecutor } from "../core/registry.ts";
 import { durableRunner, persistServer, type SimJournal } from "../../simulator/journal.ts";
 import { attachMom, type LocalMom } from "../../simulator/mom.ts";
 import { createSimRunner } from "../../simulator/runner.ts";
@@ -93,3 +94,11 @@ export function createSimExecutor(stateDir: string, options: SimExecutorOptions 
   };
   return { executor, server, stateDir };
 }
+
+registerExecutor<{ workDir?: string }>({
+  name: "sim",
+  version: PBS_EXECUTOR_VERSION,
+  description: "the PBS executor on the embedded PBS simulator (jobs run on this machine)",
+  create: (config) =>
+    createSimExecutor(config?.workDir ?? join(process.cwd(), ".psij-sim")).executor,
+});

@@ -8,6 +8,8 @@ import { processAlive } from "../process-alive.ts";
 import { socketAnswers } from "../agent.ts";
 import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
 import { formatEvent, formatHealth } from "./format.ts";
+import { listExecutors } from "../../core/registry.ts";
+import { discoverExecutors, executorFolders, originOf, problemLines } from "../discovery.ts";
 
 export const eventsCommand: Command = {
   name: "events",
@@ -55,18 +57,46 @@ export const eventsCommand: Command = {
 
 export const executorsCommand: Command = {
   name: "executors",
-  summary: "list the executors this agent serves",
+  summary: "list the executors: built-in and discovered, with version and origin",
   usage: "psij-agent executors",
+  details:
+    `One line per executor: name, version, where it came from (built-in, or the module file it was
+loaded from) and its aliases; the one a running agent serves comes first, marked "serving". Modules
+are looked for in <home>/executors/ and the folders of $PSIJ_AGENT_EXECUTOR_PATH (files named
+*.executor.ts, .js or .mjs, there or one folder down); one that failed to load is listed after,
+with its file and the reason. Needs no running agent.`,
   options: {},
   async run(ctx) {
     expectPositionals(ctx, []);
-    const body = expectOk(await ctx.client().request("GET", "/v1/executors"));
-    ctx.print(
-      body,
-      () =>
-        body.executors.map((e: any) => `${e.name}  ${e.version}${e.default ? "  (default)" : ""}`)
-          .join("\n"),
-    );
+    const found = await discoverExecutors(executorFolders(ctx.paths.home, ctx.io.env));
+    let served: Array<{ name: string; default: boolean }> = [];
+    if (await socketAnswers(ctx.paths.socket)) {
+      const body = await ctx.client().request("GET", "/v1/executors").catch(() => undefined);
+      served = body?.status === 200 ? body.body.executors : [];
+    }
+    const servedNames = new Set(served.map((e) => e.name.toLowerCase()));
+    const executors = listExecutors().map((d) => ({
+      name: d.name,
+      version: d.version,
+      origin: originOf(d),
+      aliases: d.aliases ?? [],
+      serving: servedNames.has(d.name.toLowerCase()),
+      default: served.some((e) => e.default && e.name.toLowerCase() === d.name.toLowerCase()),
+    })).sort((a, b) => Number(b.serving) - Number(a.serving));
+    const body = { executors, problems: found.problems, folders: found.folders };
+    ctx.print(body, () =>
+      [
+        ...executors.map((e) =>
+          [
+            e.name,
+            e.version,
+            e.origin,
+            ...(e.aliases.length ? [`aliases ${e.aliases.join(",")}`] : []),
+            ...(e.serving ? [e.default ? "(serving, default)" : "(serving)"] : []),
+          ].join("  ")
+        ),
+        ...problemLines(found),
+      ].join("\n"));
     return 0;
   },
 };

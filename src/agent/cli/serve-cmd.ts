@@ -6,13 +6,14 @@
 import { parseListen } from "../access.ts";
 import { startAgent } from "../agent.ts";
 import { parsePbsDuration } from "../pbs-history.ts";
-import { EXECUTOR_CHOICES, isExecutorChoice } from "../executors.ts";
+import { checkExecutorChoice } from "../executors.ts";
+import { discoverExecutors, executorFolders, problemLines } from "../discovery.ts";
 import { type Command, expectPositionals, UsageError } from "./command.ts";
 
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the agent (foreground) on the unix socket, and on TCP with --listen",
-  usage: "psij-agent serve [--executor auto|pbs|local|sim|slurm] [--listen <host:port>]",
+  usage: "psij-agent serve [--executor auto|pbs|local|sim|slurm|NAME] [--listen <host:port>]",
   details:
     `The socket is <home>/agent.sock (mode 0600, in a 0700 directory); the store <home>/agent.db.
 --listen adds a TCP listener that requires "Authorization: Bearer <token>" on every route; the token
@@ -20,12 +21,19 @@ is created in <home>/token (mode 0600). There is no way to drop the token: every
 machine, and every web page its browsers open, can reach a loopback port. The unix socket needs no
 token (only you can open it).
 --executor auto (the default, or $PSIJ_AGENT_EXECUTOR) uses PBS when qstat/qsub on PATH answer as
-PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine).
+PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine). Any other NAME
+is an executor found by discovery: a *.executor.ts (.js, .mjs) module in <home>/executors/, in a
+folder of $PSIJ_AGENT_EXECUTOR_PATH, or in a subfolder of either (docs/adding-an-executor.md); a
+module that fails to load is logged naming its file and the reason.
 On start the agent re-attaches every job that was not final when it last stopped.
 With PBS, the agent reads job_history_enable/job_history_duration with qstat -Bf (they decide when
 an unfound submission may be sent again after a crash); --pbs-history overrides what it reads.`,
   options: {
-    executor: { type: "string", value: "name", help: "auto (default), pbs, local, sim or slurm" },
+    executor: {
+      type: "string",
+      value: "name",
+      help: "auto (default), pbs, local, sim, slurm or a discovered one",
+    },
     listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
     "no-auth": { type: "boolean", help: "removed: TCP always requires the token" },
     "pbs-history": {
@@ -42,9 +50,15 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
   async run(ctx) {
     expectPositionals(ctx, []);
     const choice = (ctx.values.executor ?? ctx.io.env.PSIJ_AGENT_EXECUTOR ?? "auto").toLowerCase();
-    if (!isExecutorChoice(choice)) {
+    // Executors from outside the binary are found before the choice is checked.
+    const found = await discoverExecutors(executorFolders(ctx.paths.home, ctx.io.env));
+    try {
+      checkExecutorChoice(choice);
+    } catch (err) {
       throw new UsageError(
-        `--executor must be one of ${EXECUTOR_CHOICES.join(", ")}, got "${choice}"`,
+        `--executor must be auto, pbs, local, sim, slurm or a discovered executor: ${
+          (err as Error).message
+        }${found.problems.length ? `\n${problemLines(found).join("\n")}` : ""}`,
       );
     }
     if (ctx.values["no-auth"] !== undefined) {
@@ -78,6 +92,8 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
       ctx.io.out(
         ctx.json ? JSON.stringify({ time: new Date().toISOString(), message: line }) : line,
       );
+    for (const line of problemLines(found)) log(line);
+    for (const d of found.loaded) log(`executor ${d.name} ${d.version} found in ${d.file}`);
     const agent = await startAgent({
       intentSettleMs: settle === undefined ? undefined : Number(settle) * 1000,
       pbsHistoryMs,
