@@ -227,6 +227,9 @@ export abstract class BatchExecutor<
 
   protected applyToJobs(entry: E, u: StatusUpdate, jobs: readonly Job[] = entry.jobs): boolean {
     let changed = false;
+    // A final verdict that says nothing of a run (a qdel's reply, a scheduler
+    // that forgot the job) still has the job's own files as evidence.
+    const ran = u.ran ?? (isFinal(u.state) && filesShowRun(readOutcome(this.workDir, entry.id)));
     for (const job of jobs) {
       // The transition's time is now, when this executor saw the evidence; the
       // scheduler's whole-second stamp is kept beside it.
@@ -235,7 +238,7 @@ export abstract class BatchExecutor<
         exitCode: u.exitCode,
         message: u.message,
         ...(u.schedulerTime !== undefined ? { schedulerTime: u.schedulerTime } : {}),
-        ran: u.ran,
+        ran,
         metadata: { evidence: u.evidence, ...u.detail },
       });
       if (made.length) changed = true;
@@ -307,7 +310,6 @@ export abstract class BatchExecutor<
       : `never seen in ${d.statusCommand} by this agent`;
     this.applyToJobs(entry, {
       state: JobState.FAILED,
-      ran: filesShowRun(readOutcome(this.workDir, id)),
       message: `no evidence of how ${d.label} job ${id} ended: ${d.goneSince} since ` +
         `${new Date(since).toISOString()} (${seconds} s; ${d.goneBecause}), ` +
         `no exit-code file appeared at ${this.workDir}/${id}.ec, ${last}${this.giveUpDetail(id)}`,

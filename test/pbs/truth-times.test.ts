@@ -4,7 +4,7 @@
 // its end, while one that never ran does not.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Job } from "../../src/core/job.ts";
 import { JobState } from "../../src/core/job-state.ts";
@@ -125,6 +125,26 @@ describe("transition times and ACTIVE (simulator, execute mode: real processes)"
           `last command at ${new Date(last).toISOString()}`,
       );
       assertMonotone(job);
+    },
+  );
+
+  it(
+    "a running job cancelled before any poll saw it run passes ACTIVE (its output file shows it ran)",
+    { timeout: 60_000 },
+    async () => {
+      // The first poll comes a minute after the submit: only the job's own file says it started.
+      const ex = r.executor({ pollFloorMs: 60_000, pollCeilingMs: 60_000 });
+      const job = new Job({ executable: "/bin/sleep", arguments: ["30"] });
+      await ex.submit(job);
+      const out = join(ex.workDir, `${job.nativeId}.out`);
+      for (const end = Date.now() + 30_000; !existsSync(out) && Date.now() < end;) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(existsSync(out), "the job script started");
+      await job.cancel();
+      await job.wait({ timeout: 30_000 });
+      assert.equal(job.status.state, JobState.CANCELED);
+      assert.deepEqual(states(job), ["QUEUED", "STAGE_IN", "ACTIVE", "CANCELED"]);
     },
   );
 
