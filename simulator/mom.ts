@@ -296,6 +296,12 @@ export class LocalMom implements Executor {
     for (const name of readdirSync(join(this.spool, "aux"))) {
       if (!this.#running.has(name)) rmSync(join(this.spool, "aux", name), { force: true });
     }
+    const tmp = join(this.spool, "tmp");
+    for (const name of existsSync(tmp) ? readdirSync(tmp) : []) {
+      if (!this.#running.has(name.replace(/^pbs\./, ""))) {
+        rmSync(join(tmp, name), { recursive: true, force: true });
+      }
+    }
   }
 
   /** Stops watching jobs; the jobs themselves go on. */

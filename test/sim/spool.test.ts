@@ -88,10 +88,12 @@ describe("the execute-mode spool", () => {
         writeFileSync(join(spool, `${i}.pbs-sim.SC`), `export TOKEN=t${i}\n`, { mode: 0o700 });
       }
       writeFileSync(join(spool, "aux", "7.pbs-sim"), "node\n");
+      mkdirSync(join(spool, "tmp", "pbs.200.pbs-sim"), { recursive: true });
       const sim = createSimExecutor(dir, { mode: "execute" });
       try {
         assert.deepEqual(readdirSync(spool).filter((n) => n.endsWith(".SC")), []);
         assert.deepEqual(readdirSync(join(spool, "aux")), []);
+        assert.deepEqual(readdirSync(join(spool, "tmp")), []);
         for (const f of ["server.json", "server.json.journal"]) {
           assert.ok(existsSync(join(dir, f)), f);
           assert.equal(mode(join(dir, f)), "600", f);
