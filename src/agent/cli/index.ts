@@ -4,6 +4,7 @@
  * @module
  */
 
+import { conformanceCommand } from "./conformance-cmd.ts";
 import { VERSION } from "../version.ts";
 import { AgentUnreachableError } from "./client.ts";
 import {
@@ -51,6 +52,7 @@ export const COMMANDS: Command[] = [
   healthCommand,
   pruneCommand,
   stopCommand,
+  conformanceCommand,
   simCommand,
 ];
 
