@@ -17,6 +17,7 @@ import type { RecoveryReport } from "./recovery.ts";
 import { JobService } from "./service.ts";
 import { JobStore } from "./store/store.ts";
 import { VERSION } from "./version.ts";
+import { loginLines, startUi, type UiServer } from "./ui/server.ts";
 
 export interface AgentOptions {
   paths: AgentPaths;
@@ -28,6 +29,8 @@ export interface AgentOptions {
   intentSettleMs?: number;
   /** PBS's job history retention, when given instead of read from `qstat -Bf`. */
   pbsHistoryMs?: number;
+  /** Serve the dashboard at start (`serve --ui`); `port` as in ui/server.ts. */
+  ui?: { port?: number };
 }
 
 export interface RunningAgent {
@@ -39,6 +42,8 @@ export interface RunningAgent {
   token?: string;
   /** Restart recovery, which runs while the agent already serves. */
   recovery: Promise<RecoveryReport>;
+  /** The dashboard, started now if it is not yet (by `serve --ui` or `psij-agent ui`). */
+  openUi(): Promise<UiServer>;
   stop(): Promise<void>;
 }
 
@@ -123,16 +128,23 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   const shutdown = new AbortController();
   const listeners: Listener[] = [];
   let token: string | undefined;
+  let ui: Promise<UiServer> | undefined;
+  const openUi = (port?: number) => {
+    ui ??= startUi(service, paths, { port, shutdown: shutdown.signal });
+    ui.catch(() => (ui = undefined)); // a failed start may be asked again
+    return ui;
+  };
+  const uiLogin = async (port?: number) => (await openUi(port)).login();
   try {
-    listeners.push(
-      await serve(createApp(service, { shutdown: shutdown.signal }).fetch, { unix: paths.socket }),
-    );
+    const unixApp = createApp(service, { shutdown: shutdown.signal, uiLogin });
+    listeners.push(await serve(unixApp.fetch, { unix: paths.socket }));
     chmodSync(paths.socket, 0o600);
     if (options.listen) {
       token = ensureToken(paths.token, log);
       const app = createApp(service, { token, shutdown: shutdown.signal });
       listeners.push(await serve(app.fetch, options.listen));
     }
+    if (options.ui) await openUi(options.ui.port);
   } catch (err) {
     shutdown.abort();
     await Promise.all(listeners.map((l) => l.stop()));
@@ -158,6 +170,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   for (const l of listeners) {
     log(`listening on ${l.url}${l.port ? " (bearer token in " + paths.token + ")" : ""}`);
   }
+  if (ui) { for (const line of loginLines((await ui).login())) log(line); }
   let stopped = false;
   const recovery = service.recover();
   recovery.then((r) => {
@@ -184,12 +197,22 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     stopping ??= (async () => {
       stopped = true;
       shutdown.abort();
-      await Promise.all(listeners.map((l) => l.stop()));
+      const dashboard = ui && await ui.catch(() => undefined);
+      await Promise.all([...listeners, ...(dashboard ? [dashboard] : [])].map((l) => l.stop()));
       await service.close();
       store.close();
       rmSync(paths.socket, { force: true });
       rmSync(paths.state, { force: true });
       release();
     })();
-  return { service, store, executor: chosen, listeners, token, recovery, stop };
+  return {
+    service,
+    store,
+    executor: chosen,
+    listeners,
+    token,
+    recovery,
+    openUi: () => openUi(),
+    stop,
+  };
 }

@@ -36,6 +36,7 @@ import { logsCommand } from "./logs-cmd.ts";
 import { serveCommand } from "./serve-cmd.ts";
 import { simCommand } from "./sim-cmd.ts";
 import { runCommand, submitCommand } from "./submit-cmds.ts";
+import { uiCommand } from "./ui-cmd.ts";
 
 export const COMMANDS: Command[] = [
   serveCommand,
@@ -50,6 +51,7 @@ export const COMMANDS: Command[] = [
   eventsCommand,
   executorsCommand,
   healthCommand,
+  uiCommand,
   pruneCommand,
   stopCommand,
   conformanceCommand,

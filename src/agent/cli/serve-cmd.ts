@@ -9,11 +9,13 @@ import { parsePbsDuration } from "../pbs-history.ts";
 import { checkExecutorChoice } from "../executors.ts";
 import { discoverExecutors, executorFolders, problemLines } from "../discovery.ts";
 import { type Command, expectPositionals, UsageError } from "./command.ts";
+import { uiPort } from "./ui-cmd.ts";
 
 export const serveCommand: Command = {
   name: "serve",
   summary: "run the agent (foreground) on the unix socket, and on TCP with --listen",
-  usage: "psij-agent serve [--executor auto|pbs|local|sim|slurm|NAME] [--listen <host:port>]",
+  usage: "psij-agent serve [--executor auto|pbs|local|sim|slurm|NAME] [--listen <host:port>] " +
+    "[--ui [--ui-port <port>]]",
   details:
     `The socket is <home>/agent.sock (mode 0600, in a 0700 directory); the store <home>/agent.db.
 --listen adds a TCP listener that requires "Authorization: Bearer <token>" on every route; the token
@@ -27,7 +29,9 @@ folder of $PSIJ_AGENT_EXECUTOR_PATH, or in a subfolder of either (docs/adding-an
 module that fails to load is logged naming its file and the reason.
 On start the agent re-attaches every job that was not final when it last stopped.
 With PBS, the agent reads job_history_enable/job_history_duration with qstat -Bf (they decide when
-an unfound submission may be sent again after a crash); --pbs-history overrides what it reads.`,
+an unfound submission may be sent again after a crash); --pbs-history overrides what it reads.
+--ui also serves the web dashboard on 127.0.0.1 and prints its one-time login URL and the ssh -L
+line (see psij-agent ui --help; \`psij-agent ui\` prints a new URL at any time).`,
   options: {
     executor: {
       type: "string",
@@ -35,6 +39,8 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
       help: "auto (default), pbs, local, sim, slurm or a discovered one",
     },
     listen: { type: "string", value: "host:port", help: "also serve TCP (bearer token required)" },
+    ui: { type: "boolean", help: "also serve the web dashboard (see psij-agent ui)" },
+    "ui-port": { type: "string", value: "port", help: "the dashboard's port (with --ui)" },
     "no-auth": { type: "boolean", help: "removed: TCP always requires the token" },
     "pbs-history": {
       type: "string",
@@ -74,6 +80,8 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
     } catch (err) {
       throw new UsageError((err as Error).message);
     }
+    const port = uiPort(ctx.values["ui-port"]);
+    if (port !== undefined && !ctx.values.ui) throw new UsageError("--ui-port goes with --ui");
     const settle = ctx.values["intent-settle"];
     if (settle !== undefined && !/^\d+(\.\d+)?$/.test(settle)) {
       throw new UsageError(`--intent-settle must be a number of seconds, got "${settle}"`);
@@ -101,6 +109,7 @@ an unfound submission may be sent again after a crash); --pbs-history overrides 
       executor: choice,
       listen,
       log,
+      ui: ctx.values.ui ? { port } : undefined,
     });
     await new Promise<void>((resolve) => {
       if (ctx.io.signal.aborted) resolve();

@@ -30,6 +30,11 @@ export interface AppOptions {
    * serves no pages). Any other `Origin` is refused; see browser-guard.ts.
    */
   trustedOrigins?: readonly string[];
+  /**
+   * Starts the dashboard if need be and mints a one-time login URL
+   * (`POST /v1/ui/login`, for `psij-agent ui`); given on the unix socket only.
+   */
+  uiLogin?: (port?: number) => Promise<{ url: string; port: number; ssh: string }>;
 }
 
 const JSON_HEADERS = { "content-type": "application/json; charset=utf-8" };
@@ -181,6 +186,22 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     }
     return c.json({ pruned: service.prune(seconds * 1000) });
   });
+
+  const uiLogin = options.uiLogin;
+  if (uiLogin) {
+    app.post("/v1/ui/login", async (c) => {
+      queryOf(c, []);
+      const body = await jsonBody(c).catch(() => ({}));
+      const port = (body as { port?: unknown } | null)?.port;
+      if (
+        port !== undefined &&
+        (!Number.isInteger(port) || (port as number) < 0 || (port as number) > 65535)
+      ) {
+        throw new BadRequestError("$.port: must be a port number (0-65535)", { field: "$.port" });
+      }
+      return c.json(await uiLogin(port as number | undefined));
+    });
+  }
 
   app.get("/v1/events", eventsHandler(service, options.shutdown));
 
