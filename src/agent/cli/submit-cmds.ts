@@ -10,6 +10,7 @@ import { ensureAgent } from "./autostart.ts";
 import { callerEnvironment, withCallerEnvironment } from "./caller-env.ts";
 import { type Command, type Context, expectOk, type OptionDecl, UsageError } from "./command.ts";
 import { formatJob } from "./format.ts";
+import { customAttributeOptions, positiveInt, resourceOptions } from "./run-options.ts";
 import { waitForJob } from "./wait.ts";
 
 const SUBMIT_COMMON: Record<string, OptionDecl> = {
@@ -122,14 +123,6 @@ export function callerDefaults(
   return out;
 }
 
-function positiveInt(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^[1-9]\d{0,8}$/.test(value)) {
-    throw new UsageError(`--${flag} must be a positive integer, got "${value}"`);
-  }
-  return Number(value);
-}
-
 /** The JobSpec document (our form) that `run`'s options describe. */
 export function runSpec(
   values: Record<string, any>,
@@ -163,6 +156,17 @@ export function runSpec(
   if (nodes !== undefined || ppn !== undefined) {
     spec.resources = { nodeCount: nodes ?? 1, processesPerNode: ppn ?? 1 };
   }
+  const more = resourceOptions(values);
+  if (Object.keys(more).length) spec.resources = { ...spec.resources, ...more };
+  if (values.stdin) spec.stdinPath = absolute(values.stdin, cwd);
+  if (values.launcher) spec.launcher = values.launcher;
+  if (values.join) {
+    if (values.stderr) {
+      throw new UsageError("--join sends stderr to the --stdout file: drop --stderr");
+    }
+    if (!spec.stdoutPath) throw new UsageError("--join needs --stdout <path>, the file both go to");
+    spec.stderrPath = spec.stdoutPath;
+  }
   const attributes: Record<string, unknown> = {};
   if (values.walltime !== undefined) {
     try {
@@ -173,6 +177,7 @@ export function runSpec(
   }
   if (values.queue) attributes.queueName = values.queue;
   if (values.account) attributes.account = values.account;
+  if (values.attr?.length) attributes.customAttributes = customAttributeOptions(values.attr);
   if (Object.keys(attributes).length) spec.attributes = attributes;
   return spec;
 }
@@ -211,6 +216,23 @@ ${PRINTS}`,
       type: "string",
       value: "path",
       help: "file for standard error (default: kept by the agent, `logs --stderr`)",
+    },
+    mem: { type: "string", value: "size", help: "memory for the whole job (512mb, 4gb)" },
+    gpus: { type: "string", value: "n", help: "GPUs per process" },
+    "cores-per-process": { type: "string", value: "n", help: "CPU cores per process" },
+    exclusive: { type: "boolean", help: "nodes not shared with other jobs" },
+    stdin: { type: "string", value: "path", help: "file for standard input" },
+    launcher: {
+      type: "string",
+      value: "name",
+      help: "how the processes start: single, multiple, mpirun (srun on Slurm)",
+    },
+    join: { type: "boolean", help: "standard error into the --stdout file (as qsub -j oe)" },
+    attr: {
+      type: "string",
+      value: "key=value",
+      multiple: true,
+      help: "scheduler option as a custom attribute (pbs.l=mem=4gb, slurm.qos=high; repeatable)",
     },
     "print-spec": { type: "boolean", help: "print the JobSpec document and exit" },
     ...SUBMIT_COMMON,
