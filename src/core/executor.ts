@@ -67,6 +67,20 @@ export abstract class JobExecutor {
    */
   validate(spec: JobSpec): void {
     validateJobSpec(spec);
+    if (spec.array !== undefined && !this.runsArrays) {
+      throw new InvalidJobException(
+        `array: the ${this.name} executor does not run job arrays (psij-agent's extension)`,
+        { field: "array" },
+      );
+    }
+  }
+
+  /**
+   * Whether this executor runs a spec's `array` (one submission, one job per
+   * index; see core/array.ts). Those that do not refuse such a spec.
+   */
+  get runsArrays(): boolean {
+    return false;
   }
 
   /**

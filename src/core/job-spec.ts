@@ -4,6 +4,7 @@
  * @module
  */
 
+import { parseArrayRange } from "./array.ts";
 import { InvalidJobException } from "./errors.ts";
 import { expandString } from "./expand.ts";
 import { type JobAttributes, validateAttributes } from "./job-attributes.ts";
@@ -38,6 +39,11 @@ export interface JobSpec {
   cleanup?: string[];
   /** StageOutFlags bitmask saying when cleanup runs; default ALWAYS. */
   cleanupFlags?: number;
+  /**
+   * psij-agent's extension: run the job once per index of this range,
+   * `first-last[:step][%limit]` (see array.ts, docs/jobspec-json.md).
+   */
+  array?: string;
 }
 
 export const DEFAULT_LAUNCHER = "single";
@@ -129,6 +135,7 @@ export function validateJobSpec(spec: JobSpec | undefined): void {
   if (spec.cleanupFlags !== undefined && !validFlags(spec.cleanupFlags)) {
     fail("cleanupFlags", "is not a StageOutFlags bitmask (0..15)");
   }
+  if (spec.array !== undefined) parseArrayRange(spec.array);
 }
 
 // Refuse at validation what expandSpec would refuse at submit (`${A:-x}`).

@@ -159,6 +159,23 @@ const flagName = mostly(
   fc.oneof(junk, fc.constant("SOMETIMES")),
 );
 const flags = list(flagName);
+// Job arrays: good ranges, edges (last = first, step or limit 0, too many) and near-misses.
+const arrayRange = mostly(
+  fc.oneof(
+    fc.constantFrom("1-100:2%10", "0-1", "1-100", "5-9%1", "1-100000", "0-99999"),
+    fc.tuple(
+      fc.integer({ min: 0, max: 12 }),
+      fc.integer({ min: 0, max: 12 }),
+      fc.option(fc.integer({ min: 0, max: 3 })),
+      fc.option(fc.integer({ min: 0, max: 3 })),
+    ).map(([a, b, st, l]) => `${a}-${b}${st === null ? "" : `:${st}`}${l === null ? "" : `%${l}`}`),
+  ),
+  fc.oneof(
+    junk,
+    fc.constantFrom("0-100000", "1-200000:2", "5", "1-", "-1-3", "1-3%", "1-3:", " 1-3", "1–3"),
+    chars(["1", "0", "-", ":", "%", "9"], 7),
+  ),
+);
 const stage = (out: boolean) =>
   mostly(
     fc.tuple(
@@ -253,6 +270,7 @@ function document(ours: boolean) {
       [k("stageOut")]: list(stage(true)),
       cleanup: list(text),
       [k("cleanupFlags")]: flags,
+      array: arrayRange,
     }, { requiredKeys: [] }),
     ours
       ? fc.oneof(

@@ -3,8 +3,8 @@
  * written for the tests: type, const, enum, properties, required,
  * additionalProperties, propertyNames, items, pattern, minLength, minimum,
  * maximum, exclusiveMinimum, anyOf, oneOf, allOf, local `$ref`s (into
- * the document given as `root`), and the agent's two extension keywords
- * (`x-counts-agree`, `x-same-value`, see src/agent/http/jobspec-schema.ts).
+ * the document given as `root`), and the agent's extension keywords
+ * (`x-counts-agree`, `x-same-value`, `x-index-range`, see src/agent/http/jobspec-schema.ts).
  * Any other keyword is an error, so a schema cannot silently say more
  * than this checker checks. Annotations (description, format, ...) pass.
  * @module
@@ -33,6 +33,7 @@ const KNOWN = new Set([
   "$ref",
   "x-counts-agree",
   "x-same-value",
+  "x-index-range",
 ]);
 
 function typeOf(v: unknown): string[] {
@@ -96,6 +97,16 @@ export function schemaError(
     }
     if (s.pattern !== undefined && !regex(s.pattern).test(value)) {
       return `${path}: does not match ${s.pattern}`;
+    }
+    if (s["x-index-range"] !== undefined) {
+      const [first, last, step, limit] = value.split(/[-:%]/).map(Number);
+      const hasStep = value.includes(":"), hasLimit = value.includes("%");
+      const st = hasStep ? step : 1;
+      const lim = hasLimit ? (hasStep ? limit : step) : 1;
+      if (!(last > first) || st < 1 || lim < 1) return `${path}: not a usable index range`;
+      if (Math.floor((last - first) / st) + 1 > s["x-index-range"].maxElements) {
+        return `${path}: too many elements`;
+      }
     }
   }
   if (typeof value === "number") {

@@ -11,10 +11,12 @@
  * `x-same-value` on psij-python's attributes (`project_name` = `account`
  * when both are given). One more thing no pattern can say: a walltime
  * string must also fit a double (not hundreds of digits), which the reader
- * checks.
+ * checks. And `x-index-range` on a job array's range: the last index above
+ * the first, step and limit at least 1, at most `maxElements` elements.
  * @module
  */
 
+import { MAX_ARRAY_ELEMENTS } from "../../core/array.ts";
 import { ATTRIBUTE_FIELDS, RESOURCE_FIELDS, SPEC_FIELDS } from "../../core/json/read.ts";
 import { snakeCase } from "../../core/json/forms.ts";
 import { StageOutFlags, StagingMode } from "../../core/staging.ts";
@@ -161,6 +163,18 @@ function stage(form: Form, out: boolean): Schema {
   return object(props, { required: [form.key("source"), form.key("target")] });
 }
 
+/** psij-agent's job arrays (core/array.ts); psij-python's reader does not know the key. */
+const arrayRange: Schema = {
+  type: "string",
+  pattern: "^[0-9]{1,9}-[0-9]{1,9}(:[0-9]{1,9})?(%[0-9]{1,9})?$",
+  "x-index-range": { maxElements: MAX_ARRAY_ELEMENTS },
+  description: "psij-agent's extension: run the job once per index, first-last[:step][%limit] " +
+    "(qsub -J, sbatch --array); last above first, step and limit at least 1, at most " +
+    `${MAX_ARRAY_ELEMENTS} elements. Element ids are <array id>[<index>]; {index} in ` +
+    "stdoutPath/stderrPath becomes the index",
+  examples: ["1-100:2%10"],
+};
+
 /** The schema of one model field in `form`. */
 function field(f: (typeof SPEC_FIELDS)[number], form: Form): Schema {
   switch (f) {
@@ -187,6 +201,8 @@ function field(f: (typeof SPEC_FIELDS)[number], form: Form): Schema {
       return { type: "array", items: text() };
     case "cleanupFlags":
       return flags;
+    case "array":
+      return arrayRange;
     default: // executable, directory, name, the paths, preLaunch, postLaunch, launcher
       return text();
   }

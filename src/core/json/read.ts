@@ -25,6 +25,7 @@ import {
   type JsonObject,
 } from "./check.ts";
 import { expandString } from "../expand.ts";
+import { parseArrayRange } from "../array.ts";
 import type { Form } from "./forms.ts";
 
 /** Model fields of a JobSpec, in the order writers emit them. */
@@ -47,6 +48,7 @@ export const SPEC_FIELDS = [
   "stageOut",
   "cleanup",
   "cleanupFlags",
+  "array",
 ] as const;
 
 export const RESOURCE_FIELDS = [
@@ -119,8 +121,16 @@ export function readSpec(
       spec.stageOut = asArray(v, p).map((s, i) => readStage(s, form, childPath(p, i), true));
     } else if (field === "cleanup") spec.cleanup = asStringArray(v, p, false);
     else if (field === "cleanupFlags") spec.cleanupFlags = asFlags(v, p);
+    else if (field === "array") spec.array = readArray(v, p);
   }
   return spec;
+}
+
+/** The range as given, once it reads (see core/array.ts). */
+function readArray(v: unknown, path: string): string {
+  const text = asString(v, path);
+  parseArrayRange(text, path);
+  return text;
 }
 
 function readEnvironment(v: unknown, path: string): Record<string, string | number> {
