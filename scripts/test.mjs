@@ -3,11 +3,15 @@
 // test file under Bun and under Deno. Prints one plain `N passed, N failed`
 // line per runtime and a total, and exits non-zero on any failure.
 //
-// Usage: npm test [-- [--only bun|deno] [--no-checks] [paths...]]
+// Usage: npm test [-- [--only bun|deno] [--no-checks] [--no-psij-python] [--psij-python] [paths...]]
 // Paths default to test/. Counting comes from each runtime's JUnit report so
 // both runtimes count the same unit: one `it()` (a leaf test).
+// A full run (no paths, no --only) also runs psij-python's own suite against the agent and the
+// Python plugin's tests (scripts/psij-python/suite.sh), counted as "psij-python"; without Python
+// they are skipped with the reason, unless REQUIRE_PSIJ_PYTHON=1 (CI), which fails the run.
+// --psij-python runs them alone (with --no-checks and no paths: only them).
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 
@@ -18,6 +22,8 @@ const { values, positionals } = parseArgs({
   options: {
     only: { type: "string" },
     "no-checks": { type: "boolean", default: false },
+    "no-psij-python": { type: "boolean", default: false },
+    "psij-python": { type: "boolean", default: false },
   },
 });
 const paths = positionals.length ? positionals : ["test/"];
@@ -84,10 +90,13 @@ const results = {};
 function runtime(name, argv, junit) {
   rmSync(junit, { force: true });
   const ok = step(`${name} test`, argv);
-  const counts = countJunit(junit) ?? { passed: 0, failed: 1, skipped: 0, failures: ["(no report)"] };
+  const counts = countJunit(junit) ??
+    { passed: 0, failed: 1, skipped: 0, failures: ["(no report)"] };
   rmSync(junit, { force: true });
   // A runtime that failed without a failing test (a load error) still fails.
-  if (!ok && counts.failed === 0) counts.failed = 1, counts.failures.push("(runner exited non-zero)");
+  if (!ok && counts.failed === 0) {
+    counts.failed = 1, counts.failures.push("(runner exited non-zero)");
+  }
   results[name] = counts;
 }
 
@@ -98,17 +107,84 @@ if (!values["no-checks"]) {
   step("deno fmt", [bin("deno"), "fmt", "--check"]);
 }
 
-if (values.only !== "deno") {
+const pythonOnly = values["psij-python"] && positionals.length === 0;
+if (values.only !== "deno" && !pythonOnly) {
   const junit = join(tmp, `bun-${process.pid}.junit.xml`);
-  runtime("bun", [bin("bun"), "test", "--timeout", "120000", "--reporter=junit", `--reporter-outfile=${junit}`, ...paths], junit);
+  runtime("bun", [
+    bin("bun"),
+    "test",
+    "--timeout",
+    "120000",
+    "--reporter=junit",
+    `--reporter-outfile=${junit}`,
+    ...paths,
+  ], junit);
 }
-if (values.only !== "bun") {
+if (values.only !== "bun" && !pythonOnly) {
   const junit = join(tmp, `deno-${process.pid}.junit.xml`);
-  runtime("deno", [bin("deno"), "test", "-A", "--no-prompt", `--junit-path=${junit}`, ...paths], junit);
+  runtime(
+    "deno",
+    [bin("deno"), "test", "-A", "--no-prompt", `--junit-path=${junit}`, ...paths],
+    junit,
+  );
+}
+
+// One pytest run of scripts/psij-python/suite.sh; its JUnit reports counted as `name`.
+let pythonSkipped;
+function psijPython(name, args, counted = true) {
+  const dir = join(tmp, `psij-python-${process.pid}-${name}`);
+  rmSync(dir, { recursive: true, force: true });
+  const title = `${name} (bash scripts/psij-python/suite.sh ${args.join(" ")})`;
+  console.log(`\n=== ${title}`);
+  const started = Date.now();
+  const r = spawnSync("bash", ["scripts/psij-python/suite.sh", "--junit", dir, ...args], {
+    cwd: root,
+    stdio: ["ignore", "inherit", "pipe"],
+    maxBuffer: 64 * 2 ** 20,
+    env: { ...process.env, NO_COLOR: "1" },
+  });
+  const stderr = r.stderr?.toString() ?? "";
+  process.stderr.write(stderr);
+  const secs = ((Date.now() - started) / 1000).toFixed(1);
+  if (r.status === 77) {
+    const reason = /psij-python: skipped: (.*)/.exec(stderr)?.[1] ?? "no Python";
+    console.log(`=== ${name}: skipped in ${secs} s: ${reason}`);
+    if (process.env.REQUIRE_PSIJ_PYTHON === "1") {
+      console.log(`=== ${name}: FAILED: REQUIRE_PSIJ_PYTHON=1 and it could not run`);
+      failedSteps++;
+    } else pythonSkipped = reason;
+    return;
+  }
+  const counts = { passed: 0, failed: 0, skipped: 0, failures: [] };
+  for (const f of existsSync(dir) ? readdirSync(dir) : []) {
+    const c = countJunit(join(dir, f));
+    if (!c) continue;
+    counts.passed += c.passed, counts.failed += c.failed, counts.skipped += c.skipped;
+    counts.failures.push(...c.failures);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  console.log(
+    `=== ${name}: exit ${
+      r.status ?? r.signal
+    } in ${secs} s: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+  );
+  if (!counted) return;
+  if (r.status !== 0 && counts.failed === 0) {
+    counts.failed = 1, counts.failures.push("(suite.sh exited non-zero)");
+  }
+  results[name] = counts;
+}
+
+const fullRun = positionals.length === 0 && !values.only && !values["no-psij-python"];
+if (fullRun || values["psij-python"]) {
+  psijPython("psij-python", ["--backend", "sim", "--plugin-tests"]);
 }
 
 console.log("\n=== summary");
-if (failedSteps && Object.keys(results).length === 0) console.log(`checks: ${failedSteps} step(s) failed`);
+if (pythonSkipped) console.log(`psij-python: skipped: ${pythonSkipped}`);
+if (failedSteps && Object.keys(results).length === 0) {
+  console.log(`checks: ${failedSteps} step(s) failed`);
+}
 let p = 0, f = 0, s = 0;
 for (const [name, c] of Object.entries(results)) {
   for (const n of c.failures) console.log(`  ${name} FAILED: ${n}`);

@@ -11,6 +11,7 @@ import { connect } from "node:net";
 import { type AgentPaths, ensureHome, ensureToken, type TcpAddress } from "./access.ts";
 import { chooseExecutor, type ChosenExecutor, type ExecutorChoice } from "./executors.ts";
 import { acquireLock } from "./lock.ts";
+import type { SimShape } from "./sim-executor.ts";
 import { createApp } from "./http/app.ts";
 import { type Listener, serve } from "./http/serve.ts";
 import type { RecoveryReport } from "./recovery.ts";
@@ -31,6 +32,8 @@ export interface AgentOptions {
   pbsHistoryMs?: number;
   /** Serve the dashboard at start (`serve --ui`); `port` as in ui/server.ts. */
   ui?: { port?: number };
+  /** The embedded simulator's nodes (executor sim or auto without PBS). */
+  simShape?: SimShape;
 }
 
 export interface RunningAgent {
@@ -101,6 +104,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       ? await chooseExecutor(options.executor, {
         workDir: paths.workDir,
         pbsHistoryMs: options.pbsHistoryMs,
+        simShape: options.simShape,
       })
       : options.executor;
   } catch (err) {

@@ -16,7 +16,7 @@ import { LocalJobExecutor } from "../executors/local.ts";
 import { PbsExecutor } from "../executors/pbs.ts";
 import { SlurmExecutor } from "../executors/slurm.ts";
 import { givenPbsHistory, probePbsHistory } from "./pbs-history.ts";
-import { createSimExecutor } from "./sim-executor.ts";
+import { createSimExecutor, type SimShape } from "./sim-executor.ts";
 import { findExecutor } from "../core/registry.ts";
 import { originOf } from "./discovery.ts";
 
@@ -40,6 +40,8 @@ export interface ChooseOptions {
   pbsRunner?: CommandRunner;
   /** PBS's job history retention (ms, 0 = none) given by the admin: `qstat -Bf` is not asked. */
   pbsHistoryMs?: number;
+  /** The embedded simulator's nodes (executor `sim`); default one node the size of this machine. */
+  simShape?: SimShape;
 }
 
 /** A built-in choice or a registered executor's name; the registry's error (naming them all) if not. */
@@ -117,11 +119,15 @@ export async function chooseExecutor(
       banner: "executor local: jobs run as child processes of the agent on this machine",
     };
   }
-  const sim = createSimExecutor(join(options.workDir, "sim"));
+  const sim = createSimExecutor(join(options.workDir, "sim"), { shape: options.simShape });
+  const asked = options.simShape ?? {};
+  const shape = asked.nodes || asked.ncpus
+    ? ` (as asked: ${asked.nodes ?? 1} node(s), ${asked.ncpus ?? "this machine's"} ncpus each)`
+    : "";
   return {
     name: "sim",
     executor: sim.executor,
     banner: "executor sim: THE EMBEDDED PBS SIMULATOR, NOT A CLUSTER. Jobs run for real on " +
-      `this machine as a simulated PBS MoM would run them (simulator state: ${sim.stateDir})`,
+      `this machine as a simulated PBS MoM would run them${shape} (simulator state: ${sim.stateDir})`,
   };
 }

@@ -31,6 +31,32 @@ export interface SimExecutorOptions {
   persist?: boolean;
   /** The status poller's floor; default 250 ms (the PBS executor's own default is 1 s). */
   pollFloorMs?: number;
+  /** The simulated nodes; default one node the size of this machine. */
+  shape?: SimShape;
+}
+
+/** Nodes and ncpus per node of the embedded simulator (`PSIJ_SIM_NODES`, `PSIJ_SIM_NCPUS`). */
+export interface SimShape {
+  nodes?: number;
+  ncpus?: number;
+}
+
+/**
+ * The shape asked for in the environment, as `sim serve` reads it: a positive whole number each,
+ * else an error naming the variable. Several nodes in execute mode all run on this machine (the
+ * nodefile names each), so a multi-node test can run here; they do not add cores.
+ */
+export function simShapeFromEnv(env: Record<string, string | undefined>): SimShape {
+  const shape: SimShape = {};
+  for (const [name, key] of [["PSIJ_SIM_NODES", "nodes"], ["PSIJ_SIM_NCPUS", "ncpus"]] as const) {
+    const text = env[name];
+    if (text === undefined || text === "") continue;
+    if (!/^[1-9]\d{0,5}$/.test(text)) {
+      throw new Error(`${name} must be a whole number from 1 to 999999, got "${text}"`);
+    }
+    shape[key] = Number(text);
+  }
+  return shape;
 }
 
 export interface SimExecutor {
@@ -53,10 +79,10 @@ export function createSimExecutor(stateDir: string, options: SimExecutorOptions 
     name: "pbs-sim",
     clock: realClock,
     mode,
-    // One node the size of this machine: what execute mode can really run.
+    // One node the size of this machine (what execute mode can really run), unless asked.
     nodes: defaultNodes(
-      1,
-      Math.max(1, cpus().length),
+      options.shape?.nodes ?? 1,
+      options.shape?.ncpus ?? Math.max(1, cpus().length),
       Math.max(1, Math.floor(totalmem() / 2 ** 30)),
       0,
       "",

@@ -8,6 +8,7 @@ import { startAgent } from "../agent.ts";
 import { parsePbsDuration } from "../pbs-history.ts";
 import { checkExecutorChoice } from "../executors.ts";
 import { discoverExecutors, executorFolders, problemLines } from "../discovery.ts";
+import { simShapeFromEnv } from "../sim-executor.ts";
 import { type Command, expectPositionals, UsageError } from "./command.ts";
 import { uiPort } from "./ui-cmd.ts";
 
@@ -23,7 +24,9 @@ is created in <home>/token (mode 0600). There is no way to drop the token: every
 machine, and every web page its browsers open, can reach a loopback port. The unix socket needs no
 token (only you can open it).
 --executor auto (the default, or $PSIJ_AGENT_EXECUTOR) uses PBS when qstat/qsub on PATH answer as
-PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine). Any other NAME
+PBS, otherwise the embedded PBS simulator (which runs jobs for real on this machine): one node the
+size of this machine, or $PSIJ_SIM_NODES nodes of $PSIJ_SIM_NCPUS ncpus each (all on this machine).
+Any other NAME
 is an executor found by discovery: a *.executor.ts (.js, .mjs) module in <home>/executors/, in a
 folder of $PSIJ_AGENT_EXECUTOR_PATH, or in a subfolder of either (docs/adding-an-executor.md); a
 module that fails to load is logged naming its file and the reason.
@@ -96,6 +99,12 @@ line (see psij-agent ui --help; \`psij-agent ui\` prints a new URL at any time).
         );
       }
     }
+    let simShape;
+    try {
+      simShape = simShapeFromEnv(ctx.io.env);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
     const log = (line: string) =>
       ctx.io.out(
         ctx.json ? JSON.stringify({ time: new Date().toISOString(), message: line }) : line,
@@ -105,6 +114,7 @@ line (see psij-agent ui --help; \`psij-agent ui\` prints a new URL at any time).
     const agent = await startAgent({
       intentSettleMs: settle === undefined ? undefined : Number(settle) * 1000,
       pbsHistoryMs,
+      simShape,
       paths: ctx.paths,
       executor: choice,
       listen,
