@@ -108,6 +108,11 @@ export abstract class BatchExecutor<
         failedStatusCommands: s.failedCommands,
         consecutiveFailures: s.consecutiveFailures,
         lookups: s.probes,
+        pollIntervalMs: s.intervalMs,
+        ...(s.lastCommandAt === undefined ? {} : {
+          lastStatusCommandAt: s.lastCommandAt,
+          lastStatusCommandMs: Math.round(s.lastCommandMs! * 10) / 10,
+        }),
       },
     };
   }

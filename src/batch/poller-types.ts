@@ -68,4 +68,7 @@ export interface PollerStats {
   intervalMs: number;
   /** Wall time spent applying observations (ms), for benchmarks. */
   applyMs: number;
+  /** When the last status command was sent (clock ms), and how long its answer took (wall ms). */
+  lastCommandAt?: number;
+  lastCommandMs?: number;
 }

@@ -59,6 +59,8 @@ export class StatusPoller<O> {
     applyMs: 0,
     lastError: undefined as string | undefined,
     lastErrorAt: undefined as number | undefined,
+    lastCommandAt: undefined as number | undefined,
+    lastCommandMs: undefined as number | undefined,
   };
 
   constructor(clock: Clock, hooks: PollerHooks<O>, options: PollerOptions = {}) {
@@ -184,7 +186,10 @@ export class StatusPoller<O> {
     for (const chunk of this.#chunks(ids)) {
       if (this.#closed) return moved;
       this.#stats.commands++;
+      this.#stats.lastCommandAt = this.#clock.now();
+      const sent = performance.now();
       const report = await this.#hooks.query(chunk);
+      this.#stats.lastCommandMs = performance.now() - sent;
       // Whatever the output did say is used, even from a command that failed.
       const t0 = performance.now();
       for (const [id, obs] of report.seen) {

@@ -5,6 +5,7 @@
  */
 
 import { existsSync, mkdtempSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Browser } from "playwright-core";
@@ -12,11 +13,24 @@ import type { Browser } from "playwright-core";
 export const CHROMIUM = process.env.PSIJ_CHROMIUM ?? "/usr/bin/chromium";
 const REQUIRED = process.env.REQUIRE_BROWSER === "1";
 
+function driverInstalled(): boolean {
+  try {
+    createRequire(import.meta.url).resolve("playwright-core");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Why the browser tests cannot run here, or undefined when they can. */
-export const SKIP: string | undefined = existsSync(CHROMIUM) || REQUIRED
+export const SKIP: string | undefined = REQUIRED
   ? undefined
-  : `no Chromium at ${CHROMIUM} (apt-get install chromium, or set PSIJ_CHROMIUM; ` +
-    "REQUIRE_BROWSER=1 makes this a failure)";
+  : !existsSync(CHROMIUM)
+  ? `no Chromium at ${CHROMIUM} (apt-get install chromium, or set PSIJ_CHROMIUM; ` +
+    "REQUIRE_BROWSER=1 makes this a failure)"
+  : !driverInstalled()
+  ? "playwright-core is not installed (npm ci); REQUIRE_BROWSER=1 makes this a failure"
+  : undefined;
 
 export async function launch(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {

@@ -200,6 +200,60 @@ describe("the dashboard in a browser", { skip: SKIP }, () => {
     await ctx.close();
   });
 
+  it(
+    "shows each executor's health: status, poll cadence, the last status command",
+    OPT,
+    async () => {
+      const id = await submit(["exit 0"], "for-health");
+      await waitFor(() => stateOf(id) === "COMPLETED");
+      const { ctx, page } = await signedIn();
+      await page.goto(`${base}/health`);
+      const sim = page.locator("section.executor", { has: page.locator("h2", { hasText: "sim" }) });
+      assert.match(await sim.locator("h2").innerText(), /sim: (ok|degraded)/);
+      const facts = await sim.locator("dt").allInnerTexts();
+      for (
+        const label of [
+          "Poll cadence (ms)",
+          "Last status command",
+          "Last status command took (ms)",
+          "Status commands per minute",
+        ]
+      ) {
+        assert.ok(facts.includes(label), `${label} in ${facts.join(", ")}`);
+      }
+      assert.match(await page.locator("#store-h").innerText(), /Store: ok/);
+      await shot(page, "health");
+      await ctx.close();
+    },
+  );
+
+  it("works by keyboard and in a narrow window", OPT, async () => {
+    const ctx = await browser.newContext({ viewport: { width: 380, height: 800 } });
+    const page = await ctx.newPage();
+    await page.goto(await login());
+    await page.locator("#live").filter({ hasText: "live" }).waitFor(WAIT);
+    // The page itself never scrolls sideways; the table scrolls in its own region.
+    const overflow = await page.evaluate("document.documentElement.scrollWidth - innerWidth");
+    assert.ok(Number(overflow) <= 0, `the page is ${overflow}px wider than the window`);
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.textContent"), "Skip to content");
+    // Open the form and submit a job with the keyboard alone.
+    await page.locator("#submit-panel summary").focus();
+    await page.keyboard.press("Enter");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate("document.activeElement.id"), "f-executable");
+    await page.keyboard.type("/bin/true");
+    await page.keyboard.press("Enter");
+    await page.locator("#submit-result a").waitFor(WAIT);
+    // Every input has a label a screen reader reads out.
+    const unlabelled = await page.evaluate(
+      `[...document.querySelectorAll("input, textarea, select")].filter((el) => el.type !== "hidden" && !el.labels?.length).map((el) => el.name)`,
+    );
+    assert.deepEqual(unlabelled, []);
+    await shot(page, "narrow");
+    await ctx.close();
+  });
+
   it("resumes after the agent restarts while the page is open", OPT, async () => {
     const { ctx, page } = await signedIn();
     await page.locator("#live").filter({ hasText: "live" }).waitFor(WAIT);

@@ -23,13 +23,13 @@ main { padding: 0 1em 2em; max-width: 110em; }
 h1 { font-size: 1.5em; }
 h2 { font-size: 1.2em; margin-top: 1.5em; }
 h3 { font-size: 1em; }
-.table-wrap { overflow-x: auto; border: 1px solid var(--line); }
+.table-wrap { position: relative; overflow-x: auto; border: 1px solid var(--line); }
 table { border-collapse: collapse; width: 100%; font-size: .92em; }
 caption { text-align: left; padding: .4em .6em; color: var(--muted); }
 th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid var(--line); vertical-align: top; }
 th a { text-decoration: none; white-space: nowrap; }
 td[data-col="submitted"], td[data-col="started"], td[data-col="ended"] { white-space: nowrap; }
-td[data-col="evidence"], td[data-col="message"] { max-width: 28em; overflow-wrap: anywhere; }
+td[data-col="evidence"], td[data-col="message"] { min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
 .state { font-weight: 600; font-family: ui-monospace, monospace; font-size: .9em; }
 .s-COMPLETED { color: var(--good); }
 .s-FAILED, .s-CANCELED { color: var(--bad); }
