@@ -8,11 +8,12 @@ import { cli } from "./agent/cli/index.ts";
 
 const stop = new AbortController();
 let signals = 0;
-for (const sig of ["SIGINT", "SIGTERM"] as const) {
+for (const [sig, n] of [["SIGINT", 2], ["SIGTERM", 15]] as const) {
   process.on(sig, () => {
-    // A second signal means "now": skip the graceful shutdown.
-    if (++signals > 1) process.exit(130);
-    stop.abort();
+    // A client command ends at the first signal (the CLI returns 128 + n); `serve` shuts down
+    // gracefully, and a second signal there means "now".
+    if (++signals > 1) process.exit(128 + n);
+    stop.abort(sig);
   });
 }
 

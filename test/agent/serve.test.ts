@@ -40,7 +40,11 @@ describe("serving over the unix socket", () => {
         const open = client.stream("/v1/events", {}, (f) => void frames.push(f.data));
         await until(async () => (await health()).sseClients === 1);
         await agent.stop();
-        assert.equal(await open, 200, "the stream ended when the agent stopped");
+        assert.deepEqual(
+          await open,
+          { status: 200, how: "ended", retryMs: 1000 },
+          "the stream ended when the agent stopped",
+        );
       } finally {
         rmSync(home, { recursive: true, force: true });
       }

@@ -1,11 +1,16 @@
 /**
  * The CLI's side of the API: HTTP over the agent's unix socket (or TCP with
  * the bearer token), through node:http, which Bun and Deno both provide.
+ * Every call has a deadline: an agent that accepts the connection but never
+ * answers (stopped with SIGSTOP, hung, swapped out) ends the call with an
+ * AgentTimeoutError instead of hanging the command.
  * @module
  */
 
 import http from "node:http";
 import { PsijError } from "../../core/errors.ts";
+import { DEFAULT_COMMAND_TIMEOUT_MS } from "../../batch/config.ts";
+import { KEEPALIVE_MS } from "../http/sse.ts";
 
 export interface Endpoint {
   socket?: string;
@@ -13,6 +18,16 @@ export interface Endpoint {
   url?: string;
   token?: string;
 }
+
+export interface ClientOptions {
+  /** One deadline (ms) for every call; default QUERY_TIMEOUT_MS / ACTION_TIMEOUT_MS. */
+  timeoutMs?: number;
+}
+
+/** A query (GET) answers from the store: 10 s, as Slurm's MessageTimeout, is generous. */
+export const QUERY_TIMEOUT_MS = 10_000;
+/** A submit or cancel waits for qsub/qdel, which the agent bounds itself: theirs and some more. */
+export const ACTION_TIMEOUT_MS = DEFAULT_COMMAND_TIMEOUT_MS + 30_000;
 
 export interface ClientResponse {
   status: number;
@@ -23,17 +38,38 @@ export interface ClientResponse {
 /** No agent answers at the endpoint (not running, or a stale socket). */
 export class AgentUnreachableError extends PsijError {}
 
+/** The agent took the connection but did not answer within the deadline. */
+export class AgentTimeoutError extends AgentUnreachableError {}
+
 export interface SseFrame {
   id?: string;
   event?: string;
   data: string;
 }
 
+/** How a stream ended: `done` (onFrame said so), `aborted` (the signal), `ended` (the agent). */
+export interface StreamEnd {
+  status: number;
+  how: "done" | "aborted" | "ended";
+  /** The reconnection delay the agent asked for with `retry:`, if it did. */
+  retryMs?: number;
+}
+
 export class AgentClient {
-  constructor(readonly endpoint: Endpoint) {}
+  readonly #timeoutMs?: number;
+
+  constructor(readonly endpoint: Endpoint, options: ClientOptions = {}) {
+    this.#timeoutMs = options.timeoutMs;
+  }
 
   describe(): string {
     return this.endpoint.url ?? `unix:${this.endpoint.socket}`;
+  }
+
+  /** The deadline of a call with this method. */
+  timeoutMs(method: string): number {
+    if (this.#timeoutMs !== undefined) return this.#timeoutMs;
+    return method === "GET" || method === "HEAD" ? QUERY_TIMEOUT_MS : ACTION_TIMEOUT_MS;
   }
 
   #options(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
@@ -53,14 +89,24 @@ export class AgentClient {
   }
 
   #unreachable(err: any): Error {
+    if (err instanceof AgentUnreachableError) return err;
     const code = err?.code ?? "";
-    if (["ECONNREFUSED", "ENOENT", "ECONNRESET", "EACCES", "ENOTSOCK"].includes(code)) {
+    if (["ECONNREFUSED", "ENOENT", "ECONNRESET", "EACCES", "ENOTSOCK", "EPIPE"].includes(code)) {
       return new AgentUnreachableError(
         `no agent answers at ${this.describe()} (${code}); start one with "psij-agent serve"`,
         { cause: err },
       );
     }
     return err instanceof Error ? err : new Error(String(err));
+  }
+
+  #timedOut(method: string, ms: number, what = "did not answer"): AgentTimeoutError {
+    const acts = method !== "GET" && method !== "HEAD";
+    return new AgentTimeoutError(
+      `the agent at ${this.describe()} ${what} within ${ms / 1000} s (stopped, hung or ` +
+        `overloaded?); --request-timeout <seconds> or $PSIJ_AGENT_REQUEST_TIMEOUT sets the limit` +
+        (acts ? "; the request may still take effect: check with psij-agent list" : ""),
+    );
   }
 
   request(
@@ -74,7 +120,15 @@ export class AgentClient {
     const h = payload === undefined && method === "GET"
       ? headers
       : { "content-type": "application/json", ...headers };
+    const ms = this.timeoutMs(method);
     return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        fn();
+      };
       const req = http.request(this.#options(method, path, h), (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
@@ -88,11 +142,18 @@ export class AgentClient {
               // leave the text as it came
             }
           }
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed });
+          settle(() =>
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: parsed })
+          );
         });
-        res.on("error", reject);
+        res.on("error", (err) => settle(() => reject(this.#unreachable(err))));
       });
-      req.on("error", (err) => reject(this.#unreachable(err)));
+      // The whole exchange, not only the connect: a stopped agent's socket still accepts.
+      const timer = setTimeout(() => {
+        settle(() => reject(this.#timedOut(method, ms)));
+        req.destroy();
+      }, ms);
+      req.on("error", (err) => settle(() => reject(this.#unreachable(err))));
       if (payload !== undefined) req.write(payload);
       req.end();
     });
@@ -100,51 +161,82 @@ export class AgentClient {
 
   /**
    * Reads an SSE stream, calling `onFrame` per event until `onFrame` returns
-   * true, the stream ends, or `signal` aborts. Resolves with the HTTP status.
+   * true, the stream ends, or `signal` aborts. The response must start within
+   * the query deadline, and then bytes must keep coming (the agent sends a
+   * keep-alive every KEEPALIVE_MS): a silent connection is a dead one and
+   * rejects with an AgentTimeoutError. `onOpen` is told when the agent has
+   * accepted the stream.
    */
   stream(
     path: string,
     headers: Record<string, string>,
     onFrame: (frame: SseFrame) => boolean | void,
     signal?: AbortSignal,
-  ): Promise<number> {
+    onOpen?: () => void,
+  ): Promise<StreamEnd> {
+    const answerMs = this.timeoutMs("GET");
+    const idleMs = KEEPALIVE_MS + answerMs;
     return new Promise((resolve, reject) => {
+      let settled = false;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      let retryMs: number | undefined;
+      const settle = (fn: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        req.destroy();
+        fn();
+      };
+      const end = (status: number, how: StreamEnd["how"]) =>
+        settle(() => resolve({ status, how, retryMs }));
+      const arm = (ms: number, what: string) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => settle(() => reject(this.#timedOut("GET", ms, what))), ms);
+      };
+      const onAbort = () => end(200, "aborted");
+      let answered = false;
       const req = http.request(this.#options("GET", path, headers), (res) => {
+        answered = true;
         if (res.statusCode !== 200) {
           res.resume();
-          return resolve(res.statusCode ?? 0);
+          return end(res.statusCode ?? 0, "ended");
         }
+        arm(idleMs, "sent nothing (not even its keep-alive)");
+        onOpen?.();
         let buf = "";
-        let done = false;
-        const finish = () => {
-          if (done) return;
-          done = true;
-          req.destroy();
-          resolve(200);
-        };
-        signal?.addEventListener("abort", finish, { once: true });
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
+          arm(idleMs, "sent nothing (not even its keep-alive)");
           buf += chunk;
           let at: number;
-          while (!done && (at = buf.indexOf("\n\n")) >= 0) {
+          while (!settled && (at = buf.indexOf("\n\n")) >= 0) {
             const block = buf.slice(0, at);
             buf = buf.slice(at + 2);
             const frame = parseFrame(block);
-            if (frame && onFrame(frame) === true) finish();
+            if (frame.retry !== undefined) retryMs = frame.retry;
+            if (frame.data !== undefined && onFrame(frame as SseFrame) === true) end(200, "done");
           }
         });
-        res.on("end", finish);
-        res.on("error", () => finish());
+        res.on("end", () => end(200, "ended"));
+        res.on("close", () => end(200, "ended"));
+        res.on("error", () => end(200, "ended"));
       });
-      req.on("error", (err) => reject(this.#unreachable(err)));
+      arm(answerMs, "did not answer");
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+      // Once the stream has begun, a broken connection is the agent going away, not an error.
+      req.on(
+        "error",
+        (err) => answered ? end(200, "ended") : settle(() => reject(this.#unreachable(err))),
+      );
       req.end();
     });
   }
 }
 
-function parseFrame(block: string): SseFrame | undefined {
-  const frame: SseFrame = { data: "" };
+function parseFrame(block: string): Partial<SseFrame> & { retry?: number } {
+  const frame: Partial<SseFrame> & { retry?: number } = {};
   const data: string[] = [];
   for (const line of block.split("\n")) {
     if (line.startsWith(":") || line === "") continue;
@@ -154,8 +246,8 @@ function parseFrame(block: string): SseFrame | undefined {
     if (field === "data") data.push(value);
     else if (field === "id") frame.id = value;
     else if (field === "event") frame.event = value;
+    else if (field === "retry" && /^\d+$/.test(value)) frame.retry = Number(value);
   }
-  if (data.length === 0) return undefined;
-  frame.data = data.join("\n");
+  if (data.length) frame.data = data.join("\n");
   return frame;
 }

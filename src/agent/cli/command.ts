@@ -28,7 +28,7 @@ export interface Io {
   readStdin(): Promise<string>;
   /** The program's own path (argv[1]), to start the agent in the background. */
   mainPath: string;
-  /** Aborted on SIGINT/SIGTERM. */
+  /** Aborted on SIGINT/SIGTERM, with the signal's name as the reason. */
   signal: AbortSignal;
   env: Record<string, string | undefined>;
 }
@@ -57,11 +57,23 @@ export interface Command {
    * positionals, as `env`, `nohup` or `sbatch script args` read them.
    */
   programAfterOptions?: boolean;
+  /**
+   * The command ends itself, gracefully, on SIGINT/SIGTERM (`serve`). Every
+   * other command is ended by the first signal, with the shell's 128 + N.
+   */
+  ownsSignals?: boolean;
   run(ctx: Context): Promise<number>;
 }
 
 /** Exit codes shared by every command (wait's job-state codes are its own). */
 export const EXIT = { OK: 0, ERROR: 1, USAGE: 64, UNAVAILABLE: 69 } as const;
+
+const SIGNAL_NUMBERS: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+
+/** The status a shell gives a command ended by the signal that aborted `signal` (130, 143). */
+export function signalExit(signal: AbortSignal): number {
+  return 128 + (SIGNAL_NUMBERS[String(signal.reason)] ?? SIGNAL_NUMBERS.SIGINT);
+}
 
 /** A command line that cannot be acted on: exit 64 with the message. */
 export class UsageError extends PsijError {}
@@ -85,6 +97,12 @@ export const GLOBAL_OPTIONS: Record<string, OptionDecl> = {
     type: "string",
     value: "url",
     help: "talk to an agent over TCP (http://host:port) instead of the socket; $PSIJ_AGENT_URL",
+  },
+  "request-timeout": {
+    type: "string",
+    value: "seconds",
+    help: "give up on an agent that does not answer a call within this (default 10; 90 for " +
+      "calls that act: submit, cancel, attach, prune); $PSIJ_AGENT_REQUEST_TIMEOUT",
   },
   json: { type: "boolean", help: "machine-readable output" },
   help: { type: "boolean", short: "h", help: "show this help" },
@@ -167,13 +185,25 @@ export function makeContext(
       if (client) return client;
       const url = values.url ?? io.env.PSIJ_AGENT_URL;
       const token = io.env.PSIJ_AGENT_TOKEN ?? (url ? readToken(paths.token) : undefined);
-      client = new AgentClient(url ? { url, token } : { socket: paths.socket, token });
+      client = new AgentClient(url ? { url, token } : { socket: paths.socket, token }, {
+        timeoutMs: requestTimeoutMs(values["request-timeout"], io.env.PSIJ_AGENT_REQUEST_TIMEOUT),
+      });
       return client;
     },
     print(value, human) {
       io.out(json ? JSON.stringify(value, null, 2) : human());
     },
   };
+}
+
+function requestTimeoutMs(flag?: string, env?: string): number | undefined {
+  const text = flag ?? env;
+  if (text === undefined || text === "") return undefined;
+  if (!/^\d+(\.\d+)?$/.test(text) || Number(text) <= 0) {
+    const from = flag !== undefined ? "--request-timeout" : "$PSIJ_AGENT_REQUEST_TIMEOUT";
+    throw new UsageError(`${from} must be a positive number of seconds, got "${text}"`);
+  }
+  return Number(text) * 1000;
 }
 
 export function helpText(cmd: Command): string {

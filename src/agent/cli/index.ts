@@ -16,6 +16,7 @@ import {
   makeContext,
   optionWords,
   parseCommandLine,
+  signalExit,
   UsageError,
 } from "./command.ts";
 import {
@@ -69,8 +70,10 @@ export function mainHelp(): string {
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     "",
     "Every command takes --json (machine-readable output) and --home <dir> (default",
-    "$PSIJ_AGENT_HOME or ~/.psij-agent). Exit codes: 0 ok, 1 error, 64 bad command line,",
-    "69 no agent answering; `wait` (and --wait): 0 COMPLETED, 1 FAILED, 2 CANCELED, 3 timeout.",
+    "$PSIJ_AGENT_HOME or ~/.psij-agent). Calls to the agent give up after --request-timeout",
+    "(default 10 s, 90 s for submit/cancel). Exit codes: 0 ok, 1 error, 64 bad command line,",
+    "69 no agent answering (or not within the deadline), 130/143 ended by SIGINT/SIGTERM;",
+    "`wait` (and --wait): 0 COMPLETED, 1 FAILED, 2 CANCELED, 3 timeout.",
     "",
     "Quick start:",
     "  psij-agent run --wait -- echo hello      (starts an agent in the background if needed)",
@@ -97,14 +100,19 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     io.err(`psij-agent: unknown command "${name}"; see psij-agent --help`);
     return EXIT.USAGE;
   }
-  if (cmd === simCommand) return simCommand.run(makeContext(io, {}, rest));
+  // `sim serve` stops on a signal itself; the simulator's client commands are ended by it.
+  if (cmd === simCommand) {
+    const running = simCommand.run(makeContext(io, {}, rest));
+    return rest[0] === "serve" ? running : untilSignal(running, io.signal);
+  }
   try {
     const { values, positionals } = parseCommandLine(cmd, rest);
     if (values.help) {
       io.out(helpText(cmd));
       return EXIT.OK;
     }
-    return await cmd.run(makeContext(io, values, positionals));
+    const running = cmd.run(makeContext(io, values, positionals));
+    return await (cmd.ownsSignals ? running : untilSignal(running, io.signal));
   } catch (err) {
     const json = optionWords(cmd, rest).includes("--json");
     const report = (code: number, message: string, extra: Record<string, unknown> = {}) => {
@@ -121,4 +129,24 @@ export async function cli(argv: string[], io: Io): Promise<number> {
     }
     return report(EXIT.ERROR, err instanceof Error ? err.message : String(err));
   }
+}
+
+/**
+ * The command's exit code, or 130/143 at the first SIGINT/SIGTERM: whatever the
+ * command waits for (an agent that does not answer, a job) is abandoned, as
+ * Ctrl-C abandons qstat. The job itself is not touched.
+ */
+function untilSignal(running: Promise<number>, signal: AbortSignal): Promise<number> {
+  if (signal.aborted) {
+    running.catch(() => {}); // abandoned
+    return Promise.resolve(signalExit(signal));
+  }
+  return new Promise((resolve, reject) => {
+    const onAbort = () => {
+      running.catch(() => {}); // abandoned
+      resolve(signalExit(signal));
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    running.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
 }

@@ -7,6 +7,7 @@ import { existsSync } from "node:fs";
 import { processAlive } from "../process-alive.ts";
 import { socketAnswers } from "../agent.ts";
 import { type Command, expectOk, expectPositionals, UsageError } from "./command.ts";
+import { followEvents } from "./follow.ts";
 import { formatEvent, formatHealth } from "./format.ts";
 import { listExecutors } from "../../core/registry.ts";
 import { discoverExecutors, executorFolders, originOf, problemLines } from "../discovery.ts";
@@ -15,7 +16,10 @@ export const eventsCommand: Command = {
   name: "events",
   summary: "print job transitions (all stored ones, then live ones with --follow)",
   usage: "psij-agent events [--follow] [--after <event-id>] [--job <id>]",
-  details: "With --json, one JSON object per line.",
+  details: `With --json, one JSON object per line.
+--follow rides out an agent restart: it reconnects (saying so on stderr) and goes on after the last
+event it printed, so no event is printed twice and none is missed; after a minute with no agent
+answering it exits 69. Ctrl-C ends it (exit 130).`,
   options: {
     follow: { type: "boolean", short: "f", help: "keep printing new events until interrupted" },
     after: { type: "string", value: "event-id", help: "start after this event id" },
@@ -42,15 +46,17 @@ export const eventsCommand: Command = {
       ? Infinity
       : Number(expectOk(await client.request("GET", "/v1/health")).lastEventId);
     if (Number(after) >= last) return 0;
-    const q = new URLSearchParams({ after });
-    if (ctx.values.job) q.set("job", ctx.values.job);
-    const status = await client.stream(`/v1/events?${q}`, {}, (frame) => {
-      if (frame.event !== "transition") return false;
-      const e = JSON.parse(frame.data);
-      ctx.io.out(ctx.json ? JSON.stringify(e) : formatEvent(e));
-      return e.eventId >= last;
-    }, ctx.io.signal);
-    if (status !== 200) throw new UsageError(`the agent refused the event stream (HTTP ${status})`);
+    // Through an agent restart the stream resumes after the last event printed (follow.ts).
+    await followEvents(client, {
+      after: Number(after),
+      job: ctx.values.job,
+      signal: ctx.io.signal,
+      onEvent: (e) => {
+        ctx.io.out(ctx.json ? JSON.stringify(e) : formatEvent(e));
+        return e.eventId >= last;
+      },
+      onNote: (line) => ctx.io.err(`psij-agent events: ${line}`),
+    });
     return 0;
   },
 };

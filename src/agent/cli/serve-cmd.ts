@@ -35,6 +35,7 @@ With PBS, the agent reads job_history_enable/job_history_duration with qstat -Bf
 an unfound submission may be sent again after a crash); --pbs-history overrides what it reads.
 --ui also serves the web dashboard on 127.0.0.1 and prints its one-time login URL and the ssh -L
 line (see psij-agent ui --help; \`psij-agent ui\` prints a new URL at any time).`,
+  ownsSignals: true,
   options: {
     executor: {
       type: "string",

@@ -17,7 +17,8 @@ const SUBMIT_COMMON: Record<string, OptionDecl> = {
   executor: {
     type: "string",
     value: "name",
-    help: "an executor the agent serves (default: its own)",
+    help: "an executor the agent serves (default: its own); an agent started for this command " +
+      "serves it",
   },
   "idempotency-key": {
     type: "string",

@@ -16,7 +16,8 @@ import { intParam, queryOf } from "./params.ts";
 import { InRequest, problemOf } from "./problem.ts";
 
 const encoder = new TextEncoder();
-const KEEPALIVE_MS = 15_000;
+/** The stream writes a comment this often, so a client can tell a quiet agent from a dead one. */
+export const KEEPALIVE_MS = 15_000;
 
 export function sseFrame(e: TransitionRecord): string {
   const data = JSON.stringify({ jobId: e.jobId, ...transitionView(e) });
