@@ -131,6 +131,7 @@ if (values.only !== "bun" && !pythonOnly) {
 
 // One pytest run of scripts/psij-python/suite.sh; its JUnit reports counted as `name`.
 let pythonSkipped;
+const sideBySide = {};
 function psijPython(name, args, counted = true) {
   const dir = join(tmp, `psij-python-${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
@@ -168,7 +169,7 @@ function psijPython(name, args, counted = true) {
       r.status ?? r.signal
     } in ${secs} s: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
   );
-  if (!counted) return;
+  if (!counted) return void (sideBySide[name] = counts);
   if (r.status !== 0 && counts.failed === 0) {
     counts.failed = 1, counts.failures.push("(suite.sh exited non-zero)");
   }
@@ -178,6 +179,15 @@ function psijPython(name, args, counted = true) {
 const fullRun = positionals.length === 0 && !values.only && !values["no-psij-python"];
 if (fullRun || values["psij-python"]) {
   psijPython("psij-python", ["--backend", "sim", "--plugin-tests"]);
+  // On a real PBS (CI's): the same files against the agent on it, counted, and under them
+  // psij-python's own pbs executor, printed only (its known failures are not ours to count).
+  const pbs = spawnSync("qstat", ["--version"], { encoding: "utf8" });
+  if (/pbs_version/.test(`${pbs.stdout}${pbs.stderr}`)) {
+    const nodes = spawnSync("pbsnodes", ["-a"], { encoding: "utf8" }).stdout ?? "";
+    const oneNode = (nodes.match(/^\S/gm) ?? []).length <= 1 ? ["--one-node"] : [];
+    psijPython("psij-python-pbs", ["--backend", "pbs", ...oneNode]);
+    psijPython("psij-python-pbs-native", ["--native", "pbs", ...oneNode], false);
+  } else console.log("\n=== psij-python on PBS: skipped: qstat --version does not answer as PBS");
 }
 
 console.log("\n=== summary");
@@ -190,6 +200,12 @@ for (const [name, c] of Object.entries(results)) {
   for (const n of c.failures) console.log(`  ${name} FAILED: ${n}`);
   console.log(`${name}: ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`);
   p += c.passed, f += c.failed, s += c.skipped;
+}
+for (const [name, c] of Object.entries(sideBySide)) {
+  for (const n of c.failures) console.log(`  ${name} (not counted) FAILED: ${n}`);
+  console.log(
+    `${name} (side by side, not counted): ${c.passed} passed, ${c.failed} failed, ${c.skipped} skipped`,
+  );
 }
 const checkFailures = failedSteps - Object.values(results).filter((c) => c.failed > 0).length;
 if (checkFailures > 0) console.log(`checks: ${checkFailures} check step(s) failed (see above)`);

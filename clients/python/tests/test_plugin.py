@@ -1,6 +1,7 @@
 """The `agent` executor against a real agent: restarts, kill -9, a second process attaching,
 hostile strings, errors, 1,000 jobs from 8 threads."""
 import json
+import shutil
 import os
 import subprocess
 import sys
@@ -265,3 +266,25 @@ def test_resources_and_walltime_reach_the_scheduler(make_agent):
     spec = final_view(agent, job.native_id)['spec']
     assert spec['resources'] == {'nodeCount': 2, 'processesPerNode': 4}
     assert spec['attributes']['duration'] == 3700.5
+
+
+def test_pip_install_of_the_folder_registers_both_names(tmp_path):
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    r = subprocess.run([sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
+                        '--no-build-isolation', '--target', str(tmp_path / 'site'), here],
+                       capture_output=True, text=True, timeout=300)
+    if r.returncode != 0 and 'No module named pip' in r.stderr:
+        pytest.skip('no pip for %s' % sys.executable)
+    assert r.returncode == 0, r.stderr
+    assert not (tmp_path / 'site' / 'psij-descriptors' / '__init__.py').exists()
+    # A fresh interpreter that finds the package only where pip put it.
+    path = [str(tmp_path / 'site')] + [p for p in os.environ.get('PYTHONPATH', '').split(':')
+                                       if p and os.path.abspath(p) != here]
+    probe = ('from psij import JobExecutor; import psij_agent.executor as m; '
+             'print(sorted(n for n in JobExecutor.get_executor_names() if "agent" in n), '
+             'JobExecutor.get_instance("agent").__class__.__psij_file__)')
+    r = subprocess.run([sys.executable, '-c', probe], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=':'.join(path)), cwd=str(tmp_path))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("['agent', 'psij-agent'] " + str(tmp_path / 'site')), r.stdout
+    shutil.rmtree(os.path.join(here, 'build'), ignore_errors=True)
