@@ -12,6 +12,7 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { agentPaths } from "../../src/agent/access.ts";
 import { type RunningAgent, startAgent } from "../../src/agent/agent.ts";
+import { JobState } from "../../src/core/job-state.ts";
 import { launch, screenshotDir, SKIP } from "./browser.ts";
 
 const OPT = { timeout: 120_000, skip: SKIP };
@@ -165,10 +166,12 @@ describe("the dashboard in a browser", { skip: SKIP }, () => {
   });
 
   it("cancels a running job from its page, after a confirm, and shows CANCELED", OPT, async () => {
-    const id = await submit(["sleep 300"], "to-cancel");
+    const id = await submit(["sleep 2; echo output-while-running; sleep 300"], "to-cancel");
     await waitFor(() => stateOf(id) === "ACTIVE");
     const { ctx, page } = await signedIn();
     await page.goto(`${base}/jobs/${id}`);
+    // The output tail is refreshed while the job runs.
+    await page.locator("#tail-stdout", { hasText: "output-while-running" }).waitFor(WAIT);
     let asked = "";
     page.once("dialog", (d) => {
       asked = d.message();
@@ -197,6 +200,58 @@ describe("the dashboard in a browser", { skip: SKIP }, () => {
     const shown = await page.locator("#timeline li .evidence").allInnerTexts();
     assert.deepEqual(shown, history.filter((t) => t.evidence).map((t) => t.evidence));
     await shot(page, "evidence");
+    await ctx.close();
+  });
+
+  it("filters by state and text, sorts by a column, and pages", OPT, async () => {
+    // 120 finished jobs written straight to the store: every 4th FAILED, names bulk-000...
+    const store = agent.service.store;
+    for (let i = 0; i < 120; i++) {
+      const id = `jbulk${String(i).padStart(3, "0")}`;
+      const name = `bulk-${String((i * 37) % 120).padStart(3, "0")}`;
+      store.createJob({
+        id,
+        executor: "sim",
+        specJson: JSON.stringify({ version: 1, name, executable: "/bin/true" }),
+        createdAt: Date.now(),
+        stamp: id,
+      });
+      const failed = i % 4 === 0;
+      store.recordTransition(id, {
+        state: failed ? JobState.FAILED : JobState.COMPLETED,
+        time: Date.now(),
+        exitCode: failed ? 1 : 0,
+        metadata: { evidence: "exit-code-file" },
+      });
+    }
+    const { ctx, page } = await signedIn();
+    const names = () => page.locator("#jobs tbody [data-col=name]").allInnerTexts();
+    const states = () => page.locator("#jobs tbody [data-col=state]").allInnerTexts();
+    await page.getByLabel("Search").fill("bulk-");
+    await page.getByRole("checkbox", { name: "FAILED" }).check();
+    await page.getByRole("button", { name: "Filter" }).click();
+    await page.waitForURL(/state=FAILED/);
+    assert.equal(await page.locator("#job-count").innerText(), "30");
+    assert.deepEqual([...new Set(await states())], ["FAILED"]);
+    assert.ok((await names()).every((n) => n.startsWith("bulk-")));
+    // Sort by name, ascending (a second click on the header), then page on.
+    await page.goto(`${base}/?q=bulk-`);
+    assert.equal(await page.locator("#job-count").innerText(), "120");
+    assert.match(await page.locator("#page-of").innerText(), /Page 1 of 3/);
+    await page.getByRole("link", { name: /^Name/ }).click();
+    await page.waitForURL(/sort=name/);
+    await page.getByRole("link", { name: /^Name/ }).click();
+    await page.waitForURL(/sort=name&dir=asc/);
+    assert.equal(await page.locator("th[aria-sort]").getAttribute("aria-sort"), "ascending");
+    const first = await names();
+    assert.equal(first.length, 50);
+    assert.deepEqual(first, [...first].sort(), "sorted by name");
+    assert.equal(first[0], "bulk-000");
+    await page.getByRole("link", { name: "Next" }).click();
+    await page.waitForURL(/page=2/);
+    assert.match(await page.locator("#page-of").innerText(), /Page 2 of 3/);
+    assert.equal((await names())[0], "bulk-050", "page 2 goes on where page 1 ended");
+    await shot(page, "sorted-paged");
     await ctx.close();
   });
 
