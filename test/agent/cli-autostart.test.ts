@@ -45,6 +45,7 @@ describe("run --executor and the agent it finds or starts", SLOW, () => {
       const stop = await runCli(["stop", "--home", home]);
       assert.match(stop.stdout, /no agent running/);
     } finally {
+      await runCli(["stop", "--home", home]);
       rmSync(home, { recursive: true, force: true });
     }
   });
