@@ -27,7 +27,9 @@ export const waitCommand: Command = {
   summary: "wait until a job is final",
   usage: "psij-agent wait <id | native-id> [--timeout <seconds>]",
   details: `Exit code: 0 COMPLETED, 1 FAILED, 2 CANCELED, 3 timed out (the job is not affected).
-Errors: 64 bad command line, 69 no agent, 1 other errors (e.g. unknown job).`,
+Errors: 64 bad command line, 69 no agent, 1 other errors (e.g. unknown job); 130/143 ended by
+Ctrl-C/SIGTERM (the job goes on). An agent restart is ridden out: wait reconnects (saying so on
+stderr) and gives up with 69 only after a minute with no agent answering.`,
   options: {
     timeout: { type: "string", value: "seconds", help: "give up after this long (exit 3)" },
   },
