@@ -46,6 +46,14 @@ export { compareVersions, satisfies } from "./core/registry.ts";
 export type { JobSpec } from "./core/job-spec.ts";
 /** The job's name as schedulers get it; its resources with defaults; its environment. */
 export { environmentOf, jobName, resourcesOf } from "./core/job-spec.ts";
+export type { ArrayRange } from "./core/array.ts";
+export {
+  ARRAY_INDEX_VARIABLE,
+  arrayIndices,
+  formatArrayRange,
+  INDEX_PLACEHOLDER,
+  parseArrayRange,
+} from "./core/array.ts";
 export type { CustomAttributeValue, JobAttributes } from "./core/job-attributes.ts";
 /** The walltime in seconds (attributes.duration, or the default 600 s). */
 export { effectiveDuration } from "./core/job-attributes.ts";

@@ -21,6 +21,8 @@ import { isFinal, JobState } from "../core/job-state.ts";
 import type { JobStatus } from "../core/job-status.ts";
 import { Job } from "../core/job.ts";
 import { ConflictError, NotFoundError, SubmitFailedError } from "./errors.ts";
+import { INDEX_PLACEHOLDER, splitElementId } from "../core/array.ts";
+import { ArrayBook, type ArraySummary, elementRecords } from "./arrays.ts";
 import { EventBus, type EventListener, subscribeFrom } from "./events.ts";
 import { newJobId } from "./ids.ts";
 import { ensureOutputDir, sweepKeptOutput, withKeptOutput } from "./job-output.ts";
@@ -89,6 +91,8 @@ export class JobService {
   /** State changes the store could not take (a full disk), retried until written. */
   readonly #unwritten: UnwrittenWrites;
   readonly #log: (line: string) => void;
+  /** Arrays not yet final, and their elements' states. */
+  readonly #arrays: ArrayBook;
 
   constructor(options: JobServiceOptions) {
     this.store = options.store;
@@ -106,6 +110,11 @@ export class JobService {
       );
     }
     this.store.onJobChange = (id) => this.#views.delete(id);
+    this.#arrays = new ArrayBook(
+      this.store,
+      (id, status) => this.#writeStatus(id, status),
+      () => this.clock.now(),
+    );
     for (const ex of Object.values(this.#executors)) {
       this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
       this.#unhook.push(ex.addJobNoteListener((job, status) => {
@@ -168,10 +177,19 @@ export class JobService {
 
   /** Stores a status reported by an executor and publishes what was written. */
   #record(job: Job, status: JobStatus): void {
-    this.#unwritten.write(job.id, () => {
-      const written = this.store.recordTransition(job.id, status);
+    this.#writeStatus(job.id, status);
+  }
+
+  #writeStatus(id: string, status: JobStatus): void {
+    this.#unwritten.write(id, () => {
+      const written = this.store.recordTransition(id, status);
       for (const t of written) this.events.publish(t);
-      if (isFinal(status.state)) this.live.delete(job.id);
+      if (isFinal(status.state)) this.live.delete(id);
+      if (written.length) {
+        // An element's change moves its array's summary (and maybe its state).
+        const arrayId = this.#arrays.elementChanged(id, written[written.length - 1].state);
+        if (arrayId) this.#views.delete(arrayId);
+      }
     });
   }
 
@@ -226,7 +244,9 @@ export class JobService {
     }
     const id = newJobId();
     // After the request hash: the kept files are named by the new id, not by the request.
-    const toRun = this.outputDir ? withKeptOutput(spec, this.outputDir, id) : spec;
+    // An array's elements keep theirs under their own ids (`<id>[<index>].out`).
+    const keptAs = spec.array === undefined ? id : `${id}[${INDEX_PLACEHOLDER}]`;
+    const toRun = this.outputDir ? withKeptOutput(spec, this.outputDir, keptAs) : spec;
     this.store.createJob({
       id,
       executor: executorName,
@@ -273,7 +293,65 @@ export class JobService {
     const nativeId = job.nativeId;
     const time = this.clock.now();
     if (nativeId) this.#unwritten.write(id, () => this.store.recordNativeId(id, nativeId, time));
+    if (spec.array !== undefined && nativeId) {
+      this.live.delete(id); // the array's own state follows its elements
+      this.#followArray(this.store.getJob(id)!, spec.array, executor);
+    }
     return "sent";
+  }
+
+  /**
+   * Records the elements of a submitted array (those not recorded yet: this
+   * runs again after a restart) and follows each one that is not final.
+   */
+  #followArray(record: JobRecord, range: string, executor: JobExecutor): void {
+    const arrayNative = record.nativeId!;
+    this.store.createElements(
+      elementRecords(
+        record.id,
+        range,
+        record.executor,
+        record.specJson,
+        (i) => executor.elementNativeId(arrayNative, i),
+        this.clock.now(),
+      ),
+    );
+    this.#arrays.follow(record.id, range);
+    for (const e of this.store.arrayElements(record.id)) {
+      if (isFinal(e.state) || this.live.has(e.id)) continue;
+      this.#adoptElement(this.store.getJob(e.id)!, executor);
+    }
+  }
+
+  #adoptElement(record: JobRecord, executor: JobExecutor): void {
+    let spec: JobSpec = {};
+    try {
+      spec = specFromJson(record.specJson);
+    } catch {
+      // Damaged in the store (GET reports it): following the element needs only its native id.
+    }
+    const job = new Job(spec, { id: record.id });
+    this.live.set(record.id, job);
+    const cancelRequested = this.store.cancelRequestedAt(record.id) !== undefined;
+    executor.adoptElement(job, record.nativeId!, { cancelRequested });
+  }
+
+  /** The array's range, when the record is an array's own; undefined otherwise. */
+  #rangeOf(record: JobRecord): string | undefined {
+    // Elements carry their array's spec, range included: they are not arrays.
+    if (!record.specJson.includes('"array"') || splitElementId(record.id)) return undefined;
+    try {
+      return specFromJson(record.specJson).array;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The summary of an array by its id; undefined for a job that is not an array. */
+  arraySummary(id: string): ArraySummary | undefined {
+    const r = this.store.getJob(id);
+    const range = r && this.#rangeOf(r);
+    return range === undefined ? undefined : this.#arrays.summary(id, range);
   }
 
   /** Resubmits a recorded job whose intent the scheduler provably never saw (reconciliation only). */
@@ -331,6 +409,18 @@ export class JobService {
    * again with backoff, in the background, until the scheduler answers.
    */
   async reattach(record: JobRecord, retry = false, delay = RETRY_FIRST_MS): Promise<void> {
+    const range = this.#rangeOf(record);
+    if (range !== undefined || splitElementId(record.id)) {
+      // An array, or one of its elements: the array's submission proves every element's id.
+      const executor = this.executor(record.executor);
+      const arrayId = splitElementId(record.id)?.arrayId ?? record.id;
+      const array = this.store.getJob(arrayId);
+      const arrayRange = array && this.#rangeOf(array);
+      if (array?.nativeId && arrayRange !== undefined) {
+        this.#followArray(array, arrayRange, executor);
+        return;
+      }
+    }
     let spec: JobSpec = {};
     try {
       spec = specFromJson(record.specJson);
@@ -387,6 +477,7 @@ export class JobService {
     const record = this.getRecord(ref);
     const id = record.id;
     if (isFinal(record.state)) return record;
+    if (this.#rangeOf(record) !== undefined && record.nativeId) return this.#cancelArray(record);
     const job = this.live.get(id);
     if (!job) {
       throw new InvalidStateException(
@@ -404,6 +495,33 @@ export class JobService {
       throw err;
     }
     return this.store.getJob(id)!;
+  }
+
+  /**
+   * The user's cancel of a whole array: stored for each element not final
+   * (an agent killed before the reply still knows who ended them), then one
+   * cancel command for the array. Each element ends on the scheduler's record.
+   */
+  async #cancelArray(record: JobRecord): Promise<JobRecord> {
+    const time = this.clock.now();
+    const firsts: string[] = [];
+    const jobs: Job[] = [];
+    if (this.store.recordCancelRequest(record.id, time)) firsts.push(record.id);
+    for (const e of this.store.arrayElements(record.id)) {
+      if (isFinal(e.state)) continue;
+      if (this.store.recordCancelRequest(e.id, time)) firsts.push(e.id);
+      const job = this.live.get(e.id);
+      if (job) jobs.push(job);
+    }
+    try {
+      await this.executor(record.executor).cancelArray(record.nativeId!, jobs);
+    } catch (err) {
+      if (err instanceof CancelRefusedException) {
+        for (const id of firsts) this.store.withdrawCancelRequest(id);
+      }
+      throw err;
+    }
+    return this.store.getJob(record.id)!;
   }
 
   /** A job by its id or, failing that, by its native id. */
@@ -427,12 +545,18 @@ export class JobService {
     const r = this.store.findJob(ref);
     if (!r) return undefined;
     const id = r.id;
-    const { text, damaged } = jobView(r, () => this.store.transitions(id));
+    const view = jobView(r, () => this.store.transitions(id));
+    const damaged = view.damaged;
+    let text = view.text;
     if (damaged.length) {
       this.#log(
         `job store ${this.store.path}: job ${id} is damaged: ` +
           damaged.map((d) => `${d.part}: ${d.problem}`).join("; "),
       );
+    }
+    const range = this.#rangeOf(r);
+    if (range !== undefined) {
+      text = `${text.slice(0, -1)},"array":${JSON.stringify(this.#arrays.summary(id, range))}}`;
     }
     if (id !== ref) return text;
     if (this.#views.size >= JobService.VIEW_CACHE_SIZE) {

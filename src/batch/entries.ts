@@ -19,6 +19,8 @@ export interface BatchEntry<O> {
   userCanceled: boolean;
   /** The cancel in flight, so a second cancel waits for it instead of sending another. */
   cancel?: Promise<void>;
+  /** The stamp's files (the script, the scheduler's -o/-e) belong to a whole array, not to this element. */
+  sharedStamp?: boolean;
   /** The scheduler's last observation of the job, and when it was made. */
   lastSeen?: O;
   lastSeenAt?: number;
@@ -70,7 +72,7 @@ export class BatchEntries<E extends BatchEntry<unknown>> {
     this.#map.delete(id);
     if (this.keepFiles) return;
     const f = jobFiles(this.workDir, e.stamp ?? "", id);
-    const stampFiles = e.stamp ? [f.script, ...this.stampFiles(e.stamp)] : [];
+    const stampFiles = e.stamp && !e.sharedStamp ? [f.script, ...this.stampFiles(e.stamp)] : [];
     removeJobFiles([
       ...stampFiles,
       f.exitCode,

@@ -64,6 +64,7 @@ export abstract class BatchExecutor<
     );
     this.poller = new StatusPoller(this.clock, {
       query: (ids) => this.queryStatus(ids),
+      operand: (id) => this.statusOperand(id),
       apply: (id, o) => this.applyObservation(id, o),
       probe: (id) => this.probe(id),
       giveUp: (id, since) => this.giveUp(id, since),
@@ -72,6 +73,10 @@ export abstract class BatchExecutor<
 
   /** One status command for these ids. Must not throw (failures go in `error`). */
   protected abstract queryStatus(ids: string[]): Promise<StatusReport<O>>;
+  /** What an id puts on the status command line (see PollerHooks.operand); default the id. */
+  protected statusOperand(id: string): string {
+    return id;
+  }
   /** Applies an observation to the entry's jobs: whether a state changed, whether it is final. */
   protected abstract applyObservation(id: string, o: O): { changed: boolean; final: boolean };
   /** Looks for evidence about a vanished id (see the poller's `probe`). */
@@ -147,6 +152,11 @@ export abstract class BatchExecutor<
       const stamp = stampFor(job.id);
       const id = await this.submitScript(spec, stamp);
       job.nativeId = id;
+      if (spec.array !== undefined) {
+        // The array's own id: its elements are followed one by one (adoptElement).
+        this.updateStatus(job, { state: JobState.QUEUED, metadata: { evidence: "submit", stamp } });
+        return;
+      }
       this.entries.add(id, job, stamp);
       this.updateStatus(job, { state: JobState.QUEUED, metadata: { evidence: "submit", stamp } });
       this.poller.track(id);
@@ -157,6 +167,29 @@ export abstract class BatchExecutor<
       throw err;
     }
   }
+
+  /**
+   * Follows one element of an array this executor submitted: bound to its
+   * native id with no look-up (the array's submission proves it), polled
+   * with the others. `cancelRequested` carries a cancel the user asked for.
+   */
+  override adoptElement(
+    job: Job,
+    nativeId: string,
+    options: { cancelRequested?: boolean } = {},
+  ): void {
+    this.prepareAttach(job, nativeId);
+    const entry = this.entries.add(nativeId, job, undefined);
+    entry.sharedStamp = true;
+    if (options.cancelRequested) this.carryCancelRequest(entry);
+    if (job.status.state === JobState.NEW) {
+      this.updateStatus(job, { state: JobState.QUEUED, metadata: { evidence: "submit" } });
+    }
+    this.poller.track(nativeId);
+  }
+
+  /** A re-followed job whose cancel the user asked for; the backend says what that proves. */
+  protected carryCancelRequest(_entry: E): void {}
 
   #ensureWorkDir(): void {
     if (this.#workDirReady) return;

@@ -29,6 +29,11 @@ export interface PollerHooks<O> {
   /** Runs one status command for these ids. Must not throw (failures go in `error`). */
   query(ids: string[]): Promise<StatusReport<O>>;
   /**
+   * What an id puts on the status command line, when several ids share one
+   * (PBS asks for an array's subjobs through the array with `-t`); default the id.
+   */
+  operand?(id: string): string;
+  /**
    * Applies an observation to the job. Returns whether its state changed and
    * whether it is now final (and so no longer tracked).
    */

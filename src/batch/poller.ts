@@ -238,18 +238,34 @@ export class StatusPoller<O> {
     return moved;
   }
 
+  /**
+   * Ids in commands within the limits, counted by the operand each puts on
+   * the command line: ids that share one (an array's elements) go together
+   * and count once.
+   */
   #chunks(ids: string[]): string[][] {
+    const groups = new Map<string, string[]>();
+    const operand = this.#hooks.operand;
+    for (const id of ids) {
+      const op = operand ? operand(id) : id;
+      const g = groups.get(op);
+      if (g) g.push(id);
+      else groups.set(op, [id]);
+    }
     const out: string[][] = [];
     let cur: string[] = [];
+    let n = 0;
     let chars = 0;
-    for (const id of ids) {
-      if (cur.length && (cur.length >= this.#maxIds || chars + id.length + 1 > this.#maxChars)) {
+    for (const [op, members] of groups) {
+      if (n && (n >= this.#maxIds || chars + op.length + 1 > this.#maxChars)) {
         out.push(cur);
         cur = [];
+        n = 0;
         chars = 0;
       }
-      cur.push(id);
-      chars += id.length + 1;
+      cur.push(...members);
+      n++;
+      chars += op.length + 1;
     }
     if (cur.length) out.push(cur);
     return out;

@@ -16,6 +16,7 @@ import type { ComputedResources } from "../core/resources.ts";
 import { DEFAULT_STAGE_OUT_FLAGS, normalizeStageOutFlags, StageOutFlags } from "../core/staging.ts";
 import type { Launcher } from "../launchers/types.ts";
 import { sourcePath } from "../launchers/shell.ts";
+import { ARRAY_INDEX_VARIABLE, INDEX_PLACEHOLDER } from "../core/array.ts";
 import { COMPLETION_MARKER } from "./protocol.ts";
 import { shellName, shellWord } from "./quote.ts";
 
@@ -65,6 +66,21 @@ function scriptSafeName(name: string, field: string): string {
 export interface ScriptOptions {
   workDir: string;
   stamp: string;
+  /** The scheduler's variable holding an array element's index (`PBS_ARRAY_INDEX`). */
+  arrayIndexVariable?: string;
+}
+
+// `{index}` in an output path stands for the element's index. The launcher
+// quotes the path as one word (single quotes: the placeholder is never
+// outside them, a `'` in the path being `'\''`); the sentinel it carries
+// through is then swapped for the variable, closing and reopening the quotes.
+const INDEX_SENTINEL = "\u0001psij-index\u0001";
+
+function withIndex(launch: string): string {
+  const at = `'"$\{${ARRAY_INDEX_VARIABLE}}"'`;
+  const out = launch.replaceAll(`'${INDEX_SENTINEL}'`, `"$\{${ARRAY_INDEX_VARIABLE}}"`)
+    .replaceAll(INDEX_SENTINEL, at);
+  return out;
 }
 
 /** A rendered script and the directives in it; a backend adds the files its scheduler writes. */
@@ -80,14 +96,23 @@ export function commonScriptView(
   launcher: Launcher,
 ): { resources: ComputedResources; view: Record<string, unknown> } {
   const resources = resourcesOf(spec).computed();
-  const launch = launcher.script({
-    executable: spec.executable!,
-    arguments: spec.arguments ?? [],
-    resources,
-    stdinPath: spec.stdinPath ?? "/dev/null",
-    stdoutPath: spec.stdoutPath ?? "/dev/null",
-    stderrPath: spec.stderrPath ?? "/dev/null",
-  });
+  const array = spec.array !== undefined;
+  if (array && !opts.arrayIndexVariable) {
+    throw new InvalidJobException("array: this executor's scripts cannot run job arrays", {
+      field: "array",
+    });
+  }
+  const indexed = (p: string) => array ? p.replaceAll(INDEX_PLACEHOLDER, INDEX_SENTINEL) : p;
+  const launch = withIndex(
+    launcher.script({
+      executable: spec.executable!,
+      arguments: spec.arguments ?? [],
+      resources,
+      stdinPath: spec.stdinPath ?? "/dev/null",
+      stdoutPath: indexed(spec.stdoutPath ?? "/dev/null"),
+      stderrPath: indexed(spec.stderrPath ?? "/dev/null"),
+    }),
+  );
   const environment = Object.entries(environmentOf(spec)).map(([name, value]) => ({
     name: scriptSafeName(name, `environment.${name}`),
     value: shellWord(value),
@@ -124,6 +149,7 @@ export function commonScriptView(
     postLaunch: spec.postLaunch ? shellWord(sourcePath(spec.postLaunch)) : undefined,
     launch,
     marker: COMPLETION_MARKER,
+    arrayIndex: array ? opts.arrayIndexVariable : undefined,
   };
   return { resources, view };
 }

@@ -83,6 +83,33 @@ export abstract class JobExecutor {
     return false;
   }
 
+  /** The native id of an array's element (PBS `12[].srv`, 7 → `12[7].srv`). */
+  elementNativeId(arrayNativeId: string, _index: number): string {
+    throw new InvalidStateException(
+      `the ${this.name} executor runs no job arrays (array ${arrayNativeId})`,
+    );
+  }
+
+  /**
+   * Follows one element of an array this executor submitted, by its native
+   * id, with no look-up (the array's submission proves it); `cancelRequested`
+   * carries a cancel the user asked for.
+   */
+  adoptElement(job: Job, nativeId: string, _options: { cancelRequested?: boolean } = {}): void {
+    throw new InvalidStateException(
+      `the ${this.name} executor runs no job arrays (element ${job.id}, ${nativeId})`,
+    );
+  }
+
+  /**
+   * Cancels the elements of an array, with one command where the scheduler
+   * has one; each element then ends on what the scheduler records (one that
+   * ended on its own keeps its end). The default cancels them one by one.
+   */
+  async cancelArray(_arrayNativeId: string, elements: readonly Job[]): Promise<void> {
+    await Promise.all(elements.map((j) => j.cancel()));
+  }
+
   /**
    * Whether attach would find anything behind `nativeId`: the scheduler
    * (with its history) knows the id, or the job left evidence of its end.

@@ -16,6 +16,7 @@ export type Evidence =
   | "no-evidence" // nothing could be found (the message says what was looked for)
   | "synthesized" // a skipped predecessor filled in to keep the history gap-free
   | "attach"
+  | "elements" // an array's own state, from its elements' states
   | "error";
 
 export interface JobStatus {

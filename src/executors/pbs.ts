@@ -32,6 +32,7 @@ import {
   deletedRecord,
   deleteNeverRunnable,
   qdel,
+  qdelArray,
 } from "./pbs/cancel.ts";
 import { currentUser, type PbsExecutorConfig } from "./pbs/config.ts";
 import type { Entry } from "./pbs/entries.ts";
@@ -54,6 +55,8 @@ import {
   lookupJob,
   qstatJsonArgv,
   runStatus,
+  statusOperands,
+  subjobId,
 } from "./pbs/status.ts";
 import { isFinishedLetter } from "./pbs/state.ts";
 import { StatusGate } from "./pbs/status-gate.ts";
@@ -102,10 +105,38 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     return { ...super.pollerStats(), parseMs: this.#parseMs };
   }
 
+  override get runsArrays(): boolean {
+    return true;
+  }
+
+  override elementNativeId(arrayNativeId: string, index: number): string {
+    return subjobId(arrayNativeId, index);
+  }
+
+  protected override carryCancelRequest(entry: Entry): void {
+    carryCancel(entry, undefined);
+  }
+
+  /**
+   * One `qdel <array>[]` for the whole array. Its success proves nothing of
+   * an element that had ended already, so each element's end is PBS's record
+   * of it: a deletion (see deletedRecord) is the user's cancel.
+   */
+  override async cancelArray(arrayNativeId: string, elements: readonly Job[]): Promise<void> {
+    const entries = elements.map((j) => this.entries.get(j.nativeId ?? "")).filter((e) => !!e);
+    await qdelArray(this.#cancels, arrayNativeId, entries);
+  }
+
+  protected override statusOperand(id: string): string {
+    return statusOperands([id]).ids[0];
+  }
+
   protected async queryStatus(ids: string[]): Promise<StatusReport<PbsJobRecord>> {
+    // Array elements are asked for through their array with -t: one operand for all of them.
+    const operands = statusOperands(ids);
     const r = await runStatus(
       this.runner,
-      (h) => qstatJsonArgv(ids, h),
+      (h) => qstatJsonArgv(operands.ids, h, operands.subjobs),
       this.#mode,
       this.timeoutMs,
     );

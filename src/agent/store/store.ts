@@ -27,6 +27,7 @@ import type {
   JobRecord,
   ListPage,
   ListQuery,
+  NewElement,
   NewJob,
   TransitionRecord,
 } from "./types.ts";
@@ -177,6 +178,36 @@ export class JobStore {
       }
     });
     return this.getJob(job.id)!;
+  }
+
+  /**
+   * Records an array's elements, each bound to its native id (the array's
+   * submission made them: no intent of their own), in one transaction. An
+   * element already recorded is left as it is, so this may run again.
+   */
+  createElements(elements: readonly NewElement[]): void {
+    if (!elements.length) return;
+    const insert = this.db.prepare(
+      "INSERT OR IGNORE INTO jobs (id, executor, native_id, spec, state, created_at, updated_at, " +
+        "history) VALUES (?, ?, ?, ?, 'NEW', ?, ?, '[]')",
+    );
+    this.#tx(() => {
+      for (const e of elements) {
+        insert.run(e.id, e.executor, e.nativeId, e.specJson, e.createdAt, e.createdAt);
+      }
+    });
+  }
+
+  /** The elements of an array (ids `<arrayId>[<index>]`) with their states, in id order. */
+  arrayElements(arrayId: string): Array<{ id: string; state: JobState }> {
+    // `[` is 0x5B and `\` 0x5C: the range is every id that starts with `<arrayId>[`.
+    const rows = this.#read(() =>
+      this.db.prepare("SELECT id, state FROM jobs WHERE id >= ? AND id < ?").all(
+        `${arrayId}[`,
+        `${arrayId}\\`,
+      )
+    ) as Row[];
+    return rows.map((r) => ({ id: r.id as string, state: r.state as JobState }));
   }
 
   findIdempotencyKey(key: string): { jobId: string; requestHash: string } | undefined {

@@ -61,6 +61,15 @@ export interface NewJob {
   requestHash?: string;
 }
 
+/** One element of a job array, recorded with the array's native id for it. */
+export interface NewElement {
+  id: string;
+  executor: string;
+  nativeId: string;
+  specJson: string;
+  createdAt: number;
+}
+
 export interface ListQuery {
   states?: JobState[];
   /** Opaque cursor from a previous page. */

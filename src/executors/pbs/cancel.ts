@@ -52,6 +52,38 @@ function definitelyRefused(r: CommandResult): boolean {
     /Couldn't connect to cluster|cannot connect to server/.test(r.stderr);
 }
 
+/**
+ * The user's cancel of a whole array: one `qdel <array>[]`. Its success does
+ * not say which elements it stopped (one may have ended on its own just
+ * before), so each element's end is PBS's record of it, a deletion being the
+ * user's cancel (see deletedRecord); an element PBS no longer knows ends on
+ * its exit-code file, else on the cancel.
+ */
+export async function qdelArray(
+  ctx: CancelContext,
+  arrayId: string,
+  entries: readonly Entry[],
+): Promise<void> {
+  for (const e of entries) e.qdelInFlight = true;
+  let r: CommandResult;
+  try {
+    r = await ctx.run(["qdel", arrayId]);
+  } finally {
+    for (const e of entries) e.qdelInFlight = false;
+  }
+  const errs = parseQdelErrors(r.stderr, [arrayId]);
+  const acted = (r.exitCode === 0 && !r.timedOut) || errs.finished.length > 0 ||
+    errs.unknown.length > 0 || r.exitCode === 35 || r.exitCode === 153 || r.exitCode === 168;
+  if (!acted && definitelyRefused(r)) {
+    throw new CancelRefusedException(commandFailed(`qdel ${arrayId}`, r));
+  }
+  for (const e of entries) {
+    e.cancelRequested = true;
+    ctx.track(e.id);
+  }
+  if (!acted) throw new PsijError(commandFailed(`qdel ${arrayId}`, r));
+}
+
 /** Sends `qdel` for the user's cancel and records what its answer proves. */
 export async function qdel(ctx: CancelContext, id: string, entry: Entry): Promise<void> {
   entry.qdelInFlight = true;

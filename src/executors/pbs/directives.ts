@@ -11,10 +11,12 @@ import {
   customOptions,
   directiveValue,
   effectiveDuration,
+  formatArrayRange,
   formatHms,
   InvalidJobException,
   jobName,
   type JobSpec,
+  parseArrayRange,
   resourcesOf,
 } from "../../kit.ts";
 
@@ -160,8 +162,12 @@ export function buildDirectives(spec: JobSpec, opts: DirectiveOptions): Directiv
   // A reservation is a queue in PBS (R123 / S123): jobs for it are submitted to it.
   if (a.reservationId) add("q", reservationQueue(a.reservationId), "attributes.reservationId");
   else if (a.queueName) add("q", a.queueName, "attributes.queueName");
-  add("o", opts.pbsOutputPath, "output");
-  add("e", opts.pbsErrorPath, "output");
+  // An array: one qsub -J; PBS writes each subjob's own -o/-e apart (^array_index^).
+  const array = spec.array === undefined ? undefined : parseArrayRange(spec.array);
+  if (array) gen.push({ flag: "J", value: formatArrayRange(array), field: "array" });
+  const perIndex = array ? ".^array_index^" : "";
+  add("o", opts.pbsOutputPath + perIndex, "output");
+  add("e", opts.pbsErrorPath + perIndex, "output");
   gen.push({ flag: "v", value: `PSIJ_AGENT_STAMP=${opts.stamp}`, field: "stamp" });
   return [...gen, ...custom];
 }

@@ -39,7 +39,11 @@ export function renderPbsScript(spec: JobSpec, opts: ScriptOptions): RenderedScr
     pbsErrorPath: pbsErr,
     stamp: opts.stamp,
   });
-  const { view } = commonScriptView(spec, opts, launcherFor(spec.launcher));
+  const { view } = commonScriptView(
+    spec,
+    { ...opts, arrayIndexVariable: "PBS_ARRAY_INDEX" },
+    launcherFor(spec.launcher),
+  );
   const text = renderTemplate("pbs", {
     ...view,
     directives: directiveLines(directives),

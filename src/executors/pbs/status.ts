@@ -15,10 +15,37 @@ import { parseQstatErrors, parseQstatFull } from "./parse/index.ts";
 import { parseStatusJson } from "./fast-json.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 
-export function qstatJsonArgv(ids: readonly string[], history = true): string[] {
+export function qstatJsonArgv(ids: readonly string[], history = true, subjobs = false): string[] {
+  const t = subjobs ? ["-t"] : [];
   return history
-    ? ["qstat", "-f", "-F", "json", "-x", ...ids]
-    : ["qstat", "-f", "-F", "json", ...ids];
+    ? ["qstat", "-f", "-F", "json", "-x", ...t, ...ids]
+    : ["qstat", "-f", "-F", "json", ...t, ...ids];
+}
+
+const SUBJOB_RE = /^(\d+)\[(\d+)\](\..*)?$/;
+
+/** A subjob's id from its array's (`12[].srv`, 7 → `12[7].srv`). */
+export function subjobId(arrayId: string, index: number): string {
+  return arrayId.replace("[]", `[${index}]`);
+}
+
+/**
+ * The operands of one status command for these ids: each subjob
+ * (`12[7].srv`) is asked for through its array (`12[].srv`) with `-t`,
+ * which prints the array and all its subjobs, so a thousand elements cost
+ * one operand; other ids are asked for as they are.
+ */
+export function statusOperands(ids: readonly string[]): { ids: string[]; subjobs: boolean } {
+  const out = new Set<string>();
+  let subjobs = false;
+  for (const id of ids) {
+    const m = SUBJOB_RE.exec(id);
+    if (m) {
+      out.add(`${m[1]}[]${m[3] ?? ""}`);
+      subjobs = true;
+    } else out.add(id);
+  }
+  return { ids: [...out], subjobs };
 }
 
 export function qstatTextArgv(id: string, history = true): string[] {
