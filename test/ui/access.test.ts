@@ -149,6 +149,29 @@ describe("dashboard access", () => {
     });
   });
 
+  it("a job whose stored spec is damaged still has its row and its page, saying what is wrong", {
+    timeout: 60_000,
+  }, async () => {
+    await withAgent(async (home) => {
+      const agent = await startAgent({ paths: agentPaths(home), executor: "local", ui: {} });
+      try {
+        const { job } = await agent.service.submit({ version: 1, executable: "/bin/true" });
+        agent.store.db.prepare("UPDATE jobs SET spec = '{broken' WHERE id = ?").run(job.id);
+        agent.store.onJobChange?.(job.id);
+        const ui = await agent.openUi();
+        const cookie = await signIn(ui.login().url);
+        const table = await get(`http://127.0.0.1:${ui.port}/`, { cookie });
+        assert.equal(table.status, 200);
+        assert.match(await table.text(), new RegExp(`data-id="${job.id}"`));
+        const page = await get(`http://127.0.0.1:${ui.port}/jobs/${job.id}`, { cookie });
+        assert.equal(page.status, 200);
+        assert.match(await page.text(), /spec: the stored spec is/);
+      } finally {
+        await agent.stop();
+      }
+    });
+  });
+
   it("psij-agent ui prints the login URL and the ssh line", { timeout: 60_000 }, async () => {
     await withAgent(async (home) => {
       const agent = await startAgent({ paths: agentPaths(home), executor: "local" });

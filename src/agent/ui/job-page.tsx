@@ -63,6 +63,13 @@ const Step: FC<{ t: TransitionView }> = ({ t }) => (
 
 export const JobLive: FC<{ job: JobView }> = ({ job }) => (
   <>
+    {job.damaged?.length
+      ? (
+        <ul class="form-error" role="alert">
+          {job.damaged.map((d) => <li key={d.part}>{`${d.part}: ${d.problem}`}</li>)}
+        </ul>
+      )
+      : null}
     <dl class="summary">
       <dt>State</dt>
       <dd>

@@ -11,6 +11,9 @@
 import { FINAL_STATES, JobState } from "../../core/job-state.ts";
 import type { JobStore } from "../store/store.ts";
 
+/** The job's name; NULL for a spec damaged in place (json_extract would fail the whole page). */
+const NAME = "CASE WHEN json_valid(spec) THEN json_extract(spec, '$.name') END";
+
 export const SORTS = {
   submitted: "n",
   updated: "updated_at",
@@ -99,7 +102,7 @@ function where(q: TableQuery, onlyId?: string): { sql: string; args: string[] } 
     const like = `%${q.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     parts.push(
       "(id LIKE ? ESCAPE '\\' OR native_id LIKE ? ESCAPE '\\' OR " +
-        "json_extract(spec, '$.name') LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')",
+        `${NAME} LIKE ? ESCAPE '\\' OR message LIKE ? ESCAPE '\\')`,
     );
     args.push(like, like, like, like);
   }
@@ -113,7 +116,7 @@ function where(q: TableQuery, onlyId?: string): { sql: string; args: string[] } 
   };
 }
 
-const ROW_COLS = "n, id, executor, native_id, json_extract(spec, '$.name') AS name, state, " +
+const ROW_COLS = `n, id, executor, native_id, ${NAME} AS name, state, ` +
   "exit_code, message, seq, created_at, updated_at, " +
   "(SELECT MIN(t.time) FROM transitions t WHERE t.job_id = jobs.id AND t.state = 'ACTIVE') " +
   "AS started_at, " +
