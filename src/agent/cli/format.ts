@@ -26,6 +26,13 @@ export function formatJob(job: any): string {
     `created    ${time(job.createdAt)}`,
   ];
   if (job.message) lines.push(`message    ${job.message}`);
+  if (job.array) {
+    const counts = Object.entries(job.array.counts ?? {}).map(([s, n]) => `${n} ${s}`).join(", ");
+    lines.push(
+      `array      ${job.array.range}: ${job.array.size} elements, ids ${job.id}[<index>]` +
+        `${counts ? `; ${counts}` : ""}${job.array.final ? " (all final)" : ""}`,
+    );
+  }
   // Parts of the job the store holds damaged (the API's `damaged`): shown, not skipped silently.
   for (const d of job.damaged ?? []) lines.push(`damaged    ${d.part}: ${d.problem}`);
   const spec = job.spec ?? {};

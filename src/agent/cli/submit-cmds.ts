@@ -159,6 +159,8 @@ export function runSpec(
   }
   const more = resourceOptions(values);
   if (Object.keys(more).length) spec.resources = { ...spec.resources, ...more };
+  // Checked by the agent, which names $.array and the reason.
+  if (values.array !== undefined) spec.array = values.array;
   if (values.stdin) spec.stdinPath = absolute(values.stdin, cwd);
   if (values.launcher) spec.launcher = values.launcher;
   if (values.join) {
@@ -234,6 +236,12 @@ ${PRINTS}`,
       value: "key=value",
       multiple: true,
       help: "scheduler option as a custom attribute (pbs.l=mem=4gb, slurm.qos=high; repeatable)",
+    },
+    array: {
+      type: "string",
+      value: "range",
+      help: "job array, first-last[:step][%limit] (as qsub -J 1-100:2%10): one element per " +
+        "index, ids <id>[<index>], $PSIJ_ARRAY_INDEX, {index} in --stdout/--stderr",
     },
     "print-spec": { type: "boolean", help: "print the JobSpec document and exit" },
     ...SUBMIT_COMMON,
