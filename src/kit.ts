@@ -43,7 +43,7 @@ export { compareVersions, satisfies } from "./core/registry.ts";
 
 // --- the job model --------------------------------------------------------
 
-export type { JobSpec } from "./core/job-spec.ts";
+export type { Dependency, DependencyWhen, JobSpec } from "./core/job-spec.ts";
 /** The job's name as schedulers get it; its resources with defaults; its environment. */
 export { environmentOf, jobName, resourcesOf } from "./core/job-spec.ts";
 export type { ArrayRange } from "./core/array.ts";
@@ -104,6 +104,8 @@ export type { PollerStats, ProbeResult, StatusReport } from "./batch/poller.ts";
 /** `<prefix>.<option>` custom attributes (`sge.l`), checked and read the same way everywhere. */
 export { customOptions } from "./batch/custom-attributes.ts";
 export type { CustomOption } from "./batch/custom-attributes.ts";
+/** `dependsOn` as `afterok:1:2,afterany:3` (qsub -W depend=, sbatch --dependency=). */
+export { dependencyValue } from "./batch/dependencies.ts";
 
 // --- the job script -------------------------------------------------------
 

@@ -64,6 +64,12 @@ export async function recoverJobs(service: JobService): Promise<RecoveryReport> 
       } else report.reattached.push(rec.id);
       return;
     }
+    if (store.getIntent(rec.id)?.outcome === "waiting") {
+      // Never sent: the agent keeps it back (a hold or dependencies its executor cannot keep).
+      service.resumeWaiting(rec);
+      report.reattached.push(rec.id);
+      return;
+    }
     pending.push(rec);
   };
   const reconcile = async (rec: JobRecord): Promise<void> => {

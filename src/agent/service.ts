@@ -16,7 +16,7 @@ import {
   UnknownExecutorException,
 } from "../core/errors.ts";
 import type { ExecutorHealth, JobExecutor } from "../core/executor.ts";
-import type { JobSpec } from "../core/job-spec.ts";
+import type { Dependency, JobSpec } from "../core/job-spec.ts";
 import { isFinal, JobState } from "../core/job-state.ts";
 import type { JobStatus } from "../core/job-status.ts";
 import { Job } from "../core/job.ts";
@@ -34,6 +34,7 @@ import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/t
 import { jsonProblem } from "./store/damage.ts";
 import { jobView } from "./view.ts";
 import { recoverJobs, type RecoveryReport } from "./recovery.ts";
+import { dependencyVerdict, planDependencies } from "./dependencies.ts";
 import { lookupOf, mayHaveActed, nextDelay, reconcileIntent, RETRY_FIRST_MS } from "./reconcile.ts";
 
 export interface JobServiceOptions {
@@ -93,6 +94,10 @@ export class JobService {
   readonly #log: (line: string) => void;
   /** Arrays not yet final, and their elements' states. */
   readonly #arrays: ArrayBook;
+  /** Non-final jobs with dependencies (psij-agent ids), watched for their dependencies' ends. */
+  readonly #deps = new Map<string, Dependency[]>();
+  /** Ends seen before the end of a dependency (see #endsBeforeDependency). */
+  readonly #endsAfter = new Map<string, { job: Job; status: JobStatus }>();
 
   constructor(options: JobServiceOptions) {
     this.store = options.store;
@@ -120,6 +125,7 @@ export class JobService {
       this.#unhook.push(ex.addJobNoteListener((job, status) => {
         if (status.message === undefined) return;
         try {
+          this.#noteHeld(job.id, status);
           this.store.recordNote(job.id, status.state, status.message, status.time);
         } catch (err) {
           // A note is replaced by the next one; the store's health tells of the failure.
@@ -176,12 +182,14 @@ export class JobService {
   }
 
   /** Stores a status reported by an executor and publishes what was written. */
-  #record(job: Job, status: JobStatus): void {
-    this.#writeStatus(job.id, status);
+  #record(job: Job, reported: JobStatus): void {
+    if (this.#endsBeforeDependency(job, reported)) return;
+    this.#writeStatus(job.id, this.#dependencyEnd(job.id, reported));
   }
 
   #writeStatus(id: string, status: JobStatus): void {
     this.#unwritten.write(id, () => {
+      this.#noteHeld(id, status);
       const written = this.store.recordTransition(id, status);
       for (const t of written) this.events.publish(t);
       if (isFinal(status.state)) this.live.delete(id);
@@ -190,21 +198,191 @@ export class JobService {
         const arrayId = this.#arrays.elementChanged(id, written[written.length - 1].state);
         if (arrayId) this.#views.delete(arrayId);
       }
+      if (isFinal(status.state)) {
+        this.#deps.delete(id);
+        if (written.length) this.#dependencyDecided(id);
+      }
     });
   }
 
+  #noteHeld(id: string, status: JobStatus): void {
+    const held = status.metadata?.held;
+    if (typeof held === "boolean") this.store.setHeld(id, held);
+  }
+
+  /**
+   * A job with dependencies that ends without completing while one of them
+   * can never be met ends FAILED saying so: PBS deletes such a job itself,
+   * and the agent cancels it where the scheduler would keep it (Slurm) —
+   * neither is the user's cancel.
+   */
+  #dependencyEnd(id: string, status: JobStatus): JobStatus {
+    const deps = this.#deps.get(id);
+    if (!deps || !isFinal(status.state) || status.state === JobState.COMPLETED) return status;
+    if (this.store.cancelRequestedAt(id) !== undefined) return status;
+    const v = dependencyVerdict(deps, this.store);
+    if (typeof v !== "object") return status;
+    return {
+      state: JobState.FAILED,
+      time: status.time,
+      message: v.unmet,
+      metadata: { ...status.metadata, evidence: "dependency", reported: status.message },
+    };
+  }
+
+  /**
+   * An end seen before the end of a dependency that caused it (PBS deletes
+   * the dependent in the same moment; one qstat shows both) waits for that
+   * dependency's end, so its message can say how the dependency ended.
+   */
+  #endsBeforeDependency(job: Job, status: JobStatus): boolean {
+    const deps = this.#deps.get(job.id);
+    if (!deps || !isFinal(status.state) || status.state === JobState.COMPLETED) return false;
+    if (this.store.cancelRequestedAt(job.id) !== undefined) return false;
+    if (dependencyVerdict(deps, this.store) !== "waiting") return false;
+    this.#endsAfter.set(job.id, { job, status });
+    return true;
+  }
+
+  /** A job became final: the jobs that depend on it may now start, or never. */
+  #dependencyDecided(endedId: string): void {
+    for (const [id, deps] of this.#deps) {
+      if (!deps.some((d) => d.job === endedId)) continue;
+      const v = dependencyVerdict(deps, this.store);
+      if (v === "waiting") continue;
+      const early = this.#endsAfter.get(id);
+      if (early) {
+        this.#endsAfter.delete(id);
+        this.#record(early.job, early.status);
+        continue;
+      }
+      const job = this.live.get(id);
+      if (typeof v === "object") {
+        if (job) void job.cancel().catch(() => {}); // the end it reports becomes FAILED (above)
+        else {
+          this.#deps.delete(id);
+          this.failJob(id, v.unmet, "dependency");
+        }
+      } else if (!job) this.#startWaiting(id);
+    }
+  }
+
+  /**
+   * Sends a job the agent kept back (dependencies or a hold its executor
+   * cannot keep), once nothing holds it; a no-op while something still does.
+   */
+  #startWaiting(id: string): void {
+    const rec = this.store.getJob(id);
+    if (!rec || isFinal(rec.state) || rec.nativeId || this.live.has(id)) return;
+    if (rec.held || this.store.getIntent(id)?.outcome !== "waiting") return;
+    let spec: JobSpec;
+    try {
+      spec = specFromJson(rec.specJson);
+    } catch (err) {
+      this.failJob(id, `not submitted: its stored spec is damaged (${errorText(err)})`);
+      return;
+    }
+    if (spec.dependsOn && dependencyVerdict(spec.dependsOn, this.store) !== "met") return;
+    this.#deps.delete(id);
+    this.store.reopenIntent(id, this.clock.now());
+    const executor = this.executor(rec.executor);
+    this.#background(
+      this.#send(id, { ...spec, dependsOn: undefined, hold: undefined }, executor).then((r) => {
+        if (r === "lost") {
+          return reconcileIntent(
+            this,
+            this.store.getJob(id)!,
+            lookupOf(executor)!,
+            this.clock.now(),
+          );
+        }
+      }),
+    );
+  }
+
+  /**
+   * After a restart: a job the agent kept back waits again (or starts, or
+   * fails, if its dependencies ended meanwhile).
+   */
+  resumeWaiting(rec: JobRecord): void {
+    let spec: JobSpec = {};
+    try {
+      spec = specFromJson(rec.specJson);
+    } catch {
+      // #startWaiting reports the damage
+    }
+    const deps = spec.dependsOn ?? [];
+    const v = dependencyVerdict(deps, this.store);
+    if (typeof v === "object") return this.failJob(rec.id, v.unmet, "dependency");
+    if (deps.length) this.#deps.set(rec.id, deps);
+    this.#startWaiting(rec.id);
+  }
+
+  /** Whether the agent keeps this job back itself (it was never sent). */
+  #waitingInAgent(rec: JobRecord): boolean {
+    return !rec.nativeId && !this.live.has(rec.id) &&
+      this.store.getIntent(rec.id)?.outcome === "waiting";
+  }
+
+  /**
+   * Holds (or releases) a queued job: the scheduler's hold (qhold, scontrol
+   * hold), or, for a job the agent keeps back, the agent's own. A job that
+   * has started, or an executor that cannot hold a started job, is an
+   * InvalidStateException.
+   */
+  async hold(ref: string, hold = true): Promise<JobRecord> {
+    const rec = this.getRecord(ref);
+    const id = rec.id;
+    const verb = hold ? "held" : "released";
+    if (isFinal(rec.state)) {
+      throw new InvalidStateException(`job ${id} is ${rec.state}; it cannot be ${verb}`);
+    }
+    if (this.#waitingInAgent(rec)) {
+      this.store.setHeld(id, hold);
+      this.store.recordNote(
+        id,
+        rec.state,
+        hold ? "held by the user (kept by the agent)" : "released by the user",
+        this.clock.now(),
+      );
+      if (!hold) this.#startWaiting(id);
+      return this.store.getJob(id)!;
+    }
+    const job = this.live.get(id);
+    if (!job) {
+      throw new InvalidStateException(
+        `job ${id} is ${rec.state} but not tracked by this agent; it cannot be ${verb}`,
+      );
+    }
+    const executor = this.executor(rec.executor);
+    await (hold ? executor.hold(job) : executor.release(job));
+    this.store.setHeld(id, hold);
+    return this.store.getJob(id)!;
+  }
+
+  release(ref: string): Promise<JobRecord> {
+    return this.hold(ref, false);
+  }
+
   /** Records a transition the agent itself decides (a failed submit, an unknown intent). */
-  failJob(id: string, message: string, evidence = "error"): void {
+  failJob(
+    id: string,
+    message: string,
+    evidence = "error",
+    state: JobState = JobState.FAILED,
+  ): void {
     const time = this.clock.now();
     this.#unwritten.write(id, () => {
       const written = this.store.recordTransition(id, {
-        state: JobState.FAILED,
+        state,
         time,
         message,
         metadata: { evidence: evidence as any },
       });
       for (const t of written) this.events.publish(t);
       this.live.delete(id);
+      this.#deps.delete(id);
+      if (written.length) this.#dependencyDecided(id);
     });
   }
 
@@ -237,8 +415,25 @@ export class JobService {
         return { job: this.store.getJob(seen.jobId)!, created: false };
       }
     }
+    const deps = spec.dependsOn ?? [];
+    const native = executor.schedulesDependencies;
+    let plan;
     try {
-      executor.validate(spec);
+      plan = planDependencies(deps, executorName, this.store, native);
+    } catch (err) {
+      throw atDocumentPath(err, doc);
+    }
+    // The executor sees its own scheduler's ids, and only dependencies still undecided.
+    const forExecutor: JobSpec = native
+      ? {
+        ...spec,
+        dependsOn: plan.pending.length
+          ? plan.pending.map((d) => ({ job: d.nativeId!, when: d.when }))
+          : undefined,
+      }
+      : { ...spec, dependsOn: undefined, hold: undefined };
+    try {
+      executor.validate(forExecutor);
     } catch (err) {
       throw atDocumentPath(err, doc);
     }
@@ -246,22 +441,57 @@ export class JobService {
     // After the request hash: the kept files are named by the new id, not by the request.
     // An array's elements keep theirs under their own ids (`<id>[<index>].out`).
     const keptAs = spec.array === undefined ? id : `${id}[${INDEX_PLACEHOLDER}]`;
-    const toRun = this.outputDir ? withKeptOutput(spec, this.outputDir, keptAs) : spec;
+    const toStore = this.outputDir ? withKeptOutput(spec, this.outputDir, keptAs) : spec;
+    const toRun = this.outputDir
+      ? withKeptOutput(forExecutor, this.outputDir, keptAs)
+      : forExecutor;
     this.store.createJob({
       id,
       executor: executorName,
-      specJson: toRun === spec ? specJson : specToJson(toRun),
+      specJson: toStore === spec ? specJson : specToJson(toStore),
       createdAt: this.clock.now(),
       stamp: id,
       idempotencyKey: key,
       requestHash,
     });
+    if (plan.unmet !== undefined) {
+      this.store.resolveIntent(id, this.clock.now(), "refused");
+      this.failJob(id, plan.unmet, "dependency");
+      return { job: this.store.getJob(id)!, created: true };
+    }
+    if (plan.pending.length) this.#deps.set(id, deps);
+    if (!native && (spec.hold || plan.pending.length)) {
+      this.#keepBack(id, spec.hold === true, plan.pending.map((d) => d.job));
+      return { job: this.store.getJob(id)!, created: true };
+    }
     if ((await this.#send(id, toRun, executor)) === "lost") {
       // qsub may have made the job: find it by its stamp (see reconcile.ts).
       const rec = this.store.getJob(id)!;
       this.#background(reconcileIntent(this, rec, lookupOf(executor)!, this.clock.now()));
     }
     return { job: this.store.getJob(id)!, created: true };
+  }
+
+  /** Records a job the agent keeps back itself: QUEUED, held or waiting, not sent. */
+  #keepBack(id: string, held: boolean, waitingFor: string[]): void {
+    const time = this.clock.now();
+    const why = [
+      ...(held ? ["held by the user"] : []),
+      ...(waitingFor.length
+        ? [`waiting for job${waitingFor.length > 1 ? "s" : ""} ${waitingFor.join(", ")}`]
+        : []),
+    ].join("; ");
+    this.store.recordWaiting(id, time);
+    if (held) this.store.setHeld(id, true);
+    this.#unwritten.write(id, () => {
+      const written = this.store.recordTransition(id, {
+        state: JobState.QUEUED,
+        time,
+        message: `${why} (kept by the agent)`,
+        metadata: { evidence: "submit" },
+      });
+      for (const t of written) this.events.publish(t);
+    });
   }
 
   /**
@@ -429,6 +659,8 @@ export class JobService {
     }
     const job = new Job(spec, { id: record.id });
     this.live.set(record.id, job);
+    // Set first: an end PBS gave the job while the agent was down (its dependency failed) is FAILED.
+    if (spec.dependsOn?.length) this.#deps.set(record.id, spec.dependsOn);
     const cancelRequested = this.store.cancelRequestedAt(record.id) !== undefined;
     const executor = this.executor(record.executor);
     try {
@@ -478,6 +710,13 @@ export class JobService {
     const id = record.id;
     if (isFinal(record.state)) return record;
     if (this.#rangeOf(record) !== undefined && record.nativeId) return this.#cancelArray(record);
+    if (this.#waitingInAgent(record)) {
+      // Never sent: the cancel is the whole of its end.
+      this.store.recordCancelRequest(id, this.clock.now());
+      this.#deps.delete(id);
+      this.failJob(id, "canceled by the user before it was sent", "user-cancel", JobState.CANCELED);
+      return this.store.getJob(id)!;
+    }
     const job = this.live.get(id);
     if (!job) {
       throw new InvalidStateException(

@@ -29,6 +29,8 @@ export interface JobSummary {
   state: string;
   exitCode?: number;
   message?: string;
+  /** Present (true) while a QUEUED job is held: PSI/J has no HELD state. */
+  held?: true;
   createdAt: string;
   updatedAt: string;
 }
@@ -49,6 +51,7 @@ export function summaryOf(r: JobRecord): JobSummary {
     state: r.state,
     exitCode: r.exitCode,
     message: r.message,
+    ...(r.held && (r.state === "QUEUED" || r.state === "NEW") ? { held: true as const } : {}),
     createdAt: new Date(r.createdAt).toISOString(),
     updatedAt: new Date(r.updatedAt).toISOString(),
   };

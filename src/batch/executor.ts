@@ -27,6 +27,7 @@ import {
 } from "./config.ts";
 import type { BatchDialect, LookupResult } from "./dialect.ts";
 import { BatchEntries, type BatchEntry } from "./entries.ts";
+import { commandFailed } from "./failures.ts";
 import { filesShowRun, type StatusUpdate } from "./outcome.ts";
 import { type PollerStats, type ProbeResult, StatusPoller, type StatusReport } from "./poller.ts";
 import { ProcessRunner } from "./process-runner.ts";
@@ -205,6 +206,40 @@ export abstract class BatchExecutor<
     if (!entry) return;
     entry.cancel ??= this.sendCancel(id, entry);
     await entry.cancel;
+  }
+
+  /** The command that holds (`release` false) or releases a job; undefined when there is none. */
+  protected holdArgv(_id: string, _release: boolean): string[] | undefined {
+    return undefined;
+  }
+
+  override hold(job: Job): Promise<void> {
+    return this.#hold(job, true);
+  }
+
+  override release(job: Job): Promise<void> {
+    return this.#hold(job, false);
+  }
+
+  async #hold(job: Job, hold: boolean): Promise<void> {
+    const id = job.nativeId;
+    const argv = id === undefined ? undefined : this.holdArgv(id, !hold);
+    if (!argv) return hold ? super.hold(job) : super.release(job);
+    if (job.executor !== this || job.status.state !== JobState.QUEUED) {
+      throw new InvalidStateException(
+        `job ${job.id} is ${job.status.state}: only a QUEUED job can be ${
+          hold ? "held" : "released"
+        }`,
+      );
+    }
+    const r = await this.run(argv);
+    if (r.exitCode !== 0 || r.timedOut) throw new PsijError(commandFailed(argv.join(" "), r));
+    this.updateStatus(job, {
+      state: JobState.QUEUED,
+      message: hold ? "held by the user" : "released by the user",
+      metadata: { evidence: "scheduler", held: hold },
+    });
+    this.poller.track(id!);
   }
 
   /** The scheduler's look-up, or the job's exit-code file, knows the id (see JobExecutor). */

@@ -42,7 +42,7 @@ export abstract class JobExecutor {
   readonly clock: Clock;
   #callbacks: JobStatusCallback[] = [];
   #noteListeners: Array<(job: Job, status: JobStatus) => void> = [];
-  #notes = new WeakMap<Job, { state: JobState; message: string }>();
+  #notes = new WeakMap<Job, { state: JobState; message: string; held?: boolean }>();
 
   constructor(options: ExecutorOptions = {}) {
     this.clock = options.clock ?? realClock;
@@ -127,6 +127,27 @@ export abstract class JobExecutor {
     return { status: "ok" };
   }
 
+  /**
+   * Whether this executor's scheduler honours `spec.dependsOn` (native ids)
+   * and `spec.hold`, and `hold`/`release` work. Where it does not, the agent
+   * keeps such a job itself until it may start (docs/agent.md).
+   */
+  readonly schedulesDependencies: boolean = false;
+
+  /** Holds a queued job (PBS qhold, Slurm scontrol hold); a job already running is an error. */
+  hold(job: Job): Promise<void> {
+    return Promise.reject(
+      new InvalidStateException(`the ${this.name} executor cannot hold job ${job.id}`),
+    );
+  }
+
+  /** Releases a held job. */
+  release(job: Job): Promise<void> {
+    return Promise.reject(
+      new InvalidStateException(`the ${this.name} executor cannot release job ${job.id}`),
+    );
+  }
+
   /** Stops background work (pollers, child processes are left to finish). */
   async close(): Promise<void> {}
 
@@ -203,7 +224,9 @@ export abstract class JobExecutor {
   ): JobStatus[] {
     const { ran, ...rest } = status;
     const made = job._applyStatus({ ...rest, time: rest.time ?? this.clock.now() }, ran);
-    if (made.length === 0) this.#noteIfNew(job, status.state, status.message);
+    if (made.length === 0) {
+      this.#noteIfNew(job, status.state, status.message, status.metadata?.held as boolean);
+    }
     return made;
   }
 
@@ -212,13 +235,23 @@ export abstract class JobExecutor {
    * still be news (a queued PBS job's "Not Running: ..." comment). The job's
    * status and history stay as they are; note listeners hear each new one.
    */
-  #noteIfNew(job: Job, state: JobState, message: string | undefined): void {
+  #noteIfNew(job: Job, state: JobState, message: string | undefined, held?: boolean): void {
     const cur = job.status;
-    if (message === undefined || state !== cur.state || isFinal(state)) return;
+    if (state !== cur.state || isFinal(state)) return;
     const last = this.#notes.get(job);
-    if (message === (last?.state === state ? last.message : cur.message)) return;
-    this.#notes.set(job, { state, message });
-    const note: JobStatus = { ...cur, message, time: this.clock.now() };
+    const lastMessage = last?.state === state ? last.message : cur.message;
+    const lastHeld = last?.held ?? (cur.metadata?.held as boolean | undefined) ?? false;
+    // A hold or release is news even when the scheduler's comment stays the same.
+    const heldNews = held !== undefined && held !== lastHeld;
+    if ((message === undefined || message === lastMessage) && !heldNews) return;
+    const text = message ?? (held ? "held" : "released");
+    this.#notes.set(job, { state, message: text, held: held ?? lastHeld });
+    const note: JobStatus = {
+      ...cur,
+      message: text,
+      time: this.clock.now(),
+      ...(held !== undefined ? { metadata: { ...cur.metadata, held } } : {}),
+    };
     for (const l of [...this.#noteListeners]) {
       try {
         l(job, note);

@@ -44,6 +44,24 @@ export interface JobSpec {
    * `first-last[:step][%limit]` (see array.ts, docs/jobspec-json.md).
    */
   array?: string;
+  /**
+   * psij-agent's own: jobs that must end (as `when` says) before this one
+   * starts. To the agent `job` is a psij-agent id; to an executor it is a
+   * native id of the same executor (the agent translates).
+   */
+  dependsOn?: Dependency[];
+  /** psij-agent's own: submitted held; it starts only once released. */
+  hold?: boolean;
+}
+
+/** How a dependency must have ended: `ok` (COMPLETED), `notok` (FAILED), `any`. */
+export type DependencyWhen = "ok" | "notok" | "any";
+export const DEPENDENCY_WHEN: readonly DependencyWhen[] = ["ok", "notok", "any"];
+
+export interface Dependency {
+  job: string;
+  /** Default `ok`. */
+  when?: DependencyWhen;
 }
 
 export const DEFAULT_LAUNCHER = "single";
@@ -136,6 +154,20 @@ export function validateJobSpec(spec: JobSpec | undefined): void {
     fail("cleanupFlags", "is not a StageOutFlags bitmask (0..15)");
   }
   if (spec.array !== undefined) parseArrayRange(spec.array);
+  if (spec.dependsOn !== undefined) {
+    if (!Array.isArray(spec.dependsOn)) fail("dependsOn", "must be an array of {job, when}");
+    spec.dependsOn.forEach((d, i) => {
+      if (!d || typeof d !== "object") fail(`dependsOn[${i}]`, "must be an object {job, when}");
+      checkString(d.job, `dependsOn[${i}].job`);
+      if (!d.job) fail(`dependsOn[${i}].job`, "is required");
+      if (d.when !== undefined && !DEPENDENCY_WHEN.includes(d.when)) {
+        fail(`dependsOn[${i}].when`, `must be one of ${DEPENDENCY_WHEN.join(", ")}`);
+      }
+    });
+  }
+  if (spec.hold !== undefined && typeof spec.hold !== "boolean") {
+    fail("hold", "must be true or false");
+  }
 }
 
 // Refuse at validation what expandSpec would refuse at submit (`${A:-x}`).

@@ -17,6 +17,7 @@ export type Evidence =
   | "synthesized" // a skipped predecessor filled in to keep the history gap-free
   | "attach"
   | "elements" // an array's own state, from its elements' states
+  | "dependency" // a job it depends on ended so that it can never start
   | "error";
 
 export interface JobStatus {

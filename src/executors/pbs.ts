@@ -185,6 +185,12 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     }
   }
 
+  override readonly schedulesDependencies = true;
+
+  protected override holdArgv(id: string, release: boolean): string[] {
+    return [release ? "qrls" : "qhold", id];
+  }
+
   protected sendCancel(id: string, entry: Entry): Promise<void> {
     return qdel(this.#cancels, id, entry);
   }

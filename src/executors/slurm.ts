@@ -105,6 +105,12 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     throw submitFailed("sbatch", r, transientFailure(r));
   }
 
+  override readonly schedulesDependencies = true;
+
+  protected override holdArgv(id: string, release: boolean): string[] {
+    return ["scontrol", release ? "release" : "hold", id];
+  }
+
   protected async sendCancel(id: string, entry: Entry): Promise<void> {
     const r = await this.run(["scancel", id]);
     const outcome = interpretScancel(r);

@@ -15,6 +15,7 @@ function schedulerStamp(t: { schedulerTime?: string }): string {
 function outcome(j: { state: string; exitCode?: number; message?: string }): string {
   let s = j.state;
   if (j.exitCode !== undefined && j.exitCode !== null) s += ` (exit ${j.exitCode})`;
+  if ((j as { held?: boolean }).held) s += " (held)";
   return s;
 }
 
@@ -42,6 +43,7 @@ export function formatJob(job: any): string {
   if (spec.directory) lines.push(`directory  ${spec.directory}`);
   if (spec.stdoutPath) lines.push(`stdout     ${spec.stdoutPath}`);
   if (spec.stderrPath) lines.push(`stderr     ${spec.stderrPath}`);
+  for (const d of spec.dependsOn ?? []) lines.push(`after      ${d.when ?? "ok"}:${d.job}`);
   if (job.history?.length) {
     lines.push("history");
     for (const t of job.history) {

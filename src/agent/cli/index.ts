@@ -29,7 +29,9 @@ import {
 import {
   attachCommand,
   cancelCommand,
+  holdJobCommand,
   listCommand,
+  releaseJobCommand,
   statusCommand,
   waitCommand,
 } from "./job-cmds.ts";
@@ -47,6 +49,8 @@ export const COMMANDS: Command[] = [
   waitCommand,
   logsCommand,
   cancelCommand,
+  holdJobCommand,
+  releaseJobCommand,
   listCommand,
   attachCommand,
   eventsCommand,

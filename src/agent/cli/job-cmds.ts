@@ -1,5 +1,5 @@
 /**
- * `status`, `wait`, `cancel`, `list`, `attach`: one job or many, by id.
+ * `status`, `wait`, `cancel`, `hold`, `release`, `list`, `attach`: one job or many, by id.
  * @module
  */
 
@@ -51,6 +51,29 @@ export const cancelCommand: Command = {
     return 0;
   },
 };
+
+function holdCommand(action: "hold" | "release"): Command {
+  return {
+    name: action,
+    summary: action === "hold"
+      ? "hold a queued job: it stays QUEUED (held) until released (qhold, scontrol hold)"
+      : "release a held job (qrls, scontrol release)",
+    usage: `psij-agent ${action} <id | native-id>`,
+    details: `A held job is QUEUED with "held": true (PSI/J has no HELD state). Only a QUEUED job
+can be held; on the local executor, only one the agent still keeps back (held, or waiting
+for its dependencies).`,
+    options: {},
+    async run(ctx) {
+      const [id] = expectPositionals(ctx, ["id"]);
+      const job = expectOk(await ctx.client().request("POST", `${jobPath(id)}/${action}`));
+      ctx.print(job, () => `${job.id}  ${job.state}${job.held ? "  held" : ""}`);
+      return 0;
+    },
+  };
+}
+
+export const holdJobCommand = holdCommand("hold");
+export const releaseJobCommand = holdCommand("release");
 
 export const listCommand: Command = {
   name: "list",

@@ -38,6 +38,10 @@ const SUBMIT_COMMON: Record<string, OptionDecl> = {
     help: "print the job id alone (ID=$(psij-agent ...)); with --wait, nothing more",
   },
   "no-start": { type: "boolean", help: "do not start an agent in the background if none runs" },
+  hold: {
+    type: "boolean",
+    help: "submit held (QUEUED, held): it starts once `psij-agent release <id>` (as qsub -h)",
+  },
 };
 
 async function post(ctx: Context, doc: unknown): Promise<number> {
@@ -112,6 +116,7 @@ export function callerDefaults(
   ) {
     out.directory = absolute(out.directory, cwd);
   }
+  if (ctx.values.hold) out.hold = true;
   const env = out.environment;
   const envIsObject = env === undefined || env === null ||
     (typeof env === "object" && !Array.isArray(env));
@@ -182,7 +187,30 @@ export function runSpec(
   if (values.account) attributes.account = values.account;
   if (values.attr?.length) attributes.customAttributes = customAttributeOptions(values.attr);
   if (Object.keys(attributes).length) spec.attributes = attributes;
+  if (values.after?.length) spec.dependsOn = (values.after as string[]).flatMap(afterOption);
+  if (values.hold) spec.hold = true;
   return spec;
+}
+
+const AFTER_WHEN: Record<string, string> = {
+  ok: "ok",
+  afterok: "ok",
+  notok: "notok",
+  afternotok: "notok",
+  any: "any",
+  afterany: "any",
+};
+
+/** `--after ok:<id>[:<id>...]` (also notok:, any:, and qsub's afterok: spellings). */
+export function afterOption(text: string): Array<{ job: string; when: string }> {
+  const [head, ...ids] = text.split(":");
+  const when = AFTER_WHEN[head];
+  if (!when || ids.length === 0 || ids.some((id) => id === "")) {
+    throw new UsageError(
+      `--after wants ok:<id>, notok:<id> or any:<id> (ids of psij-agent jobs), got "${text}"`,
+    );
+  }
+  return ids.map((job) => ({ job, when }));
 }
 
 export const runCommand: Command = {
@@ -242,6 +270,13 @@ ${PRINTS}`,
       value: "range",
       help: "job array, first-last[:step][%limit] (as qsub -J 1-100:2%10): one element per " +
         "index, ids <id>[<index>], $PSIJ_ARRAY_INDEX, {index} in --stdout/--stderr",
+    },
+    after: {
+      type: "string",
+      value: "when:id",
+      multiple: true,
+      help: "start only after job <id> ends: ok:<id> completed, notok:<id> failed, any:<id> " +
+        "either (repeatable; as qsub -W depend=afterok:<id>)",
     },
     "print-spec": { type: "boolean", help: "print the JobSpec document and exit" },
     ...SUBMIT_COMMON,

@@ -153,6 +153,22 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
     return new Response(service.jobJson(record.id), { headers: JSON_HEADERS });
   });
 
+  for (const action of ["hold", "release"] as const) {
+    app.post(`/v1/jobs/:id/${action}`, async (c) => {
+      queryOf(c, []);
+      let jobId: string;
+      try {
+        jobId = service.getRecord(c.req.param("id")).id;
+      } catch (err) {
+        throw new InRequest(err, { field: "path.id" });
+      }
+      const record = await service.hold(jobId, action === "hold").catch((err) => {
+        throw new InRequest(err, { jobId });
+      });
+      return new Response(service.jobJson(record.id), { headers: JSON_HEADERS });
+    });
+  }
+
   app.post("/v1/attach", async (c) => {
     queryOf(c, []);
     const body = await jsonBody(c);

@@ -203,6 +203,16 @@ function field(f: (typeof SPEC_FIELDS)[number], form: Form): Schema {
       return flags;
     case "array":
       return arrayRange;
+    case "dependsOn":
+      return {
+        type: "array",
+        items: object({ job: text(), when: orNull({ enum: ["ok", "notok", "any"] }) }, {
+          required: ["job"],
+        }),
+        description: "psij-agent's own: ids of jobs that must end first (when: default ok)",
+      };
+    case "hold":
+      return { type: "boolean", description: "psij-agent's own: submit held (default false)" };
     default: // executable, directory, name, the paths, preLaunch, postLaunch, launcher
       return text();
   }

@@ -101,6 +101,11 @@ export function openApiDocument(): Record<string, unknown> {
             state: { enum: STATES },
             exitCode: { type: "integer" },
             message: { type: "string" },
+            held: {
+              const: true,
+              description: "present while a QUEUED job is held (PSI/J has no HELD state); " +
+                "the message says by whom",
+            },
             createdAt: { type: "string", format: "date-time" },
             updatedAt: { type: "string", format: "date-time" },
           },
@@ -182,6 +187,27 @@ export function openApiDocument(): Record<string, unknown> {
           parameters: [jobId],
           responses: {
             "200": ok("the job after the cancel request", ref("Job")),
+            ...problems(401, 403, 404, 409, 415, 502),
+          },
+        },
+      },
+      "/v1/jobs/{id}/hold": {
+        post: {
+          summary: "Hold a QUEUED job (PBS qhold, Slurm scontrol hold; local: a job the agent " +
+            "still keeps back); it stays QUEUED with held: true",
+          parameters: [jobId],
+          responses: {
+            "200": ok("the job, held", ref("Job")),
+            ...problems(401, 403, 404, 409, 415, 502),
+          },
+        },
+      },
+      "/v1/jobs/{id}/release": {
+        post: {
+          summary: "Release a held job (PBS qrls, Slurm scontrol release)",
+          parameters: [jobId],
+          responses: {
+            "200": ok("the job, released", ref("Job")),
             ...problems(401, 403, 404, 409, 415, 502),
           },
         },

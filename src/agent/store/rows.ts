@@ -56,6 +56,7 @@ export function toJob(r: Row): JobRecord {
     createdAt: r.created_at,
     updatedAt: r.updated_at,
     historyJson: opt(r.history ?? null),
+    ...(r.held ? { held: true } : {}),
   };
 }
 

@@ -72,6 +72,8 @@ export const MIGRATIONS: readonly string[] = [
   // seconds), kept beside `time` (when the agent saw it). NULL where the
   // scheduler gave none, and in rows from before.
   `ALTER TABLE transitions ADD COLUMN scheduler_time INTEGER;`,
+  // 7: a queued job is held (by the user, or as its scheduler reports): QUEUED with a flag.
+  `ALTER TABLE jobs ADD COLUMN held INTEGER NOT NULL DEFAULT 0;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

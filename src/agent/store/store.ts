@@ -33,7 +33,7 @@ import type {
 } from "./types.ts";
 
 const JOB_COLS = "id, executor, native_id, spec, state, exit_code, message, seq, created_at, " +
-  "updated_at, n";
+  "updated_at, n, held";
 const FINAL_LIST = FINAL_STATES.map((s) => `'${s}'`).join(",");
 
 /** How the store is doing, for `/v1/health`. */
@@ -275,6 +275,37 @@ export class JobStore {
       this.db.prepare("SELECT requested_at FROM cancel_requests WHERE job_id = ?").get(jobId)
     ) as Row | undefined;
     return r ? Number(r.requested_at) : undefined;
+  }
+
+  /** Whether a queued job is held; a change is a change of the job (its view). */
+  setHeld(jobId: string, held: boolean): void {
+    const r = this.#write(() =>
+      this.db.prepare("UPDATE jobs SET held = ? WHERE id = ? AND held != ?").run(
+        held ? 1 : 0,
+        jobId,
+        held ? 1 : 0,
+      )
+    );
+    if (Number(r.changes) > 0) this.onJobChange?.(jobId);
+  }
+
+  /**
+   * The agent keeps a recorded job back (a hold, or dependencies, where the
+   * executor has neither): the intent is closed as `waiting`, so a restart
+   * neither reconciles nor fails it.
+   */
+  recordWaiting(jobId: string, time: number): void {
+    this.#write(() => this.#s.resolveIntent.run(null, time, "waiting", jobId));
+  }
+
+  /** A waiting job is about to be sent: its intent is open again, as for a new submission. */
+  reopenIntent(jobId: string, time: number): void {
+    this.#write(() =>
+      this.db.prepare(
+        "UPDATE intents SET resolved_at = NULL, outcome = NULL, created_at = ? " +
+          "WHERE job_id = ? AND outcome = 'waiting'",
+      ).run(time, jobId)
+    );
   }
 
   getIntent(jobId: string): IntentRecord | undefined {

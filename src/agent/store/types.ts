@@ -18,6 +18,8 @@ export interface JobRecord {
   seq: number;
   createdAt: number;
   updatedAt: number;
+  /** A queued job that is held (by the user, or as its scheduler reports). */
+  held?: boolean;
   /** The history as API JSON (an array), when read with the job (getJob). */
   historyJson?: string;
 }

@@ -7,7 +7,12 @@
 
 import type { CustomAttributeValue, JobAttributes } from "../job-attributes.ts";
 import { isCustomAttributeKey } from "../job-attributes.ts";
-import type { JobSpec } from "../job-spec.ts";
+import {
+  type Dependency,
+  DEPENDENCY_WHEN,
+  type DependencyWhen,
+  type JobSpec,
+} from "../job-spec.ts";
 import { type ResourceSpecFields, ResourceSpecV1 } from "../resources.ts";
 import type { StageIn, StageOut } from "../staging.ts";
 import {
@@ -49,6 +54,8 @@ export const SPEC_FIELDS = [
   "cleanup",
   "cleanupFlags",
   "array",
+  "dependsOn",
+  "hold",
 ] as const;
 
 export const RESOURCE_FIELDS = [
@@ -122,6 +129,9 @@ export function readSpec(
     } else if (field === "cleanup") spec.cleanup = asStringArray(v, p, false);
     else if (field === "cleanupFlags") spec.cleanupFlags = asFlags(v, p);
     else if (field === "array") spec.array = readArray(v, p);
+    else if (field === "dependsOn") {
+      spec.dependsOn = asArray(v, p).map((d, i) => readDependency(d, childPath(p, i)));
+    } else if (field === "hold") spec.hold = asBoolean(v, p);
   }
   return spec;
 }
@@ -131,6 +141,20 @@ function readArray(v: unknown, path: string): string {
   const text = asString(v, path);
   parseArrayRange(text, path);
   return text;
+}
+
+function readDependency(v: unknown, path: string): Dependency {
+  const o = asObject(v, path);
+  checkKeys(o, ["job", "when"], path);
+  if (!given(o, "job")) fail(childPath(path, "job"), "is required");
+  const job = asString(o.job, childPath(path, "job"));
+  if (job === "") fail(childPath(path, "job"), "must not be empty");
+  if (!given(o, "when")) return { job };
+  const when = asString(o.when, childPath(path, "when"));
+  if (!(DEPENDENCY_WHEN as readonly string[]).includes(when)) {
+    fail(childPath(path, "when"), `must be one of ${DEPENDENCY_WHEN.join(", ")}, got "${when}"`);
+  }
+  return { job, when: when as DependencyWhen };
 }
 
 function readEnvironment(v: unknown, path: string): Record<string, string | number> {

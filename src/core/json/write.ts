@@ -6,7 +6,7 @@
  */
 
 import type { JobAttributes } from "../job-attributes.ts";
-import type { JobSpec } from "../job-spec.ts";
+import type { Dependency, JobSpec } from "../job-spec.ts";
 import { type ResourceSpecFields, ResourceSpecV1 } from "../resources.ts";
 import { type StageIn, type StageOut, stageOutFlagNames } from "../staging.ts";
 import type { JsonObject } from "./check.ts";
@@ -39,6 +39,8 @@ function writeField(field: (typeof SPEC_FIELDS)[number], v: unknown, form: Form)
       return (v as Array<StageIn | StageOut>).map((s) => writeStage(s, form));
     case "cleanupFlags":
       return stageOutFlagNames(v as number);
+    case "dependsOn":
+      return (v as Dependency[]).map((d) => d.when === undefined ? { job: d.job } : { ...d });
     default:
       return v;
   }

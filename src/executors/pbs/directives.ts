@@ -6,9 +6,11 @@
  * @module
  */
 
+import { isPbsJobId } from "./parse/index.ts";
 import {
   type ComputedResources,
   customOptions,
+  dependencyValue,
   directiveValue,
   effectiveDuration,
   formatArrayRange,
@@ -169,6 +171,9 @@ export function buildDirectives(spec: JobSpec, opts: DirectiveOptions): Directiv
   add("o", opts.pbsOutputPath + perIndex, "output");
   add("e", opts.pbsErrorPath + perIndex, "output");
   gen.push({ flag: "v", value: `PSIJ_AGENT_STAMP=${opts.stamp}`, field: "stamp" });
+  const depend = dependencyValue(spec, isPbsJobId, "PBS");
+  if (depend) gen.push({ flag: "W", value: `depend=${depend}`, field: "dependsOn" });
+  if (spec.hold && !userFlags.has("h")) gen.push({ flag: "h", field: "hold" });
   return [...gen, ...custom];
 }
 

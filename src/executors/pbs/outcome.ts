@@ -129,14 +129,28 @@ export function endedEarly(
 }
 
 /** A live record: QUEUED or ACTIVE with PBS's comment; undefined for letters we do not know. */
+function holdTypes(rec: PbsJobRecord): string {
+  const t = rec.attrs["Hold_Types"];
+  return typeof t === "string" ? t.trim() : "u";
+}
+
+/**
+ * Held by someone (a user, an operator, a password hold): state H with a hold
+ * type other than `s`, which is PBS waiting for the job's dependencies.
+ */
+export function isHeld(rec: PbsJobRecord): boolean {
+  return rec.state === "H" && /[uop]/.test(holdTypes(rec));
+}
+
 export function liveUpdate(rec: PbsJobRecord): StatusUpdate | undefined {
   const state = liveState(rec.state);
   if (!state) return undefined;
+  const held = isHeld(rec);
   return {
     state,
-    message: rec.comment,
+    message: rec.comment ?? (held ? `held (Hold_Types ${holdTypes(rec)})` : undefined),
     schedulerTime: recordTime(rec, false),
     evidence: "scheduler",
-    detail: { pbsState: rec.state, substate: rec.substate },
+    detail: { pbsState: rec.state, substate: rec.substate, held },
   };
 }

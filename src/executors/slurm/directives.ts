@@ -6,8 +6,10 @@
  * @module
  */
 
+import { isSlurmJobId } from "./status.ts";
 import {
   customOptions,
+  dependencyValue,
   effectiveDuration,
   InvalidJobException,
   jobName,
@@ -140,6 +142,9 @@ export function buildDirectives(spec: JobSpec, opts: DirectiveOptions): Directiv
   add("export", "ALL", "inheritEnvironment");
   add("output", opts.slurmOutputPath, "output");
   add("comment", `${STAMP_COMMENT_PREFIX}${opts.stamp}`, "stamp");
+  const depend = dependencyValue(spec, isSlurmJobId, "Slurm");
+  if (depend) add("dependency", depend, "dependsOn");
+  if (spec.hold) add("hold", undefined, "hold");
   return [...gen, ...custom];
 }
 

@@ -16,6 +16,11 @@ import {
 } from "../../kit.ts";
 import type { SlurmJobRow } from "./parse.ts";
 
+/** Held by a user or an operator (squeue's reason JobHeldUser or JobHeldAdmin). */
+export function isHeld(row: SlurmJobRow): boolean {
+  return row.reason === "JobHeldUser" || row.reason === "JobHeldAdmin";
+}
+
 /** A live row: QUEUED or ACTIVE with Slurm's reason; undefined for states we do not know. */
 export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
   if (!row.state || row.final) return undefined;
@@ -24,7 +29,7 @@ export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
     message: row.message,
     schedulerTime: row.state === JobState.ACTIVE ? row.startTime : undefined,
     evidence: "scheduler",
-    detail: { slurmState: row.slurmState, reason: row.reason },
+    detail: { slurmState: row.slurmState, reason: row.reason, held: isHeld(row) },
   };
 }
 
