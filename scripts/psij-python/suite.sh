@@ -20,7 +20,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-backend=sim native="" junit="" plugin=0 suite=1 bench=
+backend=sim native="" junit="" plugin=0 suite=1 bench="" one_node=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --backend) backend=$2; shift 2 ;;
