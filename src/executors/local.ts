@@ -14,6 +14,8 @@ import { JobState } from "../core/job-state.ts";
 import type { ComputedResources } from "../core/resources.ts";
 import type { Job } from "../core/job.ts";
 import { registerExecutor } from "../core/registry.ts";
+import { splitElementId } from "../core/array.ts";
+import { elementSpec, LocalArray } from "./local/array.ts";
 import { localNodefile } from "./local/nodefiles.ts";
 import { buildPlan, type LaunchPlan } from "./local/plan.ts";
 import { findRun, issuerPid, newNativeId, registerRun } from "./local/process-table.ts";
@@ -35,6 +37,10 @@ export class LocalJobExecutor extends JobExecutor {
   /** Runs this instance started or attached to, until they end (what list() reports). */
   #running = new Map<string, LocalRun>();
   #runOf = new WeakMap<Job, LocalRun>();
+  /** Arrays this instance submitted, by their native id. */
+  #arrays = new Map<string, LocalArray>();
+  /** Elements waiting for a slot under their array's limit. */
+  #waitingElement = new WeakMap<Job, { array: LocalArray; index: number }>();
 
   readonly #processGroup: ProcessGroupMethod;
 
@@ -64,8 +70,76 @@ export class LocalJobExecutor extends JobExecutor {
     });
   }
 
+  override get runsArrays(): boolean {
+    return true;
+  }
+
+  override elementNativeId(arrayNativeId: string, index: number): string {
+    return `${arrayNativeId}[${index}]`;
+  }
+
+  /**
+   * Follows one element of an array this process submitted: QUEUED until a
+   * slot under the array's limit is free, then a run of its own. An element
+   * of an array this process does not have (its agent stopped) ends FAILED
+   * saying so, as an unknown local job does.
+   */
+  override adoptElement(job: Job, nativeId: string, _options = {}): void {
+    this.prepareAttach(job, nativeId);
+    const parts = splitElementId(nativeId);
+    const array = parts && this.#arrays.get(parts.arrayId);
+    if (!parts || !array) {
+      setTimeout(() =>
+        this.updateStatus(job, {
+          state: JobState.FAILED,
+          message: unknownIdMessage(parts?.arrayId ?? nativeId) +
+            "; the element's array ran in the process that submitted it",
+          metadata: { nativeId, evidence: "no-evidence" },
+        }), 0);
+      return;
+    }
+    this.updateStatus(job, { state: JobState.QUEUED, metadata: { nativeId, evidence: "submit" } });
+    this.#waitingElement.set(job, { array, index: parts.index });
+    array.enqueue(parts.index, () => {
+      this.#waitingElement.delete(job);
+      let run: LocalRun;
+      try {
+        run = new LocalRun(
+          nativeId,
+          this.#plan(elementSpec(array.spec, parts.index), localNodefile),
+          this.clock,
+        );
+      } catch (err) {
+        array.ended();
+        this.updateStatus(job, {
+          state: JobState.FAILED,
+          message: `element ${parts.index} could not start: ${(err as Error).message}`,
+          metadata: { nativeId, evidence: "error" },
+        });
+        return;
+      }
+      registerRun(run);
+      this.#track(job, run);
+      const prev = run.onDone;
+      run.onDone = () => {
+        prev?.();
+        array.ended();
+      };
+      run.subscribe((s) => this.updateStatus(job, s));
+      run.start();
+    });
+  }
+
   #submit(job: Job): void {
     this.prepareSubmit(job);
+    if (job.spec!.array !== undefined) {
+      // The array's own id; its elements run as adoptElement follows them.
+      const array = new LocalArray(newNativeId(), job.spec!);
+      this.#arrays.set(array.nativeId, array);
+      job.nativeId = array.nativeId;
+      this.updateStatus(job, { state: JobState.QUEUED, metadata: { evidence: "submit" } });
+      return;
+    }
     let run: LocalRun;
     try {
       run = new LocalRun(newNativeId(), this.#plan(job.spec!, localNodefile), this.clock);
@@ -87,7 +161,19 @@ export class LocalJobExecutor extends JobExecutor {
    */
   cancel(job: Job): Promise<void> {
     return settle(() => {
-      if (this.checkCancel(job)) this.#runOf.get(job)?.cancel();
+      if (!this.checkCancel(job)) return;
+      const waiting = this.#waitingElement.get(job);
+      if (waiting?.array.withdraw(waiting.index)) {
+        // An element that never started: the cancel is its end.
+        this.#waitingElement.delete(job);
+        this.updateStatus(job, {
+          state: JobState.CANCELED,
+          message: "canceled by the user before it started",
+          metadata: { evidence: "user-cancel" },
+        });
+        return;
+      }
+      this.#runOf.get(job)?.cancel();
     });
   }
 

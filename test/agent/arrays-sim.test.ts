@@ -237,17 +237,17 @@ describe("job arrays over the PBS simulator", () => {
     "a spec with an array is refused at $.array by an executor that runs none, and nothing is recorded",
     SLOW,
     async () => {
-      const { LocalJobExecutor } = await import("../../src/executors/local.ts");
+      const { SlurmExecutor } = await import("../../src/executors/slurm.ts");
       const store = new JobStore(":memory:");
       const service = new JobService({
         store,
-        executors: { local: new LocalJobExecutor() },
-        defaultExecutor: "local",
+        executors: { slurm: new SlurmExecutor({ workDir: tmpdir() }) },
+        defaultExecutor: "slurm",
       });
       try {
         await assert.rejects(
           service.submit({ version: 1, executable: "/bin/true", array: "1-3" }),
-          /^InvalidJobException: \$\.array: the local executor does not run job arrays|\$\.array: the local executor/,
+          /\$\.array: the slurm executor does not run job arrays/,
         );
         assert.equal(store.countJobs(), 0);
       } finally {
