@@ -464,7 +464,10 @@ export class JobService {
       this.#keepBack(id, spec.hold === true, plan.pending.map((d) => d.job));
       return { job: this.store.getJob(id)!, created: true };
     }
-    if ((await this.#send(id, toRun, executor)) === "lost") {
+    const sent = await this.#send(id, toRun, executor);
+    // The scheduler took it held (qsub -h, sbatch --hold): shown at once, not at the next poll.
+    if (sent === "sent" && spec.hold) this.store.setHeld(id, true);
+    if (sent === "lost") {
       // qsub may have made the job: find it by its stamp (see reconcile.ts).
       const rec = this.store.getJob(id)!;
       this.#background(reconcileIntent(this, rec, lookupOf(executor)!, this.clock.now()));

@@ -29,7 +29,7 @@ export function dependencyValue(
   if (!deps.length) return undefined;
   const byType = new Map<string, string[]>();
   deps.forEach((d, i) => {
-    if (!isNativeId(d.job)) {
+    if (!isNativeId(d.job) || /[:,\s]/.test(d.job)) {
       const field = `dependsOn[${i}].job`;
       throw new InvalidJobException(`${field}: "${d.job}" is not a ${label} job id`, { field });
     }

@@ -250,6 +250,15 @@ function document(ours: boolean) {
       maybeExtra(["colour", ours ? "project_name" : "queueName"]),
     ).map(([r, x]) => ({ ...r, ...x })),
   );
+  const dependency = mostly(
+    fc.tuple(
+      fc.record({
+        job: text,
+        when: mostly(fc.constantFrom("ok", "notok", "any"), fc.oneof(junk, fc.constant("afterok"))),
+      }, { requiredKeys: [] }),
+      maybeExtra(["colour", "type"]),
+    ).map(([r, x]) => ({ ...r, ...x })),
+  );
   return fc.tuple(
     fc.record({
       executable: text,
@@ -271,6 +280,8 @@ function document(ours: boolean) {
       cleanup: list(text),
       [k("cleanupFlags")]: flags,
       array: arrayRange,
+      [k("dependsOn")]: list(dependency),
+      hold: bool,
     }, { requiredKeys: [] }),
     ours
       ? fc.oneof(

@@ -104,6 +104,17 @@ const jobSpec: fc.Arbitrary<JobSpec> = fc.record({
   stageOut: fc.array(stageOut, { maxLength: 3 }),
   cleanup: fc.array(nonEmpty, { maxLength: 3 }),
   cleanupFlags: flags,
+  dependsOn: fc.array(
+    fc.record({
+      job: nonEmpty,
+      when: fc.constantFrom("ok" as const, "notok" as const, "any" as const),
+    }, {
+      requiredKeys: ["job"],
+      noNullPrototype: true,
+    }),
+    { maxLength: 3 },
+  ),
+  hold: fc.boolean(),
 }, { requiredKeys: [], noNullPrototype: true });
 
 const forms = [
