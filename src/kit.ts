@@ -113,6 +113,13 @@ export { dependencyValue } from "./batch/dependencies.ts";
 export { directiveValue, shellName, shellWord, shellWords } from "./batch/quote.ts";
 /** The view every batch template shares (environment, staging, launch, protocol), all quoted. */
 export { commonScriptView } from "./batch/script-view.ts";
+export {
+  checkOwnDirectives,
+  lineError,
+  type ScriptDirective,
+  scriptDirectives,
+  splitWords,
+} from "./batch/user-script.ts";
 export type { RenderedScript, ScriptOptions } from "./batch/script-view.ts";
 /** A template shipped inside the binary (`pbs`, `slurm`). */
 export { renderTemplate } from "./batch/render.ts";

@@ -18,6 +18,9 @@ export function keptOutputPaths(dir: string, id: string): { stdout: string; stde
 /** The spec with the kept files filled in where it names none (the given spec is unchanged). */
 export function withKeptOutput(spec: JobSpec, dir: string, id: string): JobSpec {
   if (spec.stdoutPath !== undefined && spec.stderrPath !== undefined) return spec;
+  // A user's own script writes where its directives say (-o, --output), or
+  // where qsub and sbatch would by default: its author chose, not the agent.
+  if (spec.batchScript !== undefined) return spec;
   const kept = keptOutputPaths(dir, id);
   return {
     ...spec,

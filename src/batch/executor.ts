@@ -10,8 +10,9 @@
  * @module
  */
 
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { homedir } from "node:os";
+import { isAbsolute } from "node:path";
 import type { CommandResult, CommandRunner } from "../core/command-runner.ts";
 import { InvalidStateException, PsijError, SubmitException } from "../core/errors.ts";
 import { type ExecutorHealth, JobExecutor, type NativeIdLookup } from "../core/executor.ts";
@@ -90,6 +91,23 @@ export abstract class BatchExecutor<
    */
   protected abstract checkNativeId(nativeId: string): void;
   /** The job script for an expanded spec; an InvalidJobException names a field it cannot hold. */
+  /** Batch executors run a user's own script (`batchScript`), its directives honoured. */
+  override get runsBatchScripts(): boolean {
+    return true;
+  }
+
+  /**
+   * Where qsub/sbatch run for a spec: a user's own script is submitted from
+   * the job's directory, as its author would have (PBS_O_WORKDIR, relative
+   * -o/--output and sbatch's default working directory are that directory);
+   * everything else from the work directory.
+   */
+  protected submitCwd(spec: JobSpec): string {
+    const dir = spec.directory;
+    if (spec.batchScript === undefined || !dir || !isAbsolute(dir)) return this.workDir;
+    return existsSync(dir) ? dir : this.workDir;
+  }
+
   protected abstract renderScript(spec: JobSpec, stamp: string): RenderedScript<unknown>;
   /** Renders and writes the script, then submits it: the native id, or a SubmitException. */
   protected abstract submitScript(spec: JobSpec, stamp: string): Promise<string>;

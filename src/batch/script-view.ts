@@ -19,6 +19,7 @@ import { sourcePath } from "../launchers/shell.ts";
 import { ARRAY_INDEX_VARIABLE, INDEX_PLACEHOLDER } from "../core/array.ts";
 import { COMPLETION_MARKER } from "./protocol.ts";
 import { shellName, shellWord } from "./quote.ts";
+import { userScriptView } from "./user-script.ts";
 
 /** `file:///x` → `/x`; other URI schemes are refused (batch executors only copy files). */
 function localPath(p: string, field: string): string {
@@ -103,7 +104,23 @@ export function commonScriptView(
     });
   }
   const indexed = (p: string) => array ? p.replaceAll(INDEX_PLACEHOLDER, INDEX_SENTINEL) : p;
-  const launch = withIndex(
+  const userScript = userScriptView(
+    {
+      ...spec,
+      stdoutPath: spec.stdoutPath === undefined ? undefined : indexed(spec.stdoutPath),
+      stderrPath: spec.stderrPath === undefined ? undefined : indexed(spec.stderrPath),
+    },
+    opts.stamp,
+  );
+  if (userScript && spec.launcher !== undefined) {
+    throw new InvalidJobException(
+      "launcher: a batchScript starts its own processes (mpirun, srun); it runs once, as qsub " +
+        "and sbatch run it",
+      { field: "launcher" },
+    );
+  }
+  if (userScript) userScript.launch = withIndex(userScript.launch as string);
+  const launch = userScript ? "" : withIndex(
     launcher.script({
       executable: spec.executable!,
       arguments: spec.arguments ?? [],
@@ -148,6 +165,7 @@ export function commonScriptView(
     preLaunch: spec.preLaunch ? shellWord(sourcePath(spec.preLaunch)) : undefined,
     postLaunch: spec.postLaunch ? shellWord(sourcePath(spec.postLaunch)) : undefined,
     launch,
+    userScript,
     marker: COMPLETION_MARKER,
     arrayIndex: array ? opts.arrayIndexVariable : undefined,
   };

@@ -73,6 +73,21 @@ export abstract class JobExecutor {
         { field: "array" },
       );
     }
+    if (spec.batchScript !== undefined && !this.runsBatchScripts) {
+      throw new InvalidJobException(
+        `batchScript: the ${this.name} executor has no scheduler to read a batch script's ` +
+          "directives; submit it to a PBS or Slurm executor (or sim)",
+        { field: "batchScript" },
+      );
+    }
+  }
+
+  /**
+   * Whether this executor runs a spec's `batchScript` (the user's own script,
+   * its directives honoured). Those that do not refuse such a spec.
+   */
+  get runsBatchScripts(): boolean {
+    return false;
   }
 
   /**

@@ -52,6 +52,12 @@ export interface JobSpec {
   dependsOn?: Dependency[];
   /** psij-agent's own: submitted held; it starts only once released. */
   hold?: boolean;
+  /**
+   * psij-agent's extension: the user's own batch script (its text), run as
+   * the job in place of `executable`, its `#PBS`/`#SBATCH` directives
+   * honoured by the executor that reads them (docs/jobspec-json.md).
+   */
+  batchScript?: string;
 }
 
 /** How a dependency must have ended: `ok` (COMPLETED), `notok` (FAILED), `any`. */
@@ -100,7 +106,12 @@ function checkString(v: unknown, field: string, allowEmpty = false): void {
 /** Throws InvalidJobException naming the first bad field. */
 export function validateJobSpec(spec: JobSpec | undefined): void {
   if (!spec) throw new InvalidJobException("the job has no spec", { field: "spec" });
-  if (!spec.executable) fail("executable", "is required");
+  if (spec.batchScript !== undefined) {
+    checkString(spec.batchScript, "batchScript");
+    if (spec.executable !== undefined) {
+      fail("batchScript", "a job runs either an executable or a batchScript, not both");
+    }
+  } else if (!spec.executable) fail("executable", "is required");
   checkString(spec.executable, "executable");
   if (spec.arguments !== undefined) {
     if (!Array.isArray(spec.arguments)) fail("arguments", "must be an array of strings");

@@ -159,7 +159,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     const path = this.#writeScript(stamp, script.text);
     const env = qsubEnvironment();
     const r = await this.runner.run(["qsub", path], {
-      cwd: this.workDir,
+      cwd: this.submitCwd(spec),
       timeoutMs: this.timeoutMs,
       ...(env ? { env } : {}),
     });

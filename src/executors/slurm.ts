@@ -97,7 +97,7 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     const script = this.renderScript(spec, stamp);
     const path = scriptPath(this.workDir, stamp);
     writeFileSync(path, script.text, { mode: 0o700 });
-    const r = await this.run(["sbatch", "--parsable", path], this.workDir);
+    const r = await this.run(["sbatch", "--parsable", path], this.submitCwd(spec));
     const id = r.exitCode === 0 ? parseSbatchId(r.stdout) : undefined;
     if (id) return id;
     // A timed-out sbatch may still have queued the job: its script stays for reconciliation.

@@ -40,6 +40,11 @@ export function formatJob(job: any): string {
   if (spec.executable) {
     lines.push(`command    ${[spec.executable, ...(spec.arguments ?? [])].join(" ")}`);
   }
+  if (typeof spec.batchScript === "string") {
+    const n = spec.batchScript.split("\n").filter((l: string) => l !== "").length;
+    const args = (spec.arguments ?? []).join(" ");
+    lines.push(`script     ${spec.name ?? "batchScript"} (${n} lines)${args ? ` ${args}` : ""}`);
+  }
   if (spec.directory) lines.push(`directory  ${spec.directory}`);
   if (spec.stdoutPath) lines.push(`stdout     ${spec.stdoutPath}`);
   if (spec.stderrPath) lines.push(`stderr     ${spec.stderrPath}`);

@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { parseWalltime } from "../../core/walltime.ts";
 import { absolute } from "../access.ts";
 import { ensureAgent } from "./autostart.ts";
@@ -69,13 +70,29 @@ ID=$(psij-agent ...); --json: the whole job; --wait: the job once final, as \`wa
 export const submitCommand: Command = {
   name: "submit",
   summary: "submit a job described by a JobSpec document",
-  usage: "psij-agent submit <spec.json | -> [options]",
+  usage:
+    "psij-agent submit <spec.json | -> [options]\n       psij-agent submit --script <job.pbs | job.sbatch | -> [options] [args...]",
   details: `The document is our JSON form ({"version": 1, "executable": ...}) or psij-python's
 (snake_case). "-" reads it from standard input. Without a running agent, one is started
 in the background.
+--script submits a batch script you already have, as qsub/sbatch would: its #PBS (or
+#SBATCH) lines are honoured, its output goes where they say, and its exit code is the
+job's. Directives that would break tracking (-J/--array, -W block=true, -z, -I,
+--wait) are refused, naming the line.
 ${PRINTS}`,
-  options: SUBMIT_COMMON,
+  options: {
+    script: {
+      type: "string",
+      value: "file",
+      help: "submit your own batch script (#PBS / #SBATCH lines honoured); words after it are " +
+        "its arguments",
+    },
+    ...SUBMIT_COMMON,
+  },
   async run(ctx) {
+    if (ctx.values.script !== undefined) {
+      return post(ctx, callerDefaults(await batchScriptDocument(ctx), ctx));
+    }
     if (ctx.positionals.length !== 1) throw new UsageError("expected one <spec.json> or -");
     const file = ctx.positionals[0];
     let text: string;
@@ -95,6 +112,25 @@ ${PRINTS}`,
     return post(ctx, callerDefaults(doc, ctx));
   },
 };
+
+/**
+ * `submit --script job.pbs [args...]`: the script's text as the document's
+ * batchScript, the job named after the file as qsub and sbatch name it (a
+ * `-N`/`--job-name` in the script still wins).
+ */
+export async function batchScriptDocument(ctx: Context): Promise<Record<string, unknown>> {
+  const file: string = ctx.values.script;
+  let text: string;
+  try {
+    text = file === "-" ? await ctx.io.readStdin() : readFileSync(file, "utf8");
+  } catch (err) {
+    throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  const name = file === "-" ? "STDIN" : basename(file);
+  const doc: Record<string, unknown> = { version: 1, batchScript: text, name };
+  if (ctx.positionals.length) doc.arguments = ctx.positionals;
+  return doc;
+}
 
 /**
  * What `submit` takes from the caller, as qsub does: the job runs in the

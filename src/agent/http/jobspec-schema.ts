@@ -213,6 +213,12 @@ function field(f: (typeof SPEC_FIELDS)[number], form: Form): Schema {
       };
     case "hold":
       return { type: "boolean", description: "psij-agent's own: submit held (default false)" };
+    case "batchScript":
+      return text(
+        "psij-agent's extension: the user's own batch script (its text), run in place of " +
+          "executable; its #PBS / #SBATCH directives are honoured by the executor that reads " +
+          "them, those that would break tracking refused naming the line",
+      );
     default: // executable, directory, name, the paths, preLaunch, postLaunch, launcher
       return text();
   }

@@ -56,6 +56,7 @@ export const SPEC_FIELDS = [
   "array",
   "dependsOn",
   "hold",
+  "batchScript",
 ] as const;
 
 export const RESOURCE_FIELDS = [
@@ -86,6 +87,7 @@ const STRING_FIELDS = new Set([
   "preLaunch",
   "postLaunch",
   "launcher",
+  "batchScript",
 ]);
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -66,7 +66,7 @@ export function reservationQueue(id: string): string {
 }
 
 /** Names of the resources a `-l` value sets (`select=..,walltime=..` → select, walltime). */
-function resourceNames(value: string): Set<string> {
+export function resourceNames(value: string): Set<string> {
   return new Set(
     value.split(",").map((p) => p.split("=")[0].trim().toLowerCase()).filter(Boolean),
   );
@@ -88,13 +88,13 @@ const REFUSED: Record<string, string> = {
 };
 
 /** qsub's getopt string (src/cmds/qsub.c GETOPT_ARGS): a letter before `:` takes a value. */
-const QSUB_GETOPT = "a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:q:r:R:S:u:v:VW:XzP:";
+export const QSUB_GETOPT = "a:A:c:C:e:fhIj:J:k:l:m:M:N:o:p:q:r:R:S:u:v:VW:XzP:";
 
 /**
  * The options qsub's getopt reads from `-<key>`: `zq` is `-z -q`, `Wblock=true`
  * is `-W block=true` (a letter that takes a value takes the rest of the key).
  */
-function getoptLetters(key: string): Array<{ letter: string; inline?: string }> {
+export function getoptLetters(key: string): Array<{ letter: string; inline?: string }> {
   const out: Array<{ letter: string; inline?: string }> = [];
   for (let i = 0; i < key.length; i++) {
     const at = QSUB_GETOPT.indexOf(key[i]);
@@ -110,7 +110,7 @@ function getoptLetters(key: string): Array<{ letter: string; inline?: string }> 
 const BLOCK = /(^|,)\s*block\s*=\s*true\b/i;
 
 /** Throws when a custom option would make qsub do what the executor cannot follow. */
-function checkSupported(name: string, value: string | undefined, field: string): void {
+export function checkSupported(name: string, value: string | undefined, field: string): void {
   for (const { letter, inline } of getoptLetters(name)) {
     const why = Object.hasOwn(REFUSED, letter) ? REFUSED[letter] : undefined;
     if (why) {

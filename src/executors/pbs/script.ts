@@ -15,6 +15,7 @@ import {
   type ScriptOptions,
 } from "../../kit.ts";
 import { buildDirectives, type Directive, directiveLines } from "./directives.ts";
+import { userScriptDirectives } from "./user-directives.ts";
 
 export interface RenderedScript extends BatchScript<Directive> {
   /** Files PBS itself writes (its -o/-e), removed with the job's files. */
@@ -34,7 +35,8 @@ export function pbsStampFiles(workDir: string, stamp: string): [string, string] 
 
 export function renderPbsScript(spec: JobSpec, opts: ScriptOptions): RenderedScript {
   const [pbsOut, pbsErr] = pbsStampFiles(opts.workDir, opts.stamp);
-  const directives = buildDirectives(spec, {
+  const build = spec.batchScript === undefined ? buildDirectives : userScriptDirectives;
+  const directives = build(spec, {
     pbsOutputPath: pbsOut,
     pbsErrorPath: pbsErr,
     stamp: opts.stamp,

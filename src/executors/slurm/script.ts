@@ -17,6 +17,7 @@ import {
 } from "../../kit.ts";
 import { buildDirectives, type Directive, directiveLines } from "./directives.ts";
 import { srunLauncher } from "./srun.ts";
+import { userScriptHeader } from "./user-directives.ts";
 
 export interface RenderedScript extends BatchScript<Directive> {
   /** The file Slurm itself writes (its --output), removed with the job's files. */
@@ -39,11 +40,15 @@ function launcherFor(name: string | undefined): Launcher {
 
 export function renderSlurmScript(spec: JobSpec, opts: ScriptOptions): RenderedScript {
   const slurmOut = slurmOutputPath(opts.workDir, opts.stamp);
-  const directives = buildDirectives(spec, { slurmOutputPath: slurmOut, stamp: opts.stamp });
+  const dopts = { slurmOutputPath: slurmOut, stamp: opts.stamp };
+  const user = spec.batchScript === undefined ? undefined : userScriptHeader(spec, dopts);
+  const directives = user ? user.directives : buildDirectives(spec, dopts);
   const { resources, view } = commonScriptView(spec, opts, launcherFor(spec.launcher));
   const text = renderTemplate("slurm", {
     ...view,
-    directives: directiveLines(directives),
+    // A script's own --chdir is where it runs; otherwise the job's directory, as for every job.
+    ...(user?.chdir ? { directory: "." } : {}),
+    directives: [...directiveLines(directives), ...(user?.lines ?? [])],
     processesPerNode: String(resources.processesPerNode),
   });
   return { text, directives, slurmFiles: [slurmOut] };
