@@ -96,6 +96,13 @@ describe("a user's own batch script on PBS (simulator, execute mode)", { timeout
       }).text,
     ).map((w) => w.join(" "));
     assert.ok(array.includes("-J 1-4"), `the spec's array is one qsub -J: ${array.join("; ")}`);
+    const held = parsedDirectives(
+      renderPbsScript({ batchScript: "#!/bin/sh\ntrue\n", hold: true }, {
+        workDir: "/wd",
+        stamp: "s4",
+      }).text,
+    ).map((w) => w.join(" "));
+    assert.ok(held.includes("-h"), `the spec's hold is qsub -h: ${held.join("; ")}`);
   });
 
   it("refuses the directives that would break tracking, naming the line", () => {

@@ -48,6 +48,13 @@ describe("a user's own batch script on Slurm: the script sbatch is given", () =>
       renderSlurmScript({ batchScript: "#!/bin/sh\ntrue\n" }, { workDir: "/wd", stamp: "s2" }).text,
     );
     assert.deepEqual(bare, ["--comment=psij-agent:s2"], "no default time, tasks or --output");
+    const held = sbatchLines(
+      renderSlurmScript({ batchScript: "#!/bin/sh\ntrue\n", hold: true }, {
+        workDir: "/wd",
+        stamp: "s3",
+      }).text,
+    );
+    assert.ok(held.includes("--hold"), `the spec's hold is sbatch --hold: ${held.join("; ")}`);
   });
 
   it("refuses the directives that would break tracking, naming the line", () => {

@@ -9,6 +9,7 @@
 
 import {
   checkOwnDirectives,
+  dependencyValue,
   effectiveDuration,
   formatArrayRange,
   formatHms,
@@ -32,6 +33,7 @@ import {
   resourceNames,
   selectValue,
 } from "./directives.ts";
+import { isPbsJobId } from "./parse/index.ts";
 
 /**
  * Options a user's script cannot keep, beyond those refused for custom
@@ -116,6 +118,9 @@ export function userScriptDirectives(spec: JobSpec, opts: DirectiveOptions): Dir
   if (spec.array !== undefined) {
     gen.push({ flag: "J", value: formatArrayRange(parseArrayRange(spec.array)), field: "array" });
   }
+  const depend = dependencyValue(spec, isPbsJobId, "PBS");
+  if (depend) gen.push({ flag: "W", value: `depend=${depend}`, field: "dependsOn" });
+  if (spec.hold && !userFlags.has("h")) gen.push({ flag: "h", field: "hold" });
   // qsub keeps the last -v it reads: the stamp and the script's variables go in one.
   const vars = user.filter((d) => d.flag === "v" && d.value).map((d) => d.value!);
   gen.push({

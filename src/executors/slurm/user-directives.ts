@@ -9,6 +9,7 @@
 
 import {
   checkOwnDirectives,
+  dependencyValue,
   effectiveDuration,
   InvalidJobException,
   type JobSpec,
@@ -27,6 +28,7 @@ import {
   slurmTime,
   STAMP_COMMENT_PREFIX,
 } from "./directives.ts";
+import { isSlurmJobId } from "./status.ts";
 
 const SHORT_REFUSED: Record<string, string> = { a: "array", W: "wait", D: "chdir" };
 
@@ -114,6 +116,9 @@ export function userScriptHeader(spec: JobSpec, opts: DirectiveOptions): UserScr
   if (a.queueName) add("partition", a.queueName, "attributes.queueName");
   if (a.account) add("account", a.account, "attributes.account");
   if (a.reservationId) add("reservation", a.reservationId, "attributes.reservationId");
+  const depend = dependencyValue(spec, isSlurmJobId, "Slurm");
+  if (depend) add("dependency", depend, "dependsOn");
+  if (spec.hold) add("hold", undefined, "hold");
   gen.push({ option: "comment", value: `${STAMP_COMMENT_PREFIX}${opts.stamp}`, field: "stamp" });
   return {
     directives: [...gen, ...custom],
