@@ -39,7 +39,8 @@ export function eachJobOperand(
   cmd: string,
   operands: readonly string[],
   act: (id: string) => void,
-  line: (e: PbsError, id: string) => string = (e, id) => `${cmd}: ${e.message} ${id}`,
+  line: (e: PbsError, id: string, operand: string) => string = (e, id) =>
+    `${cmd}: ${e.message} ${id}`,
 ): void {
   for (const operand of operands) {
     const id = ctx.server.normalizeId(operand);
@@ -51,7 +52,7 @@ export function eachJobOperand(
       act(id);
     } catch (e) {
       if (!(e instanceof PbsError)) throw e;
-      o.fail(line(e, id), e.exitCode);
+      o.fail(line(e, id, operand), e.exitCode);
     }
   }
 }

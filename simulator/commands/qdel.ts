@@ -12,6 +12,7 @@ import {
   versionAnswer,
 } from "./context.ts";
 import { getopt } from "./getopt.ts";
+import { PBSE } from "../server/errors.ts";
 
 const USAGE =
   "usage:\n\tqdel [-W force|suppress_email=X] [-x] job_identifier...\n\tqdel --version\n";
@@ -32,6 +33,15 @@ export function qdel(ctx: CommandContext): Output {
   const srv = ctx.server;
   const purge = g.opts.some(([c]) => c === "x");
   const user = userOf(ctx.env);
-  eachJobOperand(o, ctx, "qdel", g.operands, (id) => srv.deleteJob(id, user, { force, purge }));
+  // The real qdel names an unknown id as it was typed (`qdel 99` → `Unknown Job Id 99`), unlike
+  // qhold/qrls and its other refusals, which name the full id.
+  eachJobOperand(
+    o,
+    ctx,
+    "qdel",
+    g.operands,
+    (id) => srv.deleteJob(id, user, { force, purge }),
+    (e, id, operand) => `qdel: ${e.message} ${e.code === PBSE.UNKJOBID ? operand : id}`,
+  );
   return o.result();
 }

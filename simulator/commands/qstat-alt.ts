@@ -30,7 +30,10 @@ export function altHeader(server: string): string {
     "--------------- -------- -------- ---------- ------ --- --- ------ ----- - -----\n";
 }
 
-export function altRow(job: StatJob, opts: { nodes?: boolean; comment?: boolean }): string {
+export function altRow(
+  job: StatJob,
+  opts: { nodes?: boolean; comment?: boolean; oneLine?: boolean },
+): string {
   const get = (name: string, res?: string) =>
     job.attrs.find((a) => a.name === name && a.resource === res)?.value;
   const blank = " -- ";
@@ -52,11 +55,14 @@ export function altRow(job: StatJob, opts: { nodes?: boolean; comment?: boolean 
     } ` +
     `${r(mem ? cnvSize(mem) : blank, 6)} ${r(rq, 5)} ${r(get("job_state") ?? blank, 1)} ${
       r(el, 5)
-    }\n`;
-  if (opts.nodes) line += `   ${(get("exec_host") ?? blank).split("+").join("+")}\n`;
-  const comment = get("comment");
-  if (opts.comment && comment) {
-    line += `   ${comment.length > 74 ? comment.slice(0, 71) + "..." : comment}\n`;
-  }
-  return line;
+    }`;
+  // As the real qstat prints them: each extra on a line of its own (3 spaces in, ' -- ' when
+  // unset); with -1 the nodes follow on the job's line after a space, and so does the comment
+  // (after 4 spaces) unless the nodes took that place.
+  const hosts = get("exec_host") ?? blank;
+  const raw = get("comment");
+  const comment = raw === undefined ? blank : raw.length > 74 ? raw.slice(0, 71) + "..." : raw;
+  if (opts.nodes) line += opts.oneLine ? ` ${hosts}` : `\n   ${hosts}`;
+  if (opts.comment) line += opts.oneLine && !opts.nodes ? `    ${comment}` : `\n   ${comment}`;
+  return line + "\n";
 }

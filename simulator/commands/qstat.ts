@@ -5,6 +5,7 @@
  * @module
  */
 import {
+  formatDsv,
   formatFull,
   formatJsonCjson,
   formatJsonV23,
@@ -39,6 +40,8 @@ interface Flags {
   alt: boolean;
   n: boolean;
   s: boolean;
+  /** -1: the -n/-s extras on the job's own line. */
+  one: boolean;
   user?: string;
   json: boolean;
 }
@@ -64,6 +67,7 @@ export function qstat(ctx: CommandContext): Output {
     alt: ["a", "u", "n", "s", "i", "r", "H"].some(has),
     n: has("n"),
     s: has("s"),
+    one: has("1"),
     user: val("u"),
     json: F === "json",
   };
@@ -101,8 +105,12 @@ export function qstat(ctx: CommandContext): Output {
         return;
       }
       jsonJobs.push(...stats);
-    } else if (fl.f && !mixed) o.out(formatFull(stats, { wide: fl.w }));
-    else if (stats.length > 0) {
+    } else if (fl.f && !mixed) {
+      // -F dsv [-D delimiter]: one line per job.
+      o.out(
+        F === "dsv" ? formatDsv(stats, { delimiter: val("D") }) : formatFull(stats, { wide: fl.w }),
+      );
+    } else if (stats.length > 0) {
       // The header comes with the server's status, fetched for the first
       // operand only: when that one fails, later rows print without it.
       if (operandIndex === 0 && !headerShown) {
@@ -111,7 +119,9 @@ export function qstat(ctx: CommandContext): Output {
       }
       for (const s of stats) {
         o.out(
-          fl.alt ? altRow(s, { nodes: fl.n, comment: fl.s }) : formatTableRow(s, { wide: fl.w }),
+          fl.alt
+            ? altRow(s, { nodes: fl.n, comment: fl.s, oneLine: fl.one })
+            : formatTableRow(s, { wide: fl.w }),
         );
       }
     }

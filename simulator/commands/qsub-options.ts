@@ -13,7 +13,8 @@ export const QSUB_USAGE = "usage: qsub [-a date_time] [-A account_string] [-c in
   "\t[-k keep] [-l resource_list] [-m mail_options] [-M user_list]\n" +
   "\t[-N jobname] [-o path] [-p priority] [-P project] [-q queue] [-r y|n]\n" +
   "\t[-R o|e|oe] [-S path] [-u user_list] [-W otherattributes=value...]\n" +
-  "\t[-v variable_list] [-V ] [-z] [script | -- command [arg1 ...]]\n";
+  "\t[-v variable_list] [-V ] [-z] [script | -- command [arg1 ...]]\n" +
+  "       qsub --version\n";
 
 /** A client-side refusal: the text lines and the exit code. */
 export class QsubUsageError extends Error {

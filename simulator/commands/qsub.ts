@@ -70,7 +70,8 @@ function baseVariables(ctx: CommandContext): [string, string][] {
   const put = (k: string, val: string | undefined) => val !== undefined && v.push([k, val]);
   put("PBS_O_HOME", e.HOME);
   put("PBS_O_LANG", e.LANG);
-  put("PBS_O_LOGNAME", e.LOGNAME || e.USER || userOf(e));
+  // The real qsub takes it from $LOGNAME only: unset, there is no PBS_O_LOGNAME.
+  put("PBS_O_LOGNAME", e.LOGNAME || undefined);
   put("PBS_O_PATH", e.PATH);
   put("PBS_O_MAIL", e.MAIL);
   put("PBS_O_SHELL", e.SHELL);
@@ -156,7 +157,8 @@ function submit(ctx: CommandContext, args: string[], o: Out): Output {
     if (executionTime === undefined) throw illegal("a");
   }
   const name = pick("N") ?? defaultName;
-  if (!/^[A-Za-z0-9_+.-]+$/.test(name)) throw new QsubUsageError("qsub: illegal -N value\n", 2);
+  // The real qsub follows this refusal with its usage, like every illegal value.
+  if (!/^[A-Za-z0-9_+.-]+$/.test(name)) throw illegal("N");
   let variables = baseVariables(ctx);
   const vopt = pick("v");
   if (vopt !== undefined) {

@@ -12,10 +12,6 @@ import type { SimServer } from "./server.ts";
 const TYPES = new Set(["after", "afterok", "afternotok", "afterany"]);
 const IGNORED = new Set(["before", "beforeok", "beforenotok", "beforeany", "on", "runone"]);
 
-function deletedBecause(id: string): string {
-  return `Job deleted as result of dependency on job ${id}`;
-}
-
 /** true satisfied, false never, undefined not yet. */
 function verdict(type: DependType, parent: SimJob): boolean | undefined {
   if (type === "after") {
@@ -55,11 +51,11 @@ export function registerDepends(srv: SimServer, job: SimJob): void {
     for (const id of ids) {
       const parent = srv.jobs.get(id);
       if (!parent) {
-        fail(srv, job, id);
+        fail(srv, job);
         continue;
       }
       const v = verdict(type, parent);
-      if (v === false) fail(srv, job, id);
+      if (v === false) fail(srv, job);
       else if (v === undefined) {
         pending.push(id);
         (parent.dependents ??= []).push(job.id);
@@ -77,11 +73,10 @@ export function registerDepends(srv: SimServer, job: SimJob): void {
 }
 
 /** The server aborts the job on its next pass, as post_doq does. */
-function fail(srv: SimServer, job: SimJob, parentId: string): void {
+function fail(srv: SimServer, job: SimJob): void {
   if (job.dependFailed) return;
   srv.touch(job);
   job.dependFailed = true;
-  job.comment = deletedBecause(parentId);
   srv.schedule(srv.nowMs(), "depabort", job);
 }
 
@@ -97,7 +92,7 @@ function settle(srv: SimServer, parent: SimJob): void {
       d.pending = d.pending.filter((p) => p !== parent.id);
       if (v === false) {
         child.dependFailed = true;
-        srv.abortJob(child, deletedBecause(parent.id));
+        srv.abortJob(child);
         break;
       }
     }

@@ -141,7 +141,8 @@ export function finalizeJob(
     if (how === "deleted" && job.comment !== undefined) {
       job.appendComment(" and terminated");
     }
-    job.substate = 91;
+    // A job deleted for a dependency that can never be met: 92, as the real server records it.
+    job.substate = how === "aborted" ? 92 : 91;
   }
   job.state = job.parent ? "X" : "F";
   const q = srv.queues.get(job.queue)!;
@@ -172,6 +173,8 @@ function finishParent(srv: SimServer, parent: SimJob, deleted: boolean): void {
   const anyFailed = subs.some((s) => s.exitStatus !== undefined && s.exitStatus !== 0);
   parent.exitStatus = anyDeleted ? 2 : anyFailed ? 1 : 0;
   parent.state = "F";
+  // Once the array has ended the real qstat -x -t shows its subjobs F, no longer X.
+  for (const s of subs) if (s.state === "X") s.state = "F";
   parent.substate = anyDeleted ? 91 : anyFailed ? 93 : 92;
   parent.obittime = now;
   parent.mtime = now;

@@ -58,11 +58,15 @@ function deleteOne(srv: SimServer, job: SimJob, user: string, force: boolean): v
   finalizeJob(srv, job, undefined, "deleted");
 }
 
-/** Ends a job that can never run (dependency), with the reason as comment. */
-export function abortJob(srv: SimServer, job: SimJob, reason: string): void {
+/**
+ * Ends a job whose dependency can never be met. As the real server does, it
+ * leaves F/92 without Exit_status or comment: "Job deleted as result of
+ * dependency on job <id>" goes to the server log only (seen on OpenPBS
+ * 23.06.06 by test/pbs-real/differential).
+ */
+export function abortJob(srv: SimServer, job: SimJob): void {
   srv.touch(job);
   removeFromShape(srv, job);
-  job.comment = reason;
   finalizeJob(srv, job, undefined, "aborted");
 }
 

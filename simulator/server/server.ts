@@ -304,7 +304,7 @@ export class SimServer {
         this.history.purgeDue();
         break;
       case "depabort":
-        if (!job.finished && job.dependFailed) this.abortJob(job, job.comment ?? "");
+        if (!job.finished && job.dependFailed) this.abortJob(job);
         break;
     }
     this.#dirty = true;
@@ -393,8 +393,8 @@ export class SimServer {
   }
 
   /** Ends a job that can never run (dependency), with the reason as comment. */
-  abortJob(job: SimJob, reason: string): void {
-    abortJob(this, job, reason);
+  abortJob(job: SimJob): void {
+    abortJob(this, job);
   }
 
   /** qhold: adds hold types; a running job keeps running. */

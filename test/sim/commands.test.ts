@@ -64,7 +64,10 @@ describe("qsub directives and options", () => {
       ),
     );
     assert.ok(
-      r.stderr.endsWith("\t[-v variable_list] [-V ] [-z] [script | -- command [arg1 ...]]\n"),
+      r.stderr.endsWith(
+        "\t[-v variable_list] [-V ] [-z] [script | -- command [arg1 ...]]\n" +
+          "       qsub --version\n",
+      ),
     );
   });
 
@@ -192,11 +195,13 @@ describe("qselect, qdel, runner", () => {
       "qdel: illegal -W value",
     );
     sim.run(["qsub", "sleep60.sh"]);
+    // As the real qdel (23.06.06, seen by test/pbs-real/differential): an unknown id as typed.
     assert.deepEqual(sim.run(["qdel", "5", "1"]), {
       exitCode: 153,
       stdout: "",
-      stderr: "qdel: Unknown Job Id 5.vm\n",
+      stderr: "qdel: Unknown Job Id 5\n",
     });
+    assert.equal(sim.run(["qdel", "5.vm"]).stderr, "qdel: Unknown Job Id 5.vm\n");
   });
 
   it("every command answers --version; an unknown command is 127", () => {

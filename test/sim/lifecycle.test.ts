@@ -67,7 +67,7 @@ describe("dependencies", () => {
     assert.equal(c.state, "R");
   });
 
-  it("afterok on a failed job deletes the dependent with PBS's message", async () => {
+  it("afterok on a failed job deletes the dependent: F/92, no Exit_status, no comment (as the real server)", async () => {
     const sim = makeSim();
     sim.run(["qsub", "exit3.sh"]);
     sim.server.setOutcome("1", { runtimeMs: 5_000, exitStatus: 3 });
@@ -75,8 +75,8 @@ describe("dependencies", () => {
     sim.run(["qsub", "-W", "depend=afternotok:1.vm", "exit0.sh"]);
     await sim.at(T0 + 6);
     const c = sim.server.find("2")!;
-    assert.deepEqual([c.state, c.substate, c.exitStatus], ["F", 91, undefined]);
-    assert.equal(c.comment, "Job deleted as result of dependency on job 1.vm");
+    assert.deepEqual([c.state, c.substate, c.exitStatus], ["F", 92, undefined]);
+    assert.equal(c.comment, undefined);
     assert.equal(sim.server.find("3")!.state, "R");
   });
 

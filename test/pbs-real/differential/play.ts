@@ -3,7 +3,7 @@
 // normalises only what must differ between two servers: sequence numbers,
 // times, host and server names, pids and session ids, temp paths.
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 /** One command line (sh), a file written first, or a wait that prints nothing. */
@@ -15,11 +15,13 @@ export type Step =
 export interface Scenario {
   name: string;
   steps: Step[];
+  /** Who runs the commands: `alice` (the default, a normal user as the agent's users are) or `root`. */
+  user?: "alice" | "root";
 }
 
 export interface Side {
-  /** `real` or `sim`. */
-  name: string;
+  /** `real` (commands run as the scenario's user) or `sim` (told the user by $USER). */
+  name: "real" | "sim";
   /** What goes first on PATH: PBS's bin directory or the simulator's shims. */
   bin: string;
   env: Record<string, string>;
@@ -33,11 +35,20 @@ interface Ran {
   stderr: string;
 }
 
-function sh(cmd: string, side: Side, cwd: string, stdin?: string): Promise<Ran> {
+function sh(cmd: string, side: Side, cwd: string, user: string, stdin?: string): Promise<Ran> {
+  const argv = side.name === "real" && user !== "root"
+    ? ["runuser", "-u", user, "--", "sh", "-c", cmd]
+    : ["sh", "-c", cmd];
   return new Promise((resolve, reject) => {
-    const child = spawn("sh", ["-c", cmd], {
+    const child = spawn(argv[0], argv.slice(1), {
       cwd,
-      env: { ...side.env, PATH: `${side.bin}:${side.env.PATH ?? "/usr/bin:/bin"}` },
+      env: {
+        ...side.env,
+        USER: user,
+        LOGNAME: user,
+        HOME: homeOf(user), // runuser sets it so for the real side
+        PATH: `${side.bin}:${side.env.PATH ?? "/usr/bin:/bin"}`,
+      },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "", stderr = "";
@@ -51,13 +62,22 @@ function sh(cmd: string, side: Side, cwd: string, stdin?: string): Promise<Ran> 
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+function homeOf(user: string): string {
+  const line = readFileSync("/etc/passwd", "utf8").split("\n").find((l) =>
+    l.startsWith(`${user}:`)
+  );
+  return line?.split(":")[5] || "/";
+}
+
 /**
  * Runs the steps; `$J1`, `$J2`, ... in a command are the ids the 1st, 2nd, ...
  * qsub printed (also as shell variables). Returns the raw transcript.
  */
 export async function play(scenario: Scenario, side: Side, timeoutMs = 120_000): Promise<string> {
   const cwd = join(side.dir, scenario.name.replace(/[^A-Za-z0-9_.-]+/g, "_"));
-  mkdirSync(cwd, { recursive: true, mode: 0o777 });
+  mkdirSync(cwd, { recursive: true });
+  chmodSync(cwd, 0o777); // the scenario's user writes its jobs' output here
+  const user = scenario.user ?? "alice";
   const ids: string[] = [];
   const vars = () =>
     ids.map((id, i) => `J${i + 1}='${id}'; S${i + 1}='${id.split(".")[0]}'; `).join("");
@@ -70,7 +90,7 @@ export async function play(scenario: Scenario, side: Side, timeoutMs = 120_000):
     if ("until" in step) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const r = await sh(`${vars()}qstat -x -f -F json ${step.until}`, side, cwd);
+        const r = await sh(`${vars()}qstat -x -f -F json ${step.until}`, side, cwd, user);
         if (new RegExp(`"job_state":"${step.state}"`).test(r.stdout)) break;
         if (Date.now() > deadline) {
           throw new Error(`${side.name}/${scenario.name}: ${step.until} not ${step.state} in time`);
@@ -79,7 +99,7 @@ export async function play(scenario: Scenario, side: Side, timeoutMs = 120_000):
       }
       continue;
     }
-    const r = await sh(`${vars()}${step.sh}`, side, cwd, step.stdin);
+    const r = await sh(`${vars()}${step.sh}`, side, cwd, user, step.stdin);
     const last = r.stdout.trim().split("\n").pop() ?? "";
     if (/\bqsub\b/.test(step.sh) && r.code === 0 && /^\d+(\[\d*\])?\.\S+$/.test(last)) {
       ids.push(last);
@@ -122,5 +142,10 @@ export function normalise(text: string, hosts: string[], paths: string[]): strin
   t = t.replace(new RegExp(`${DAY} ${MON} \\d\\d at \\d\\d:\\d\\d`, "g"), "<DAY> at <HH:MM>");
   t = t.replace(/\b\d\d:\d\d:\d\d\b/g, "<HH:MM:SS>").replace(/\b\d\d:\d\d\b/g, "<HH:MM>");
   t = t.replace(/("?(?:session_id|timestamp|queue_rank)"?\s*[:=]\s*)\d+/g, "$1<N>");
+  // The SessID column of qstat -a/-n/-s rows (id, user, queue, name, then the session id).
+  t = t.replace(
+    /^(#\S+ +\S+ +\S+ +\S+ )( *\d+)( )/gm,
+    (_m, head, sid, tail) => head + "<SID>".padStart(sid.length) + tail,
+  );
   return t;
 }

@@ -2,7 +2,7 @@
 // execute mode behind its shims), normalises, compares byte for byte, and
 // sorts each scenario into identical / known difference / new difference.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -78,8 +78,10 @@ export async function runDifferential(base: string, outDir: string): Promise<Out
   // The same plain PATH behind each side's commands: PBS records it (PBS_O_PATH).
   env.PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   const realDir = join(base, "real"), simDir = join(base, "sim");
-  mkdirSync(realDir, { recursive: true });
-  mkdirSync(simDir, { recursive: true });
+  // alice plays in folders under these
+  chmodSync(base, 0o755);
+  mkdirSync(realDir, { recursive: true, mode: 0o755 });
+  mkdirSync(simDir, { recursive: true, mode: 0o755 });
   const sim = await startSim(simDir, server);
   try {
     const real: Side = { name: "real", bin: realBin, env, dir: realDir };

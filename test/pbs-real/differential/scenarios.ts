@@ -51,6 +51,7 @@ export const SCENARIOS: (Scenario & { serial?: boolean })[] = [
     steps: [
       { sh: SLEEP(30) },
       { until: "$J1", state: "R" },
+      { sh: "sleep 5" }, // the MoM's first report: session id and elapsed time
       { sh: "qstat -n -1 $J1" },
       { sh: "qdel $J1" },
     ],
@@ -58,7 +59,7 @@ export const SCENARIOS: (Scenario & { serial?: boolean })[] = [
   { name: "qstat-s", steps: [{ sh: HOLD }, { sh: "qstat -s $J1" }, { sh: "qdel $J1" }] },
   {
     name: "qstat-u",
-    steps: [{ sh: HOLD }, { sh: "qstat -u root $J1" }, { sh: "qdel $J1" }],
+    steps: [{ sh: HOLD }, { sh: "qstat -u alice $J1" }, { sh: "qdel $J1" }],
   },
   {
     name: "qstat-x-finished",
@@ -67,6 +68,19 @@ export const SCENARIOS: (Scenario & { serial?: boolean })[] = [
   {
     name: "qstat-f-held",
     steps: [{ sh: HOLD }, { sh: "qstat -f $J1" }, { sh: "qdel $J1" }],
+  },
+  {
+    name: "qstat-f-held-as-root",
+    user: "root",
+    steps: [{ sh: HOLD }, { sh: "qstat -f $J1" }, { sh: "qdel $J1" }],
+  },
+  {
+    name: "qdel-running-as-root",
+    user: "root",
+    steps: [{ sh: SLEEP(300) }, { until: "$J1", state: "R" }, { sh: "qdel $J1" }, {
+      until: "$J1",
+      state: "F",
+    }, { sh: "qstat -x -f $J1 | grep -E 'job_state|substate|Exit_status'" }],
   },
   {
     name: "qstat-f-json-held",
