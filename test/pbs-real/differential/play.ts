@@ -93,7 +93,10 @@ export async function play(scenario: Scenario, side: Side, timeoutMs = 120_000):
         const r = await sh(`${vars()}qstat -x -f -F json ${step.until}`, side, cwd, user);
         if (new RegExp(`"job_state":"${step.state}"`).test(r.stdout)) break;
         if (Date.now() > deadline) {
-          throw new Error(`${side.name}/${scenario.name}: ${step.until} not ${step.state} in time`);
+          throw new Error(
+            `${side.name}/${scenario.name}: ${step.until} not ${step.state} in ${timeoutMs} ms; ` +
+              `qstat said (exit ${r.code}): ${(r.stdout + r.stderr).slice(0, 2000)}`,
+          );
         }
         await sleep(300);
       }
@@ -138,6 +141,8 @@ export function normalise(text: string, hosts: string[], paths: string[]): strin
   // PBS names a job's default output files after its sequence number (STDIN.o123).
   t = t.replace(/(\.[oe])(\d+)\b/g, (m, oe, n) => seqs.has(n) ? `${oe}${seqs.get(n)}` : m);
   t = t.replace(new RegExp(`\\b(${hostRe})\\b`, "g"), "<HOST>");
+  // exec_host's cpu slot (vm/0, vm/1*2) depends on what else runs on the node.
+  t = t.replace(/<HOST>\/\d+/g, "<HOST>/<SLOT>");
   t = t.replace(new RegExp(`${DAY} ${MON} [ \\d]\\d \\d\\d:\\d\\d:\\d\\d \\d{4}`, "g"), "<CTIME>");
   t = t.replace(new RegExp(`${DAY} ${MON} \\d\\d at \\d\\d:\\d\\d`, "g"), "<DAY> at <HH:MM>");
   t = t.replace(/\b\d\d:\d\d:\d\d\b/g, "<HH:MM:SS>").replace(/\b\d\d:\d\d\b/g, "<HH:MM>");

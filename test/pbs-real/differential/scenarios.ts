@@ -48,6 +48,7 @@ export const SCENARIOS: (Scenario & { serial?: boolean })[] = [
   { name: "qstat-a", steps: [{ sh: HOLD }, { sh: "qstat -a $J1" }, { sh: "qdel $J1" }] },
   {
     name: "qstat-n1-running",
+    serial: true, // exec_host names the cpu slot: alone, it is the first on both sides
     steps: [
       { sh: SLEEP(30) },
       { until: "$J1", state: "R" },
@@ -73,14 +74,6 @@ export const SCENARIOS: (Scenario & { serial?: boolean })[] = [
     name: "qstat-f-held-as-root",
     user: "root",
     steps: [{ sh: HOLD }, { sh: "qstat -f $J1" }, { sh: "qdel $J1" }],
-  },
-  {
-    name: "qdel-running-as-root",
-    user: "root",
-    steps: [{ sh: SLEEP(300) }, { until: "$J1", state: "R" }, { sh: "qdel $J1" }, {
-      until: "$J1",
-      state: "F",
-    }, { sh: "qstat -x -f $J1 | grep -E 'job_state|substate|Exit_status'" }],
   },
   {
     name: "qstat-f-json-held",
@@ -115,10 +108,13 @@ export const SCENARIOS: (Scenario & { serial?: boolean })[] = [
   },
   {
     name: "qdel-running",
+    // Not Exit_status nor substate: PBS records 271/91, 265/93 or 143 for a normal user's job by
+    // how the qdel meets the job's start and its shell, 0 for root's (test/pbs-real/executor
+    // checks the executor's truth for each).
     steps: [{ sh: SLEEP(300) }, { until: "$J1", state: "R" }, { sh: "qdel $J1" }, {
       until: "$J1",
       state: "F",
-    }, { sh: "qstat -x -f $J1 | grep -E 'job_state|substate|Exit_status'" }],
+    }, { sh: "qstat -x -f $J1 | grep -E 'job_state'" }],
   },
   {
     name: "qdel-finished",
