@@ -467,6 +467,11 @@ export class JobService {
     const sent = await this.#send(id, toRun, executor);
     // The scheduler took it held (qsub -h, sbatch --hold): shown at once, not at the next poll.
     if (sent === "sent" && spec.hold) this.store.setHeld(id, true);
+    if (sent === "sent" && plan.pending.length) {
+      // Until the scheduler has words of its own (PBS says nothing of a dependency hold).
+      const words = waitingWords(plan.pending.map((d) => d.job));
+      this.store.recordNote(id, JobState.QUEUED, words, this.clock.now());
+    }
     if (sent === "lost") {
       // qsub may have made the job: find it by its stamp (see reconcile.ts).
       const rec = this.store.getJob(id)!;
@@ -480,9 +485,7 @@ export class JobService {
     const time = this.clock.now();
     const why = [
       ...(held ? ["held by the user"] : []),
-      ...(waitingFor.length
-        ? [`waiting for job${waitingFor.length > 1 ? "s" : ""} ${waitingFor.join(", ")}`]
-        : []),
+      ...(waitingFor.length ? [waitingWords(waitingFor)] : []),
     ].join("; ");
     this.store.recordWaiting(id, time);
     if (held) this.store.setHeld(id, true);
@@ -897,6 +900,10 @@ async function lookupNativeId(
   }
   if (!found.known) throw new NotFoundError(`${found.reason}; nothing was attached`);
   return found;
+}
+
+function waitingWords(ids: string[]): string {
+  return `waiting for job${ids.length > 1 ? "s" : ""} ${ids.join(", ")}`;
 }
 
 export function errorText(err: unknown): string {

@@ -110,7 +110,9 @@ describe("dependencies between agent jobs (PBS simulator)", () => {
       const n = (await t.post("/v1/jobs", { ...SPEC, dependsOn: [{ job: a.id, when: "notok" }] }))
         .body;
       await t.until(async () => (await t.get(a.id)).state === "ACTIVE");
-      assert.equal((await t.get(b.id)).state, "QUEUED", "b waits while a runs");
+      const waiting = await t.get(b.id);
+      assert.equal(waiting.state, "QUEUED", "b waits while a runs");
+      assert.equal(waiting.message, `waiting for job ${a.id}`);
       assert.ok(await t.until(async () => (await t.get(b.id)).state === "COMPLETED"));
       const ja = await t.get(a.id);
       const jb = await t.get(b.id);
@@ -217,3 +219,51 @@ describe("holds (PBS simulator)", () => {
     }
   });
 });
+
+describe("dependencies across an agent restart (PBS simulator)", () => {
+  it("a dependency that fails while the agent is down: after the restart the dependent is FAILED naming it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-agent-deps-restart-"));
+    try {
+      const clock = new VirtualClock();
+      const server = new SimServer({ clock, mode: "model" });
+      const store = new JobStore(join(dir, "agent.db"));
+      const agent = () =>
+        new JobService({
+          store,
+          executors: {
+            sim: new PbsExecutor({
+              workDir: join(dir, "work"),
+              runner: createSimRunner(server, new Faults()),
+              clock,
+            }),
+          },
+          defaultExecutor: "sim",
+        });
+      const first = agent();
+      const a = (await first.submit(SPEC)).job;
+      server.setOutcome(seq(a.nativeId!), { runtimeMs: 120_000, exitStatus: 2 });
+      const b = (await first.submit({ ...SPEC, dependsOn: [{ job: a.id }] })).job;
+      await first.close(); // the agent goes away; PBS runs a, fails it and deletes b
+      for (let i = 0; i < 10; i++) await clock.advance(60_000);
+
+      const second = agent();
+      await second.recover();
+      const deadline = 60;
+      for (let i = 0; i < deadline && !isFinalState(second.getRecord(b.id).state); i++) {
+        await clock.advance(60_000);
+      }
+      const rb = second.getRecord(b.id);
+      assert.equal(second.getRecord(a.id).state, "FAILED");
+      assert.equal(rb.state, "FAILED", rb.message);
+      assert.match(rb.message!, new RegExp(`^dependency never met: job ${a.id} ended FAILED`));
+      await second.close();
+      store.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+function isFinalState(s: string): boolean {
+  return s === "COMPLETED" || s === "FAILED" || s === "CANCELED";
+}
