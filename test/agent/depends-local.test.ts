@@ -59,6 +59,27 @@ describe("dependencies and holds on the local executor (kept by the agent)", () 
     }
   });
 
+  it("a job can depend on a whole array: one failed element ends it FAILED naming the array", async () => {
+    const { service, store } = localAgent();
+    try {
+      const arr = (await service.submit(job("/bin/sh", {
+        arguments: ["-c", 'test "$PSIJ_ARRAY_INDEX" != 2'],
+        array: "1-3",
+      }))).job;
+      const ok = (await service.submit(job("/bin/true", { dependsOn: [{ job: arr.id }] }))).job;
+      const any = (await service.submit(job("/bin/true", {
+        dependsOn: [{ job: arr.id, when: "any" }],
+      }))).job;
+      await until(service, ok.id, "FAILED");
+      assert.equal(service.getRecord(arr.id).state, "FAILED");
+      assert.match(service.getRecord(ok.id).message!, new RegExp(`job ${arr.id} ended FAILED`));
+      await until(service, any.id, "COMPLETED");
+    } finally {
+      await service.close();
+      store.close();
+    }
+  });
+
   it("a job submitted held waits QUEUED (held) until released; a started local job cannot be held", async () => {
     const { service, store } = localAgent();
     try {

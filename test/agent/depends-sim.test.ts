@@ -43,6 +43,7 @@ function simAgent() {
     store: new JobStore(":memory:"),
     executors: { sim: executor, other: foreign },
     defaultExecutor: "sim",
+    clock,
   });
   const app = createApp(service);
   const post = async (path: string, body?: unknown) => {
@@ -131,6 +132,29 @@ describe("dependencies between agent jobs (PBS simulator)", () => {
       assert.equal(late.body.nativeId, undefined);
       const after = await t.post("/v1/jobs", { ...SPEC, dependsOn: [{ job: a.id, when: "any" }] });
       assert.ok(after.body.nativeId, "a met dependency is dropped and the job sent");
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("a job can depend on a whole array (afterok on its native id 1[].server)", async () => {
+    const t = simAgent();
+    try {
+      const arr = (await t.post("/v1/jobs", { ...SPEC, array: "1-3" })).body;
+      const b = (await t.post("/v1/jobs", { ...SPEC, dependsOn: [{ job: arr.id }] })).body;
+      assert.equal(b.message, `waiting for job ${arr.id}`);
+      const qsubB = t.commands.filter((argv) => argv[0] === "qsub").at(-1)!;
+      assert.ok(qsubB, "b was sent to PBS");
+      assert.ok(await t.until(async () => (await t.get(b.id)).state === "COMPLETED"));
+      assert.equal((await t.get(arr.id)).state, "COMPLETED");
+      // PBS's own stamps: b started after the last element ended.
+      const at = (h: any[], state: string) =>
+        Date.parse(h.find((x) => x.state === state).schedulerTime);
+      const started = at((await t.get(b.id)).history, "ACTIVE");
+      for (const i of [1, 2, 3]) {
+        const ended = at((await t.get(`${arr.id}[${i}]`)).history, "COMPLETED");
+        assert.ok(started >= ended, `b started after element ${i} ended`);
+      }
     } finally {
       await t.close();
     }
