@@ -75,11 +75,38 @@ for its dependencies).`,
 export const holdJobCommand = holdCommand("hold");
 export const releaseJobCommand = holdCommand("release");
 
+const AGO: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since 2h` (that long ago) or an ISO 8601 time, as the API's ISO 8601 text. */
+export function listTime(value: string, flag: string, now = Date.now()): string {
+  const ago = /^(\d{1,9})([smhd])$/.exec(value.trim());
+  const ms = ago
+    ? now - Number(ago[1]) * AGO[ago[2]]
+    : /^\d{4}-\d{2}-\d{2}/.test(value)
+    ? Date.parse(value)
+    : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new UsageError(
+      `--${flag} wants an ISO 8601 time (2026-12-04T05:00Z) or a time ago (30m, 2h, 7d), ` +
+        `got "${value}"`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
 export const listCommand: Command = {
   name: "list",
   summary: "list jobs, oldest first",
-  usage: "psij-agent list [--state <STATE>[,<STATE>...]] [--limit <n>]",
+  usage: "psij-agent list [--state <STATE>[,<STATE>...]] [--name <glob>] [--executor <name>] " +
+    "[--since <time>] [--until <time>] [--limit <n>]",
+  details: `--name matches the job's name (its spec's, else its executable's base name) as a
+shell glob ('sim*'). --since and --until take an ISO 8601 time (2026-12-04, 2026-12-04T05:00Z)
+or a time ago (30m, 2h, 7d) and compare the time each job was submitted.`,
   options: {
+    name: { type: "string", value: "glob", help: "only jobs whose name matches ('sim*')" },
+    executor: { type: "string", value: "name", help: "only jobs of this executor" },
+    since: { type: "string", value: "time", help: "submitted at or after (ISO 8601, or 2h ago)" },
+    until: { type: "string", value: "time", help: "submitted before (ISO 8601, or 2h ago)" },
     state: {
       type: "string",
       value: "states",
@@ -102,6 +129,11 @@ export const listCommand: Command = {
     do {
       const q = new URLSearchParams({ limit: String(Math.min(1000, limit - jobs.length)) });
       if (states) q.set("state", states);
+      if (ctx.values.name !== undefined) q.set("name", ctx.values.name);
+      if (ctx.values.executor !== undefined) q.set("executor", ctx.values.executor);
+      for (const k of ["since", "until"] as const) {
+        if (ctx.values[k] !== undefined) q.set(k, listTime(ctx.values[k], k));
+      }
       if (cursor) q.set("cursor", cursor);
       const page = expectOk(await ctx.client().request("GET", `/v1/jobs?${q}`));
       jobs.push(...page.jobs);

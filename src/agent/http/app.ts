@@ -14,7 +14,7 @@ import { VERSION } from "../version.ts";
 import { bearerAuth } from "./auth.ts";
 import { browserGuard } from "./browser-guard.ts";
 import { openApiDocument } from "./openapi.ts";
-import { idempotencyKey, intParam, jsonBody, queryOf, statesParam } from "./params.ts";
+import { idempotencyKey, intParam, jsonBody, queryOf, statesParam, timeParam } from "./params.ts";
 import { InRequest, problem, problemOf, problemResponse } from "./problem.ts";
 import { eventsHandler } from "./sse.ts";
 
@@ -109,11 +109,15 @@ export function createApp(service: JobService, options: AppOptions = {}): Hono {
   });
 
   app.get("/v1/jobs", (c) => {
-    const q = queryOf(c, ["state", "cursor", "limit"]);
+    const q = queryOf(c, ["state", "cursor", "limit", "name", "executor", "since", "until"]);
     let page;
     try {
       page = service.list({
         states: statesParam(q.state),
+        name: q.name,
+        executor: q.executor?.toLowerCase(),
+        since: timeParam(q.since, "query.since"),
+        until: timeParam(q.until, "query.until"),
         cursor: q.cursor,
         limit: intParam(q.limit, "query.limit", 1, 1000),
       });

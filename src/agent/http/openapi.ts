@@ -24,7 +24,8 @@ const jobId = {
   name: "id",
   in: "path",
   required: true,
-  description: "the job id, or the scheduler's native id",
+  description: "the job id, the scheduler's native id, or a start of the job id that fits one " +
+    "job only (several: 409); `1234` is PBS's `1234.<server>`",
   schema: { type: "string" },
 };
 const ok = (description: string, schema: unknown) => ({ description, content: json(schema) });
@@ -161,6 +162,26 @@ export function openApiDocument(): Record<string, unknown> {
             },
             { name: "cursor", in: "query", schema: { type: "string" } },
             { name: "limit", in: "query", schema: { type: "integer", minimum: 1, maximum: 1000 } },
+            {
+              name: "name",
+              in: "query",
+              schema: { type: "string" },
+              description: "the job's name (the spec's, else the executable's base name) matches " +
+                "this glob (`sim*`)",
+            },
+            { name: "executor", in: "query", schema: { type: "string" } },
+            {
+              name: "since",
+              in: "query",
+              schema: { type: "string", format: "date-time" },
+              description: "submitted at or after this ISO 8601 time",
+            },
+            {
+              name: "until",
+              in: "query",
+              schema: { type: "string", format: "date-time" },
+              description: "submitted before this ISO 8601 time",
+            },
           ],
           responses: {
             "200": ok("a page of jobs", {

@@ -79,3 +79,16 @@ export async function jsonBody(c: Context): Promise<unknown> {
     });
   }
 }
+
+/** An ISO 8601 time (`2026-12-04T05:00:00Z`, `2026-12-04`) as ms since the epoch. */
+export function timeParam(value: string | undefined, field: string): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}/.test(value) ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) {
+    throw new BadRequestError(
+      `${field} must be an ISO 8601 time (2026-12-04T05:00:00Z), got "${value}"`,
+      { field },
+    );
+  }
+  return ms;
+}

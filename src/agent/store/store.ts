@@ -20,6 +20,7 @@ import {
   toJob,
   toTransition,
 } from "./rows.ts";
+import { ConflictError } from "../errors.ts";
 import { StoreError, storeError } from "./errors.ts";
 import { migrate, schemaVersion } from "./schema.ts";
 import type {
@@ -34,6 +35,14 @@ import type {
 
 const JOB_COLS = "id, executor, native_id, spec, state, exit_code, message, seq, created_at, " +
   "updated_at, n, held";
+/**
+ * The job's name as jobName() gives it: the spec's name, else the base name
+ * of its executable (SQLite has no basename: what is left after removing the
+ * longest prefix that ends in "/").
+ */
+const EXE = "json_extract(spec, '$.executable')";
+const JOB_NAME_SQL = `COALESCE(json_extract(spec, '$.name'), ` +
+  `replace(${EXE}, rtrim(${EXE}, replace(${EXE}, '/', '')), ''), 'job')`;
 const FINAL_LIST = FINAL_STATES.map((s) => `'${s}'`).join(",");
 
 /** How the store is doing, for `/v1/health`. */
@@ -221,11 +230,32 @@ export class JobStore {
   }
 
   /** The job with this id, else the latest job with this native id (any executor). */
+  /**
+   * A job by its id, its native id, or (failing both) a unique start of its
+   * id (`j4k2` for `j4k2x9...`; array elements are named in full) or PBS's
+   * short native id (`1234` for `1234.pbs01`). A start that fits several
+   * jobs is a ConflictError naming some of them: guessing one could cancel
+   * the wrong job.
+   */
   findJob(ref: string): JobRecord | undefined {
     const r = this.#read(() => this.#s.getJob.get(ref) ?? this.#s.getByNativeAny.get(ref)) as
       | Row
       | undefined;
-    return r ? toJob(r) : undefined;
+    if (r) return toJob(r);
+    if (ref === "") return undefined;
+    const byId = this.#read(() => this.#s.byIdPrefix.all(ref, `${ref}\u{10FFFF}`)) as Row[];
+    const found = byId.length
+      ? byId
+      : /^\d+$/.test(ref)
+      ? this.#read(() => this.#s.byNativeSeq.all(`${ref}.`, `${ref}/`)) as Row[]
+      : [];
+    if (found.length > 1) {
+      const some = found.slice(0, 2).map((row) => String(row.id)).join(", ");
+      throw new ConflictError(
+        `"${ref}" is the start of more than one job id (${some}, ...): give more of it`,
+      );
+    }
+    return found.length ? toJob(found[0]) : undefined;
   }
 
   findByNativeId(executor: string, nativeId: string): JobRecord | undefined {
@@ -410,17 +440,24 @@ export class JobStore {
     const limit = Math.max(1, Math.min(q.limit ?? 100, 1000));
     const after = q.cursor ? decodeCursor(q.cursor) : 0;
     const states = q.states ?? [];
-    const key = String(states.length);
+    const filters: Array<[string, string | number]> = [];
+    if (q.name !== undefined) filters.push([`${JOB_NAME_SQL} GLOB ?`, q.name]);
+    if (q.executor !== undefined) filters.push(["executor = ?", q.executor]);
+    if (q.since !== undefined) filters.push(["created_at >= ?", q.since]);
+    if (q.until !== undefined) filters.push(["created_at < ?", q.until]);
+    const key = `${states.length}|${filters.map(([sql]) => sql).join("|")}`;
     let stmt = this.#listCache.get(key);
     if (!stmt) {
-      const where = states.length ? ` AND state IN (${states.map(() => "?").join(",")})` : "";
+      const where = (states.length ? ` AND state IN (${states.map(() => "?").join(",")})` : "") +
+        filters.map(([sql]) => ` AND ${sql}`).join("");
       stmt = this.db.prepare(
         `SELECT ${JOB_COLS} FROM jobs WHERE n > ?${where} ORDER BY n LIMIT ?`,
       );
       this.#listCache.set(key, stmt);
     }
     const query = stmt;
-    const rows = this.#read(() => query.all(after, ...states, limit + 1)) as Row[];
+    const values = filters.map(([, v]) => v);
+    const rows = this.#read(() => query.all(after, ...states, ...values, limit + 1)) as Row[];
     const more = rows.length > limit;
     const page = rows.slice(0, limit);
     return {
@@ -484,6 +521,14 @@ function statements(db: DatabaseSync): Record<string, StatementSync> {
     getKey: p("SELECT job_id, request_hash FROM idempotency_keys WHERE key = ?"),
     getJob: p(`SELECT ${JOB_COLS}, history FROM jobs WHERE id = ?`),
     getByNative: p(`SELECT ${JOB_COLS} FROM jobs WHERE executor = ? AND native_id = ?`),
+    byIdPrefix: p(
+      `SELECT ${JOB_COLS}, history FROM jobs WHERE id >= ? AND id < ? AND instr(id, '[') = 0 ` +
+        "ORDER BY id LIMIT 3",
+    ),
+    byNativeSeq: p(
+      `SELECT ${JOB_COLS}, history FROM jobs WHERE native_id > ? AND native_id < ? ` +
+        "AND instr(native_id, '[') = 0 ORDER BY n DESC LIMIT 3",
+    ),
     getByNativeAny: p(
       `SELECT ${JOB_COLS}, history FROM jobs WHERE native_id = ? ORDER BY n DESC LIMIT 1`,
     ),

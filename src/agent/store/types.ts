@@ -74,6 +74,12 @@ export interface NewElement {
 
 export interface ListQuery {
   states?: JobState[];
+  /** The job's name (its spec's, else its executable's base name), a GLOB pattern (`sim*`). */
+  name?: string;
+  executor?: string;
+  /** Submitted at or after / before these times (ms since the epoch). */
+  since?: number;
+  until?: number;
   /** Opaque cursor from a previous page. */
   cursor?: string;
   limit?: number;
