@@ -81,8 +81,39 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     super(config, SLURM_DIALECT);
   }
 
+  override get runsArrays(): boolean {
+    return true;
+  }
+
+  override elementNativeId(arrayNativeId: string, index: number): string {
+    return `${arrayNativeId}_${index}`;
+  }
+
+  /** An array's elements are asked for through the array (`-j 123 -r`): one operand for all. */
+  protected override statusOperand(id: string): string {
+    return id.replace(/_\d+$/, "");
+  }
+
+  /**
+   * One `scancel <array>` for the whole array. As for one job, its success
+   * proves nothing of an element that had ended: each element's record (and
+   * files) decide, a cancel ending only those that did not run to their end.
+   */
+  override async cancelArray(arrayNativeId: string, elements: readonly Job[]): Promise<void> {
+    const entries = elements.map((j) => this.entries.get(j.nativeId ?? "")).filter((e) => !!e);
+    const r = await this.run(["scancel", arrayNativeId]);
+    if (interpretScancel(r) === "error") {
+      throw new PsijError(commandFailed(`scancel ${arrayNativeId}`, r));
+    }
+    for (const e of entries) {
+      e.userCanceled = true;
+      this.poller.track(e.id);
+    }
+  }
+
   protected async queryStatus(ids: string[]): Promise<StatusReport<SlurmJobRow>> {
-    return interpretStatus(ids, await this.run(squeueArgv(ids)));
+    const operands = [...new Set(ids.map((id) => this.statusOperand(id)))];
+    return interpretStatus(ids, await this.run(squeueArgv(operands)));
   }
 
   protected lookup(id: string): Promise<LookupResult<SlurmJobRow>> {

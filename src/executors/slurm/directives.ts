@@ -11,9 +11,11 @@ import {
   customOptions,
   dependencyValue,
   effectiveDuration,
+  formatArrayRange,
   InvalidJobException,
   jobName,
   type JobSpec,
+  parseArrayRange,
   resourcesOf,
 } from "../../kit.ts";
 
@@ -145,6 +147,9 @@ export function buildDirectives(spec: JobSpec, opts: DirectiveOptions): Directiv
   const depend = dependencyValue(spec, isSlurmJobId, "Slurm");
   if (depend) add("dependency", depend, "dependsOn");
   if (spec.hold) add("hold", undefined, "hold");
+  if (spec.array !== undefined) {
+    add("array", formatArrayRange(parseArrayRange(spec.array)), "array");
+  }
   return [...gen, ...custom];
 }
 

@@ -15,8 +15,9 @@ import { type JobState } from "../../kit.ts";
  */
 export const SQUEUE_SEPARATOR = "\x1f";
 const S = SQUEUE_SEPARATOR;
+// JobArrayID: an array element's own id (`123_7`; JobID would print its raw id), a plain job's id.
 export const SQUEUE_FORMAT =
-  `JobID:${S},State:${S},Reason:${S},exit_code:${S},StartTime:${S},EndTime:${S},Name:`;
+  `JobArrayID:${S},State:${S},Reason:${S},exit_code:${S},StartTime:${S},EndTime:${S},Name:`;
 
 /** One job as squeue reports it. */
 export interface SlurmJobRow {
@@ -44,7 +45,18 @@ const JOB_ID_RE = /^\d+(?:_\d+|_\[[^\]]*\])?(?:\+\d+)?$/;
 
 /** Argv asking squeue about some jobs (all states Slurm still remembers). */
 export function squeueArgv(nativeIds: readonly string[]): string[] {
-  return ["squeue", "--noheader", "-t", "all", "-O", SQUEUE_FORMAT, "-j", nativeIds.join(",")];
+  // -r: one row per array element, pending ones included (not `123_[4-9%2]`).
+  return [
+    "squeue",
+    "--noheader",
+    "-t",
+    "all",
+    "-r",
+    "-O",
+    SQUEUE_FORMAT,
+    "-j",
+    nativeIds.join(","),
+  ];
 }
 
 /** Argv listing the calling user's jobs: all Slurm remembers, or only live ones. */

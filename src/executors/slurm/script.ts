@@ -43,7 +43,11 @@ export function renderSlurmScript(spec: JobSpec, opts: ScriptOptions): RenderedS
   const dopts = { slurmOutputPath: slurmOut, stamp: opts.stamp };
   const user = spec.batchScript === undefined ? undefined : userScriptHeader(spec, dopts);
   const directives = user ? user.directives : buildDirectives(spec, dopts);
-  const { resources, view } = commonScriptView(spec, opts, launcherFor(spec.launcher));
+  const { resources, view } = commonScriptView(
+    spec,
+    { ...opts, arrayIndexVariable: "SLURM_ARRAY_TASK_ID" },
+    launcherFor(spec.launcher),
+  );
   const text = renderTemplate("slurm", {
     ...view,
     // A script's own --chdir is where it runs; otherwise the job's directory, as for every job.
