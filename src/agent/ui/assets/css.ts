@@ -28,8 +28,9 @@ table { border-collapse: collapse; width: 100%; font-size: .92em; }
 caption { text-align: left; padding: .4em .6em; color: var(--muted); }
 th, td { text-align: left; padding: .35em .6em; border-bottom: 1px solid var(--line); vertical-align: top; }
 th a { text-decoration: none; white-space: nowrap; }
+td[data-col="name"], td[data-col="native"], td[data-col="evidence"] { white-space: nowrap; }
 td[data-col="submitted"], td[data-col="started"], td[data-col="ended"] { white-space: nowrap; }
-td[data-col="evidence"], td[data-col="message"] { min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
+td[data-col="message"] { min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
 .state { font-weight: 600; font-family: ui-monospace, monospace; font-size: .9em; }
 .s-COMPLETED { color: var(--good); }
 .s-FAILED, .s-CANCELED { color: var(--bad); }

@@ -54,7 +54,12 @@ function follow(onEvent, job) {
     });
     es.onerror = () => {
       status("reconnecting…");
-      if (es.readyState === EventSource.CLOSED) setTimeout(open, 1000);
+      if (es.readyState !== EventSource.CLOSED) return;
+      // Refused outright: a session that ended says so instead of retrying for ever.
+      fetch("/v1/health").then((r) => {
+        if (r.status === 401) status("signed out: run psij-agent ui for a new login URL");
+        else setTimeout(open, 1000);
+      }, () => setTimeout(open, 1000));
     };
   };
   open();
