@@ -3,6 +3,8 @@
  * @module
  */
 
+import { usageLines } from "./usage.ts";
+
 function time(iso: string | undefined): string {
   return iso ? iso.replace("T", " ").replace("Z", "") : "";
 }
@@ -49,6 +51,7 @@ export function formatJob(job: any): string {
   if (spec.stdoutPath) lines.push(`stdout     ${spec.stdoutPath}`);
   if (spec.stderrPath) lines.push(`stderr     ${spec.stderrPath}`);
   for (const d of spec.dependsOn ?? []) lines.push(`after      ${d.when ?? "ok"}:${d.job}`);
+  lines.push(...usageLines(job));
   if (job.history?.length) {
     lines.push("history");
     for (const t of job.history) {

@@ -17,6 +17,7 @@ import {
 import { parseCtime } from "./parse/index.ts";
 import type { PbsJobRecord } from "./parse/types.ts";
 import { exitStatusMeaning, isFinishedLetter, liveState } from "./state.ts";
+import { pbsUsage } from "./usage.ts";
 
 /** PBS's comment when its scheduler has decided the job cannot run on this cluster. */
 export function neverRunnable(rec: PbsJobRecord): boolean {
@@ -53,6 +54,7 @@ export function finalUpdate(
     fileExitCode: files?.exitCode,
     pbsState: rec?.state,
     substate: rec?.substate,
+    ...pbsUsage(rec),
   };
   if (userCanceled) return userCanceledUpdate(files, time, detail, ran);
   const m = exitStatusMeaning(rec?.exitStatus);
@@ -151,6 +153,6 @@ export function liveUpdate(rec: PbsJobRecord): StatusUpdate | undefined {
     message: rec.comment ?? (held ? `held (Hold_Types ${holdTypes(rec)})` : undefined),
     schedulerTime: recordTime(rec, false),
     evidence: "scheduler",
-    detail: { pbsState: rec.state, substate: rec.substate, held },
+    detail: { pbsState: rec.state, substate: rec.substate, held, ...pbsUsage(rec) },
   };
 }
