@@ -424,14 +424,7 @@ export class JobService {
       throw atDocumentPath(err, doc);
     }
     // The executor sees its own scheduler's ids, and only dependencies still undecided.
-    const forExecutor: JobSpec = native
-      ? {
-        ...spec,
-        dependsOn: plan.pending.length
-          ? plan.pending.map((d) => ({ job: d.nativeId!, when: d.when }))
-          : undefined,
-      }
-      : { ...spec, dependsOn: undefined, hold: undefined };
+    const forExecutor = this.#forExecutor(spec, executorName, executor);
     try {
       executor.validate(forExecutor);
     } catch (err) {
@@ -602,7 +595,42 @@ export class JobService {
       this.failJob(record.id, message, "no-evidence");
       return Promise.reject(new Error(message));
     }
-    return this.#send(record.id, spec, this.executor(record.executor));
+    const executor = this.executor(record.executor);
+    let toSend: JobSpec;
+    try {
+      toSend = this.#forExecutor(spec, record.executor, executor);
+    } catch (err) {
+      // A dependency pruned, or still without its scheduler id: nothing safe to send.
+      const message = `not submitted again: ${errorText(err)}`;
+      this.failJob(record.id, message, "dependency");
+      return Promise.reject(new Error(message));
+    }
+    if (spec.dependsOn?.length && executor.schedulesDependencies) {
+      const v = dependencyVerdict(spec.dependsOn, this.store);
+      if (typeof v === "object") {
+        this.failJob(record.id, v.unmet, "dependency");
+        return Promise.reject(new Error(v.unmet));
+      }
+      this.#deps.set(record.id, spec.dependsOn);
+    }
+    return this.#send(record.id, toSend, executor);
+  }
+
+  /**
+   * The spec as the executor is to see it: dependencies still undecided by
+   * their native ids where its scheduler keeps them, none (and no hold)
+   * where the agent keeps the job back itself.
+   */
+  #forExecutor(spec: JobSpec, executorName: string, executor: JobExecutor): JobSpec {
+    if (!executor.schedulesDependencies) return { ...spec, dependsOn: undefined, hold: undefined };
+    if (!spec.dependsOn?.length) return spec;
+    const plan = planDependencies(spec.dependsOn, executorName, this.store, true);
+    return {
+      ...spec,
+      dependsOn: plan.pending.length
+        ? plan.pending.map((d) => ({ job: d.nativeId!, when: d.when }))
+        : undefined,
+    };
   }
 
   /**

@@ -67,6 +67,7 @@ export abstract class JobExecutor {
    */
   validate(spec: JobSpec): void {
     validateJobSpec(spec);
+    this.#checkKeptBack(spec);
     if (spec.array !== undefined && !this.runsArrays) {
       throw new InvalidJobException(
         `array: the ${this.name} executor does not run job arrays (psij-agent's extension)`,
@@ -203,7 +204,20 @@ export abstract class JobExecutor {
       );
     }
     validateJobSpec(job.spec);
+    this.#checkKeptBack(job.spec);
     job.executor = this;
+  }
+
+  /** A scheduler without dependencies or holds would start the job at once: refused, by field. */
+  #checkKeptBack(spec: JobSpec): void {
+    if (this.schedulesDependencies) return;
+    const field = spec.dependsOn?.length ? "dependsOn" : spec.hold ? "hold" : undefined;
+    if (!field) return;
+    throw new InvalidJobException(
+      `${field}: the ${this.name} executor cannot keep a job back (it would start at once); ` +
+        "submit it through the agent, which keeps it until it may start",
+      { field },
+    );
   }
 
   protected prepareAttach(job: Job, nativeId: string): void {

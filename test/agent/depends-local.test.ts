@@ -11,6 +11,8 @@ import { join } from "node:path";
 import { JobService } from "../../src/agent/service.ts";
 import { JobStore } from "../../src/agent/store/store.ts";
 import { LocalJobExecutor } from "../../src/executors/local.ts";
+import { InvalidJobException } from "../../src/core/errors.ts";
+import type { JobSpec } from "../../src/core/job-spec.ts";
 
 function localAgent(storePath = ":memory:") {
   const store = new JobStore(storePath);
@@ -146,5 +148,24 @@ describe("dependencies and holds on the local executor (kept by the agent)", () 
       writeFileSync(flag, "");
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("an executor with no queue, used directly", () => {
+  it("refuses dependsOn and hold by field instead of starting the job at once", async () => {
+    const { Job } = await import("../../src/core/job.ts");
+    const ex = new LocalJobExecutor();
+    const cases: Array<[JobSpec, string]> = [
+      [{ executable: "/bin/true", dependsOn: [{ job: "1" }] }, "dependsOn"],
+      [{ executable: "/bin/true", hold: true }, "hold"],
+    ];
+    for (const [spec, field] of cases) {
+      assert.throws(
+        () => ex.validate(spec),
+        (err: unknown) => err instanceof InvalidJobException && err.field === field,
+      );
+      await assert.rejects(ex.submit(new Job(spec)), (err: Error) => err.message.startsWith(field));
+    }
+    await ex.close();
   });
 });

@@ -291,3 +291,53 @@ describe("dependencies across an agent restart (PBS simulator)", () => {
 function isFinalState(s: string): boolean {
   return s === "COMPLETED" || s === "FAILED" || s === "CANCELED";
 }
+
+describe("dependencies when qsub's reply is lost (PBS simulator)", () => {
+  it("a job sent again after a qsub that timed out without acting still carries its dependency's native id", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "psij-agent-deps-resend-"));
+    try {
+      const clock = new VirtualClock();
+      const server = new SimServer({
+        clock,
+        mode: "model",
+        historyRetentionMs: 3_600_000,
+        outcome: () => ({ runtimeMs: 600_000, exitStatus: 0 }),
+      });
+      const faults = new Faults();
+      const service = new JobService({
+        store: new JobStore(":memory:"),
+        executors: {
+          pbs: new PbsExecutor({
+            workDir: join(dir, "work"),
+            runner: createSimRunner(server, faults),
+            clock,
+            commandTimeoutMs: 5000,
+            historyRetentionMs: 3_600_000,
+            env: {},
+            home: dir,
+          }),
+        },
+        defaultExecutor: "pbs",
+        clock,
+      });
+      const settle = async <T>(p: Promise<T>): Promise<T> => {
+        let done = false;
+        p.then(() => (done = true), () => (done = true));
+        for (let t = 0; !done && t < 3_600_000; t += 1000) await clock.advance(1000);
+        return await p;
+      };
+      const a = (await service.submit(SPEC)).job;
+      faults.inject({ kind: "hang", commands: ["qsub"], count: 1, ms: 3_600_000, acts: false });
+      const b = (await settle(service.submit({ ...SPEC, dependsOn: [{ job: a.id }] }))).job;
+      assert.equal(b.state, "NEW", "qsub's reply was lost");
+      await settle(service.settled());
+      const rb = service.getRecord(b.id);
+      assert.ok(rb.nativeId, `sent again: ${rb.state} ${rb.message}`);
+      const simB = server.jobs.get(rb.nativeId!)!;
+      assert.match(simB.dependText ?? "", new RegExp(`afterok:${a.nativeId!.replace(".", "\\.")}`));
+      await service.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
