@@ -10,7 +10,7 @@
 // Python plugin's tests (scripts/psij-python/suite.sh), counted as "psij-python"; without Python
 // they are skipped with the reason, unless REQUIRE_PSIJ_PYTHON=1 (CI), which fails the run.
 // --psij-python runs them alone (with --no-checks and no paths: only them).
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -129,25 +129,33 @@ if (values.only !== "bun" && !pythonOnly) {
   );
 }
 
-// One pytest run of scripts/psij-python/suite.sh; its JUnit reports counted as `name`.
+// One pytest run of scripts/psij-python/suite.sh; its JUnit reports counted as `name` (or, not
+// counted, kept for the side-by-side lines). `quiet`: its output is held and printed whole when
+// it ends, so it can run beside the others (psij-python's own pbs executor mostly waits on polls).
 let pythonSkipped;
 const sideBySide = {};
-function psijPython(name, args, counted = true) {
+async function psijPython(name, args, { counted = true, quiet = false } = {}) {
   const dir = join(tmp, `psij-python-${process.pid}-${name}`);
   rmSync(dir, { recursive: true, force: true });
   const title = `${name} (bash scripts/psij-python/suite.sh ${args.join(" ")})`;
-  console.log(`\n=== ${title}`);
+  if (!quiet) console.log(`\n=== ${title}`);
   const started = Date.now();
-  const r = spawnSync("bash", ["scripts/psij-python/suite.sh", "--junit", dir, ...args], {
+  const child = spawn("bash", ["scripts/psij-python/suite.sh", "--junit", dir, ...args], {
     cwd: root,
-    stdio: ["ignore", "inherit", "pipe"],
-    maxBuffer: 64 * 2 ** 20,
+    stdio: ["ignore", quiet ? "pipe" : "inherit", "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
-  const stderr = r.stderr?.toString() ?? "";
-  process.stderr.write(stderr);
+  let held = "", stderr = "";
+  child.stdout?.on("data", (d) => (held += d));
+  child.stderr.on("data", (d) => {
+    stderr += d;
+    if (quiet) held += d;
+    else process.stderr.write(d);
+  });
+  const status = await new Promise((res) => child.on("close", (code, sig) => res(code ?? sig)));
+  if (quiet) console.log(`\n=== ${title} (ran beside the others)\n${held}`);
   const secs = ((Date.now() - started) / 1000).toFixed(1);
-  if (r.status === 77) {
+  if (status === 77) {
     const reason = /psij-python: skipped: (.*)/.exec(stderr)?.[1] ?? "no Python";
     console.log(`=== ${name}: skipped in ${secs} s: ${reason}`);
     if (process.env.REQUIRE_PSIJ_PYTHON === "1") {
@@ -165,12 +173,10 @@ function psijPython(name, args, counted = true) {
   }
   rmSync(dir, { recursive: true, force: true });
   console.log(
-    `=== ${name}: exit ${
-      r.status ?? r.signal
-    } in ${secs} s: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
+    `=== ${name}: exit ${status} in ${secs} s: ${counts.passed} passed, ${counts.failed} failed, ${counts.skipped} skipped`,
   );
   if (!counted) return void (sideBySide[name] = counts);
-  if (r.status !== 0 && counts.failed === 0) {
+  if (status !== 0 && counts.failed === 0) {
     counts.failed = 1, counts.failures.push("(suite.sh exited non-zero)");
   }
   results[name] = counts;
@@ -178,16 +184,36 @@ function psijPython(name, args, counted = true) {
 
 const fullRun = positionals.length === 0 && !values.only && !values["no-psij-python"];
 if (fullRun || values["psij-python"]) {
-  psijPython("psij-python", ["--backend", "sim", "--plugin-tests"]);
-  // On a real PBS (CI's): the same files against the agent on it, counted, and under them
-  // psij-python's own pbs executor, printed only (its known failures are not ours to count).
+  const pythonStarted = Date.now();
+  // On a real PBS (CI's): psij-python's own pbs executor on the same files, printed side by side
+  // and not counted (its known failures are not ours), started first beside the rest; then the
+  // agent on that PBS, counted.
   const pbs = spawnSync("qstat", ["--version"], { encoding: "utf8" });
-  if (/pbs_version/.test(`${pbs.stdout}${pbs.stderr}`)) {
-    const nodes = spawnSync("pbsnodes", ["-a"], { encoding: "utf8" }).stdout ?? "";
-    const oneNode = (nodes.match(/^\S/gm) ?? []).length <= 1 ? ["--one-node"] : [];
-    psijPython("psij-python-pbs", ["--backend", "pbs", ...oneNode]);
-    psijPython("psij-python-pbs-native", ["--native", "pbs", ...oneNode], false);
-  } else console.log("\n=== psij-python on PBS: skipped: qstat --version does not answer as PBS");
+  const onPbs = /pbs_version/.test(`${pbs.stdout}${pbs.stderr}`);
+  const nodes = onPbs ? spawnSync("pbsnodes", ["-a"], { encoding: "utf8" }).stdout ?? "" : "";
+  const oneNode = (nodes.match(/^\S/gm) ?? []).length <= 1 ? ["--one-node"] : [];
+  const native = onPbs
+    ? psijPython("psij-python-pbs-native", ["--native", "pbs", ...oneNode], {
+      counted: false,
+      quiet: true,
+    })
+    : undefined;
+  await psijPython("psij-python", ["--backend", "sim", "--plugin-tests"]);
+  if (onPbs) await psijPython("psij-python-pbs", ["--backend", "pbs", ...oneNode]);
+  else console.log("\n=== psij-python on PBS: skipped: qstat --version does not answer as PBS");
+  // On a Slurm (CI's private one): the same files against the agent's slurm backend, counted.
+  const sinfo = spawnSync("sinfo", ["-h", "-o", "%D %c"], { encoding: "utf8" });
+  if (sinfo.status === 0 && /^\d+ \d+/.test(sinfo.stdout ?? "")) {
+    const [count, cpus] = sinfo.stdout.trim().split(/\s+/).map(Number);
+    await psijPython("psij-python-slurm", [
+      "--backend",
+      "slurm",
+      ...(count < 2 ? ["--one-node"] : []),
+      ...(cpus < 4 ? ["--few-cpus"] : []),
+    ]);
+  } else console.log("\n=== psij-python on Slurm: skipped: sinfo does not answer");
+  await native;
+  console.log(`\n=== psij-python parts took ${((Date.now() - pythonStarted) / 1000).toFixed(0)} s`);
 }
 
 console.log("\n=== summary");
