@@ -21,6 +21,24 @@ export function isHeld(row: SlurmJobRow): boolean {
   return row.reason === "JobHeldUser" || row.reason === "JobHeldAdmin";
 }
 
+/**
+ * What squeue says the job used: its partition (the queue), its nodes (as
+ * Slurm's host list, `node[01-02]`) and how long it waited (StartTime -
+ * SubmitTime, once it has started). Resources used are sacct's, not asked.
+ */
+export function slurmUsage(row: SlurmJobRow | undefined): Record<string, unknown> {
+  if (!row) return {};
+  const out: Record<string, unknown> = {};
+  if (row.partition) out.queue = row.partition;
+  if (row.nodeList) out.execHosts = [row.nodeList];
+  if (
+    row.startTime !== undefined && row.submitTime !== undefined && row.startTime >= row.submitTime
+  ) {
+    out.queuedSeconds = (row.startTime - row.submitTime) / 1000;
+  }
+  return out;
+}
+
 /** A live row: QUEUED or ACTIVE with Slurm's reason; undefined for states we do not know. */
 export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
   if (!row.state || row.final) return undefined;
@@ -29,7 +47,12 @@ export function liveUpdate(row: SlurmJobRow): StatusUpdate | undefined {
     message: row.message,
     schedulerTime: row.state === JobState.ACTIVE ? row.startTime : undefined,
     evidence: "scheduler",
-    detail: { slurmState: row.slurmState, reason: row.reason, held: isHeld(row) },
+    detail: {
+      slurmState: row.slurmState,
+      reason: row.reason,
+      held: isHeld(row),
+      ...slurmUsage(row),
+    },
   };
 }
 
@@ -75,6 +98,7 @@ export function finalUpdate(
     reason: row?.reason,
     slurmExitCode: row?.exitCode,
     fileExitCode: files?.exitCode,
+    ...slurmUsage(row),
   };
   const ranToEnd = files?.markerSeen === true && files.exitCode !== undefined;
   const ran = slurmShowsRun(row) || filesShowRun(files);

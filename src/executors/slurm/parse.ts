@@ -17,7 +17,11 @@ export const SQUEUE_SEPARATOR = "\x1f";
 const S = SQUEUE_SEPARATOR;
 // JobArrayID: an array element's own id (`123_7`; JobID would print its raw id), a plain job's id.
 export const SQUEUE_FORMAT =
-  `JobArrayID:${S},State:${S},Reason:${S},exit_code:${S},StartTime:${S},EndTime:${S},Name:`;
+  `JobArrayID:${S},State:${S},Reason:${S},exit_code:${S},StartTime:${S},EndTime:${S},Name:${S},` +
+  `Partition:${S},NodeList:${S},SubmitTime:`;
+
+/** Fields after the name (what the job used): counted from the end, so a name cannot shift them. */
+const TRAILING = 3;
 
 /** One job as squeue reports it. */
 export interface SlurmJobRow {
@@ -39,6 +43,11 @@ export interface SlurmJobRow {
   name: string;
   /** What a person should read: the reason, explained where Slurm's word is terse. */
   message?: string;
+  /** The partition (queue) it is in or ran in. */
+  partition?: string;
+  /** Its nodes as Slurm's host list (`node[01-02]`), once it has any. */
+  nodeList?: string;
+  submitTime?: number;
 }
 
 const JOB_ID_RE = /^\d+(?:_\d+|_\[[^\]]*\])?(?:\+\d+)?$/;
@@ -79,8 +88,13 @@ function parseRow(line: string): SlurmJobRow | undefined {
   const parts = line.split(S);
   if (parts.length < 7) return undefined;
   const [id, stateText, reasonText, exitText, start, end] = parts.map((p) => p.trim());
-  // A separator inside the name splits it again: join what follows the sixth field.
-  const name = parts.slice(6).join(S).replace(/\r$/, "");
+  // A separator inside the name splits it again: the name is what lies between the
+  // sixth field and the trailing ones (lines recorded before those fields have none).
+  const trailing = parts.length >= 7 + TRAILING ? TRAILING : 0;
+  const name = parts.slice(6, parts.length - trailing).join(S).replace(/\r$/, "");
+  const [partition, nodeList, submit] = trailing
+    ? parts.slice(-TRAILING).map((p) => p.trim().replace(/\r$/, ""))
+    : [];
   if (!JOB_ID_RE.test(id)) return undefined;
   const slurmState = slurmStateName(stateText);
   if (!slurmState) return undefined;
@@ -101,6 +115,10 @@ function parseRow(line: string): SlurmJobRow | undefined {
   // A pending job's StartTime is only the scheduler's estimate.
   if (startTime !== undefined && info?.state !== "QUEUED") row.startTime = startTime;
   if (endTime !== undefined && row.final) row.endTime = endTime;
+  if (partition && partition !== "(null)") row.partition = partition;
+  if (nodeList && nodeList !== "(null)" && nodeList !== "None assigned") row.nodeList = nodeList;
+  const submitTime = submit === undefined ? undefined : parseSlurmTime(submit);
+  if (submitTime !== undefined) row.submitTime = submitTime;
   const message = describe(slurmState, reason, info?.why, info === undefined);
   if (message) row.message = message;
   return row;
