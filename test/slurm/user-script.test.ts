@@ -55,6 +55,13 @@ describe("a user's own batch script on Slurm: the script sbatch is given", () =>
       }).text,
     );
     assert.ok(held.includes("--hold"), `the spec's hold is sbatch --hold: ${held.join("; ")}`);
+    const array = sbatchLines(
+      renderSlurmScript({ batchScript: "#!/bin/sh\ntrue\n", array: "1-4%2" }, {
+        workDir: "/wd",
+        stamp: "s4",
+      }).text,
+    );
+    assert.ok(array.includes("--array=1-4%2"), `the spec's array is one --array: ${array}`);
   });
 
   it("refuses the directives that would break tracking, naming the line", () => {

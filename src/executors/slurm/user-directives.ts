@@ -11,9 +11,10 @@ import {
   checkOwnDirectives,
   dependencyValue,
   effectiveDuration,
-  InvalidJobException,
+  formatArrayRange,
   type JobSpec,
   lineError,
+  parseArrayRange,
   resourcesOf,
   type ScriptDirective,
   scriptDirectives,
@@ -80,12 +81,7 @@ export interface UserScriptHeader {
 
 export function userScriptHeader(spec: JobSpec, opts: DirectiveOptions): UserScriptHeader {
   checkOwnDirectives(spec.batchScript!, "#SBATCH", "slurm");
-  if (spec.array !== undefined) {
-    throw new InvalidJobException(
-      "array: a batchScript is not yet run as an array on Slurm; submit it without array",
-      { field: "array" },
-    );
-  }
+
   const script = scriptOptions(spec.batchScript!);
   const custom = customDirectives(spec);
   const userSet = new Set([
@@ -119,6 +115,14 @@ export function userScriptHeader(spec: JobSpec, opts: DirectiveOptions): UserScr
   const depend = dependencyValue(spec, isSlurmJobId, "Slurm");
   if (depend) add("dependency", depend, "dependsOn");
   if (spec.hold) add("hold", undefined, "hold");
+  // An array is the spec's (an --array in the script is refused above): one sbatch --array.
+  if (spec.array !== undefined) {
+    gen.push({
+      option: "array",
+      value: formatArrayRange(parseArrayRange(spec.array)),
+      field: "array",
+    });
+  }
   gen.push({ option: "comment", value: `${STAMP_COMMENT_PREFIX}${opts.stamp}`, field: "stamp" });
   return {
     directives: [...gen, ...custom],
