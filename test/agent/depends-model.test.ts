@@ -1,7 +1,8 @@
 /**
  * A fast-check model of dependencies (issue 13, items 2, 7): random chains
  * and fans of jobs on the PBS simulator, each with a random outcome and
- * random `when`s on earlier jobs. Every job ends as the model says: it runs
+ * random `when`s on earlier jobs, qstat failing at random (0, 20 or 50% of
+ * the calls). Every job ends as the model says: it runs
  * iff each dependency ended as asked (ok: COMPLETED; notok: anything else;
  * any: any end), and one that never runs is FAILED with evidence
  * `dependency`, naming a dependency that was not met. The same on the
@@ -30,7 +31,7 @@ interface Plan {
   deps: Array<{ on: number; when: When }>;
 }
 
-const plans: fc.Arbitrary<Plan[]> = fc.integer({ min: 2, max: 6 }).chain((n) =>
+const graphs: fc.Arbitrary<Plan[]> = fc.integer({ min: 2, max: 6 }).chain((n) =>
   fc.tuple(...Array.from({ length: n }, (_, i) =>
     fc.record({
       exit: fc.constantFrom(0 as const, 1 as const),
@@ -44,6 +45,11 @@ const plans: fc.Arbitrary<Plan[]> = fc.integer({ min: 2, max: 6 }).chain((n) =>
       ),
     })))
 );
+
+const qstatFaults = fc.record({
+  failing: fc.constantFrom(0, 0.2, 0.5),
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+});
 
 /** What each job ends as, by the model. */
 function check(
@@ -83,11 +89,11 @@ function expected(plan: Plan[]): Array<{ ran: boolean; state: JobState }> {
 
 describe("dependencies against a model (PBS simulator)", () => {
   it(
-    "every job of a random dependency graph ends as the model says",
+    "every job of a random dependency graph ends as the model says, qstat failing at random",
     { timeout: 300_000 },
     async () => {
       await fc.assert(
-        fc.asyncProperty(plans, async (plan) => {
+        fc.asyncProperty(graphs, qstatFaults, async (plan, { failing, seed }) => {
           const dir = mkdtempSync(join(tmpdir(), "psij-deps-model-"));
           const clock = new VirtualClock();
           const server = new SimServer({ clock, mode: "model" });
@@ -96,7 +102,14 @@ describe("dependencies against a model (PBS simulator)", () => {
             executors: {
               sim: new PbsExecutor({
                 workDir: join(dir, "work"),
-                runner: createSimRunner(server, new Faults()),
+                // qstat (and qhold's kin) failing at random: it changes no job (truth rule 2).
+                runner: createSimRunner(
+                  server,
+                  new Faults(
+                    [{ kind: "connect", commands: ["qstat"], probability: failing }],
+                    seed,
+                  ),
+                ),
                 clock,
               }),
             },
@@ -135,7 +148,7 @@ describe("dependencies against a model (PBS simulator)", () => {
     timeout: 300_000,
   }, async () => {
     await fc.assert(
-      fc.asyncProperty(plans, async (plan) => {
+      fc.asyncProperty(graphs, async (plan) => {
         const service = new JobService({
           store: new JobStore(":memory:"),
           executors: { local: new LocalJobExecutor() },
