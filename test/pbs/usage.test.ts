@@ -69,10 +69,10 @@ describe("what a job used (PBS simulator, execute mode)", { timeout: 90_000 }, (
     const u = jobUsage(job);
     assert.equal(u.queue, "workq");
     const text = formatJob(job);
-    assert.match(text, /^queue      workq$/m);
+    assert.match(text, /^queue {6}workq$/m);
     assert.match(text, new RegExp(`^hosts      ${u.execHosts![0]}$`, "m"));
-    assert.match(text, /^waited     \d\d:\d\d:\d\d in the queue$/m);
-    assert.match(text, /^used       .*walltime=/m);
+    assert.match(text, /^waited {5}\d\d:\d\d:\d\d in the queue$/m);
+    assert.match(text, /^used {7}.*walltime=/m);
     await service.close();
   });
 });
