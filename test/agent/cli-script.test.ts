@@ -54,6 +54,12 @@ describe("CLI: submit --script (sim executor)", SLOW, () => {
       const st = await cli(["status", id]);
       assert.match(st.stdout, /^state {6}FAILED \(exit 6\)/m);
       assert.match(st.stdout, /^script {5}analyse\.pbs \(\d+ lines\) one two$/m);
+      const logs = await cli(["logs", id]);
+      assert.equal(logs.code, 1);
+      assert.match(
+        logs.stderr,
+        /is your own batch script: its stdout goes where its directives say/,
+      );
       const listed = await cli(["list", "--name", "analyse*", "--json"]);
       const jobs = JSON.parse(listed.stdout);
       assert.deepEqual((Array.isArray(jobs) ? jobs : jobs.jobs).map((j: any) => j.id), [id]);

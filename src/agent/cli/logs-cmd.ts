@@ -109,6 +109,10 @@ read on this machine: the agent's, or one sharing its file system.`,
       throw new Error(
         named
           ? `job ${job.id}'s ${stream} file "${named}" is relative and the job has no directory`
+          : typeof spec.batchScript === "string"
+          ? `job ${job.id} is your own batch script: its ${stream} goes where its directives say ` +
+            `(#PBS -o/-e, #SBATCH --output/--error), or to the scheduler's default file in ` +
+            `${spec.directory ?? "the directory it was submitted from"}`
           : `job ${job.id} has no ${stream} file (it was attached, or made before the agent kept output)`,
       );
     }
