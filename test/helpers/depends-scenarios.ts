@@ -92,3 +92,25 @@ export async function heldThenReleased(service: JobService, dir: string): Promis
   await until(`${job.nativeId} to end`, () => final(service.getRecord(job.id).state));
   assert.equal(service.getRecord(job.id).state, "COMPLETED", service.getRecord(job.id).message);
 }
+
+/** A queued job (waiting for a running one) held through the agent, then released: it runs after. */
+export async function holdQueuedThenRelease(service: JobService, dir: string): Promise<void> {
+  const base = { version: 1, directory: dir, attributes: { duration: 300 } };
+  const a = (await service.submit({ ...base, executable: "/bin/sleep", arguments: ["8"] })).job;
+  const b = (await service.submit({ ...base, executable: "/bin/true", dependsOn: [{ job: a.id }] }))
+    .job;
+  const held = await service.hold(b.id);
+  assert.equal(held.held, true);
+  // A few polls later the scheduler's record still says held (not merely waiting for a).
+  const polls = service.getRecord(b.id).updatedAt;
+  await until("a poll of b", () => service.getRecord(b.id).updatedAt !== polls, 20_000).catch(
+    () => {},
+  );
+  assert.equal(service.getRecord(b.id).state, "QUEUED");
+  assert.equal(service.getRecord(b.id).held, true, service.getRecord(b.id).message);
+  await service.release(b.id);
+  assert.equal(service.getRecord(b.id).held, undefined);
+  await until(`${b.nativeId} to end`, () => final(service.getRecord(b.id).state));
+  assert.equal(service.getRecord(b.id).state, "COMPLETED", service.getRecord(b.id).message);
+  assert.equal(service.getRecord(a.id).state, "COMPLETED");
+}

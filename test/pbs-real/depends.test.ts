@@ -6,7 +6,12 @@
 import { after, describe, it } from "node:test";
 import { join } from "node:path";
 import type { JobService } from "../../src/agent/service.ts";
-import { agentOver, chainWhereFirstFails, heldThenReleased } from "../helpers/depends-scenarios.ts";
+import {
+  agentOver,
+  chainWhereFirstFails,
+  heldThenReleased,
+  holdQueuedThenRelease,
+} from "../helpers/depends-scenarios.ts";
 import { OPT, realExecutor, scratch } from "./rig.ts";
 import { needPbs } from "./support.ts";
 
@@ -28,4 +33,13 @@ describe("dependencies and holds on a real OpenPBS (agent service)", () => {
     needPbs();
     return heldThenReleased(agent(), dir());
   });
+
+  it(
+    "a queued job held through the agent (qhold) stays held, then runs once released (qrls)",
+    OPT,
+    () => {
+      needPbs();
+      return holdQueuedThenRelease(agent(), dir());
+    },
+  );
 });

@@ -10,7 +10,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { JobService } from "../../src/agent/service.ts";
 import { SlurmExecutor } from "../../src/executors/slurm.ts";
-import { agentOver, chainWhereFirstFails, heldThenReleased } from "../helpers/depends-scenarios.ts";
+import {
+  agentOver,
+  chainWhereFirstFails,
+  heldThenReleased,
+  holdQueuedThenRelease,
+} from "../helpers/depends-scenarios.ts";
 import { needSlurm, slurmOptions } from "./support.ts";
 
 const SLOW = slurmOptions(300_000);
@@ -45,4 +50,13 @@ describe("dependencies and holds on a real Slurm (agent service)", () => {
     needSlurm();
     return heldThenReleased(service, dir);
   });
+
+  it(
+    "a queued job held through the agent (scontrol hold) stays held, then runs once released",
+    SLOW,
+    () => {
+      needSlurm();
+      return holdQueuedThenRelease(service, dir);
+    },
+  );
 });
