@@ -61,6 +61,26 @@ describe("dependencies and holds on the local executor (kept by the agent)", () 
     }
   });
 
+  it("canceling a job the agent keeps back ends it CANCELED; an afterok dependent then FAILS naming it, an afternotok one runs", async () => {
+    const { service, store } = localAgent();
+    try {
+      const h = (await service.submit(job("/bin/true", { hold: true }))).job;
+      const ok = (await service.submit(job("/bin/true", { dependsOn: [{ job: h.id }] }))).job;
+      const notok = (await service.submit(job("/bin/true", {
+        dependsOn: [{ job: h.id, when: "notok" }],
+      }))).job;
+      const canceled = await service.cancel(h.id);
+      assert.equal(canceled.state, "CANCELED");
+      assert.equal(service.history(h.id).at(-1)!.evidence, "user-cancel");
+      await until(service, ok.id, "FAILED");
+      assert.match(service.getRecord(ok.id).message!, new RegExp(`job ${h.id} ended CANCELED`));
+      await until(service, notok.id, "COMPLETED");
+    } finally {
+      await service.close();
+      store.close();
+    }
+  });
+
   it("a job can depend on a whole array: one failed element ends it FAILED naming the array", async () => {
     const { service, store } = localAgent();
     try {
