@@ -16,7 +16,7 @@
 #   so (Slurm keeps such a job pending, Reason PartitionConfig, and the test would wait forever).
 # --bench [N]: then prints bench/psij-python.py's figures (N jobs, default 1000).
 # Python: $PSIJ_PYTHON/$PSIJ_PYTHON_SRC/$PYTHONPATH when set, else ../shared/psij-python/setup.sh
-# (needs root for apt-get). Without either it exits 77 saying why (npm test: skipped, with the
+# (needs root for apt-get; unpacks into $PSIJ_PYTHON_DIR, default /opt/psij-python). Without either it exits 77 saying why (npm test: skipped, with the
 # reason; REQUIRE_PSIJ_PYTHON=1 makes that a failure there).
 # Each run gets its own HOME (the suite writes ~/.psij) and agent home, removed at exit.
 # Prints how long each part took.
@@ -46,7 +46,9 @@ if [ -z "${PSIJ_PYTHON_SRC:-}" ]; then
     echo "psij-python: skipped: no psij-python (PSIJ_PYTHON_SRC unset, $setup absent)" >&2
     exit 77
   fi
-  if ! env_lines=$(bash "$setup" 2>/tmp/psij-python-setup.$$.log); then
+  # One setup at a time: npm test runs several suites at once, and a half-unpacked tree (or two
+  # apt-gets) must not be seen by another.
+  if ! env_lines=$(flock /tmp/psij-python-setup.lock bash "$setup" ${PSIJ_PYTHON_DIR:+"$PSIJ_PYTHON_DIR"} 2>/tmp/psij-python-setup.$$.log); then
     echo "psij-python: skipped: $setup failed: $(tail -3 /tmp/psij-python-setup.$$.log)" >&2
     rm -f /tmp/psij-python-setup.$$.log
     exit 77
