@@ -15,8 +15,12 @@ export interface PbsUsage {
   execHosts?: string[];
   /** `stime - qtime`, whole seconds: how long the job waited to start (the last time it started). */
   queuedSeconds?: number;
-  /** `resources_used.*` as PBS printed them (`cput`, `mem`, `walltime`, ...). */
-  resourcesUsed?: Record<string, unknown>;
+  /**
+   * `resources_used.*` as PBS's text form prints them (`cput`, `mem`, `walltime`, ...), always
+   * strings: qstat's JSON encoders print some as numbers (`"ncpus":1`) and the `-f` text cannot,
+   * so one record reads the same whichever format the status command used.
+   */
+  resourcesUsed?: Record<string, string>;
 }
 
 /** `exec_host`'s host names, in order, once each. */
@@ -37,7 +41,12 @@ export function pbsUsage(rec: PbsJobRecord | undefined): PbsUsage {
   if (q !== undefined && s !== undefined && s >= q) out.queuedSeconds = (s - q) / 1000;
   const used = rec.attrs["resources_used"];
   if (used && typeof used === "object" && !Array.isArray(used) && Object.keys(used).length) {
-    out.resourcesUsed = { ...(used as Record<string, unknown>) };
+    out.resourcesUsed = Object.fromEntries(
+      Object.entries(used as Record<string, unknown>).map(([k, v]) => [
+        k,
+        typeof v === "string" ? v : JSON.stringify(v),
+      ]),
+    );
   }
   return out;
 }
