@@ -123,9 +123,12 @@ if [ "$suite" = 1 ]; then
   version=$(cd "$PSIJ_PYTHON_SRC" && "$py" -c 'import psij; print(psij.__version__)')
   echo "=== psij-python $version suite, --executors $execs ($what)"
   # psij-python's own pbs executor waits forever for a job PBS can never run: bounded per test.
-  per_test=600
-  [ -n "$native" ] && per_test=180
-  (cd "$PSIJ_PYTHON_SRC" && "$py" -m pytest -p no:cacheprovider -q -rfEs --timeout "$per_test" \
+  # The whole run is bounded too (CI has 90 minutes for everything): at the limit pytest gets
+  # SIGINT and reports what it has; the agent's runs take a few minutes, psij-python's own pbs
+  # executor polls slowly (~15 min here).
+  per_test=600 limit=${PSIJ_PYTHON_SUITE_LIMIT:-1800}
+  [ -n "$native" ] && per_test=180 limit=${PSIJ_PYTHON_NATIVE_LIMIT:-1500}
+  (cd "$PSIJ_PYTHON_SRC" && timeout -s INT -k 60 "$limit" "$py" -m pytest -p no:cacheprovider -q -rfEs --timeout "$per_test" \
     ${junit:+--junitxml "$junit/$name.xml"} -o junit_suite_name="$name" \
     "${files[@]}" "${deselect[@]}" --executors "$execs") 2>&1 | grep -v ' DEBUG \|^$\|Legacy keys are deprecated' || status=1
   echo "=== psij-python suite ($name) took $((SECONDS - t)) s"
