@@ -192,11 +192,17 @@ if (fullRun || values["psij-python"]) {
   const onPbs = /pbs_version/.test(`${pbs.stdout}${pbs.stderr}`);
   const nodes = onPbs ? spawnSync("pbsnodes", ["-a"], { encoding: "utf8" }).stdout ?? "" : "";
   const oneNode = (nodes.match(/^\S/gm) ?? []).length <= 1 ? ["--one-node"] : [];
+  // Two runs at once, one per launcher: it polls slowly (~23 min for both launchers in one run).
   const native = onPbs
-    ? psijPython("psij-python-pbs-native", ["--native", "pbs", ...oneNode], {
-      counted: false,
-      quiet: true,
-    })
+    ? Promise.all(["single", "multiple"].map((l) =>
+      psijPython(`psij-python-pbs-native-${l}`, [
+        "--native",
+        "pbs",
+        "--launchers",
+        l,
+        ...oneNode,
+      ], { counted: false, quiet: true })
+    ))
     : undefined;
   await psijPython("psij-python", ["--backend", "sim", "--plugin-tests"]);
   if (onPbs) await psijPython("psij-python-pbs", ["--backend", "pbs", ...oneNode]);

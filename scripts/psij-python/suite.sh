@@ -14,6 +14,8 @@
 # --few-cpus: its node has fewer than 4 cpus (the private Slurm in CI: the machine's 2): the test
 #   that asks for 4 processes, test_nodefile.py with a multi-process launcher, is deselected, saying
 #   so (Slurm keeps such a job pending, Reason PartitionConfig, and the test would wait forever).
+# --launchers L,...: the launchers to run with (default single,multiple; mpirun is added where it
+#   is on PATH); npm test runs psij-python's own pbs executor as two runs at once, one per launcher.
 # --bench [N]: then prints bench/psij-python.py's figures (N jobs, default 1000).
 # Python: $PSIJ_PYTHON/$PSIJ_PYTHON_SRC/$PYTHONPATH when set, else ../shared/psij-python/setup.sh
 # (needs root for apt-get; unpacks into $PSIJ_PYTHON_DIR, default /opt/psij-python). Without either it exits 77 saying why (npm test: skipped, with the
@@ -23,7 +25,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-backend=sim native="" junit="" plugin=0 suite=1 bench="" one_node=0 few_cpus=0
+backend=sim native="" junit="" plugin=0 suite=1 bench="" one_node=0 few_cpus=0 launchers=single,multiple
 while [ $# -gt 0 ]; do
   case "$1" in
     --backend) backend=$2; shift 2 ;;
@@ -33,6 +35,7 @@ while [ $# -gt 0 ]; do
     --no-suite) suite=0; shift ;;
     --one-node) one_node=1; shift ;;
     --few-cpus) few_cpus=1; shift ;;
+    --launchers) launchers=$2; shift 2 ;;
     --bench)
       bench=1000; shift
       if [[ "${1:-}" =~ ^[0-9]+$ ]]; then bench=$1; shift; fi ;;
@@ -99,10 +102,10 @@ files=(tests/test_executor.py tests/test_nodefile.py tests/test_resources.py tes
   tests/user_guide/test_scheduling_information.py)
 if [ "$suite" = 1 ]; then
   if [ -n "$native" ]; then
-    execs="$native:single,$native:multiple" name="psij-python-native-$native"
+    execs="$native:${launchers//,/,$native:}" name="psij-python-native-$native-${launchers//,/-}"
   else
     start_agent
-    execs="agent:single,agent:multiple" name="psij-python-agent-$backend"
+    execs="agent:${launchers//,/,agent:}" name="psij-python-agent-$backend"
   fi
   command -v mpirun >/dev/null && execs="$execs,${native:-agent}:mpirun"
   deselect=()
