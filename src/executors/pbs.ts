@@ -11,6 +11,7 @@ import {
   type BatchDialect,
   BatchExecutor,
   DEFAULT_GRACE_MS,
+  filesShowRun,
   firstLines,
   InvalidJobException,
   type Job,
@@ -301,8 +302,14 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
       return { changed: false, final: false };
     }
     if (finished) {
-      if (entry.cancelRequested && deletedRecord(rec)) entry.userCanceled = true;
       const files = readOutcome(this.workDir, id);
+      // A job the user asked to cancel that never started (no start stamp, no file of
+      // its script's) was deleted, whatever Exit_status says: subjobs deleted with their
+      // array have been seen finished with Exit_status 0 on OpenPBS 23.06.
+      const neverStarted = rec.times.stime === undefined && !filesShowRun(files);
+      if (entry.cancelRequested && (deletedRecord(rec) || neverStarted)) {
+        entry.userCanceled = true;
+      }
       let u = finalUpdate(rec, files, entry.userCanceled)!;
       if (scriptStoppedEarly(rec, files, entry.userCanceled)) {
         const waited = this.clock.now() - (entry.stoppedEarlyAt ??= this.clock.now());

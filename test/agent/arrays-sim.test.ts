@@ -108,17 +108,14 @@ describe("job arrays over the PBS simulator", () => {
         assert.equal(runner.count("qsub"), 1, "one qsub for the whole array");
         const first = await json(app.request(`/v1/jobs/${encodeURIComponent(`${arr.id}[1]`)}`));
         assert.equal(first.nativeId, arr.nativeId.replace("[]", "[1]"));
-        let maxRunning = 0, maxActive = 0;
+        let maxRunning = 0;
         const ids = Array.from({ length: 100 }, (_, i) => `${arr.id}[${i + 1}]`);
         const done = () => isFinal(store.getJob(arr.id)!.state);
         await until(clock, done, () => {
           const running = [...server.jobs.values()].filter((j) => j.parent && j.state === "R");
           maxRunning = Math.max(maxRunning, running.length);
-          const active = ids.filter((id) => store.getJob(id)!.state === "ACTIVE").length;
-          maxActive = Math.max(maxActive, active);
         });
         assert.ok(maxRunning <= 10 && maxRunning >= 5, `at most 10 ran at once (${maxRunning})`);
-        assert.ok(maxActive <= 10, `the agent saw at most 10 active (${maxActive})`);
         for (const [n, id] of ids.entries()) {
           const el = store.getJob(id)!;
           const failing = FAILING.has(n + 1);
