@@ -1,7 +1,16 @@
 #!/usr/bin/env node
 // The one test command (`npm test`): type-check, lint, format check, then every
-// test file under Bun and under Deno. Prints one plain `N passed, N failed`
-// line per runtime and a total, and exits non-zero on any failure.
+// test file under Bun and, except the real-scheduler files, under Deno. Prints
+// one plain `N passed, N failed` line per runtime and a total, and exits
+// non-zero on any failure.
+//
+// Real-scheduler files (those importing test/pbs-real/, test/slurm/ or
+// test/sge/'s support.ts or rig.ts: they drive a real OpenPBS, Slurm or Grid
+// Engine) run under Bun only. They prove the executors against the scheduler,
+// not the runtime: the code they reach (agent, CLI, store, process runner) is
+// the same code every simulator test runs under both runtimes, while running
+// them twice doubled the slowest part of CI and put each scheduler's state
+// (its history, its queue) through a second pass for nothing.
 //
 // Usage: npm test [-- [--only bun|deno] [--no-checks] [--no-psij-python] [--psij-python] [paths...]]
 // Paths default to test/. Counting comes from each runtime's JUnit report so
@@ -11,8 +20,16 @@
 // they are skipped with the reason, unless REQUIRE_PSIJ_PYTHON=1 (CI), which fails the run.
 // --psij-python runs them alone (with --no-checks and no paths: only them).
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -29,6 +46,29 @@ const { values, positionals } = parseArgs({
 const paths = positionals.length ? positionals : ["test/"];
 const tmp = join(root, ".tmp");
 mkdirSync(tmp, { recursive: true });
+
+// Test files that drive a real scheduler, found by what they import (see the top).
+function realSchedulerFiles() {
+  const found = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith(".test.ts")) {
+        const text = readFileSync(p, "utf8");
+        for (const m of text.matchAll(/from "(\.{1,2}\/[^"]*\/?(?:support|rig)\.ts)"/g)) {
+          const dep = relative(join(root, "test"), resolve(dirname(p), m[1]));
+          if (/^(pbs-real|slurm|sge)\/(support|rig)\.ts$/.test(dep)) {
+            found.push(relative(root, p));
+            break;
+          }
+        }
+      }
+    }
+  };
+  walk(join(root, "test"));
+  return found.sort();
+}
 
 let failedSteps = 0;
 function step(title, argv, env = {}) {
@@ -107,31 +147,10 @@ if (!values["no-checks"]) {
   step("deno fmt", [bin("deno"), "fmt", "--check"]);
 }
 
-const pythonOnly = values["psij-python"] && positionals.length === 0;
-if (values.only !== "deno" && !pythonOnly) {
-  const junit = join(tmp, `bun-${process.pid}.junit.xml`);
-  runtime("bun", [
-    bin("bun"),
-    "test",
-    "--timeout",
-    "120000",
-    "--reporter=junit",
-    `--reporter-outfile=${junit}`,
-    ...paths,
-  ], junit);
-}
-if (values.only !== "bun" && !pythonOnly) {
-  const junit = join(tmp, `deno-${process.pid}.junit.xml`);
-  runtime(
-    "deno",
-    [bin("deno"), "test", "-A", "--no-prompt", `--junit-path=${junit}`, ...paths],
-    junit,
-  );
-}
-
 // One pytest run of scripts/psij-python/suite.sh; its JUnit reports counted as `name` (or, not
-// counted, kept for the side-by-side lines). `quiet`: its output is held and printed whole when
-// it ends, so it can run beside the others (psij-python's own pbs executor mostly waits on polls).
+// counted, kept for the side-by-side lines). `quiet`: its output goes to a file, printed whole when
+// it ends, so it can run beside the others (psij-python's own pbs executor mostly waits on polls)
+// and never blocks on a full pipe while a synchronous step holds this process.
 let pythonSkipped;
 const sideBySide = {};
 async function psijPython(name, args, { counted = true, quiet = false } = {}) {
@@ -140,20 +159,25 @@ async function psijPython(name, args, { counted = true, quiet = false } = {}) {
   const title = `${name} (bash scripts/psij-python/suite.sh ${args.join(" ")})`;
   if (!quiet) console.log(`\n=== ${title}`);
   const started = Date.now();
+  const log = join(tmp, `psij-python-${process.pid}-${name}.log`);
+  const fd = quiet ? openSync(log, "w") : undefined;
   const child = spawn("bash", ["scripts/psij-python/suite.sh", "--junit", dir, ...args], {
     cwd: root,
-    stdio: ["ignore", quiet ? "pipe" : "inherit", "pipe"],
+    stdio: ["ignore", fd ?? "inherit", fd ?? "pipe"],
     env: { ...process.env, NO_COLOR: "1" },
   });
-  let held = "", stderr = "";
-  child.stdout?.on("data", (d) => (held += d));
-  child.stderr.on("data", (d) => {
+  let stderr = "";
+  child.stderr?.on("data", (d) => {
     stderr += d;
-    if (quiet) held += d;
-    else process.stderr.write(d);
+    process.stderr.write(d);
   });
   const status = await new Promise((res) => child.on("close", (code, sig) => res(code ?? sig)));
-  if (quiet) console.log(`\n=== ${title} (ran beside the others)\n${held}`);
+  if (fd !== undefined) {
+    closeSync(fd);
+    stderr = readFileSync(log, "utf8");
+    rmSync(log, { force: true });
+    console.log(`\n=== ${title} (ran beside the others)\n${stderr}`);
+  }
   const secs = ((Date.now() - started) / 1000).toFixed(1);
   if (status === 77) {
     const reason = /psij-python: skipped: (.*)/.exec(stderr)?.[1] ?? "no Python";
@@ -183,27 +207,68 @@ async function psijPython(name, args, { counted = true, quiet = false } = {}) {
 }
 
 const fullRun = positionals.length === 0 && !values.only && !values["no-psij-python"];
-if (fullRun || values["psij-python"]) {
+const withPython = fullRun || values["psij-python"];
+// On a real PBS (CI's): psij-python's own pbs executor on the same files as the agent's run,
+// printed side by side and not counted (its known failures are not ours). It polls every 30 s
+// (both launchers in one run took ~23 min), so it runs as two runs at once, one per launcher,
+// started once bun's real-scheduler files are done (deno runs none), beside deno and the agent's
+// runs: its minutes overlap theirs instead of adding to them.
+const pbsVersion = withPython ? spawnSync("qstat", ["--version"], { encoding: "utf8" }) : undefined;
+const onPbs = /pbs_version/.test(`${pbsVersion?.stdout}${pbsVersion?.stderr}`);
+const pbsNodes = onPbs ? spawnSync("pbsnodes", ["-a"], { encoding: "utf8" }).stdout ?? "" : "";
+const oneNode = (pbsNodes.match(/^\S/gm) ?? []).length <= 1 ? ["--one-node"] : [];
+let native;
+function startNative() {
+  if (!withPython || !onPbs || native) return;
+  console.log("\n=== psij-python's own pbs executor: started, beside what follows");
+  native = Promise.all(["single", "multiple"].map((l) =>
+    psijPython(`psij-python-pbs-native-${l}`, [
+      "--native",
+      "pbs",
+      "--launchers",
+      l,
+      ...oneNode,
+    ], { counted: false, quiet: true })
+  ));
+}
+
+const pythonOnly = values["psij-python"] && positionals.length === 0;
+if (values.only !== "deno" && !pythonOnly) {
+  const junit = join(tmp, `bun-${process.pid}.junit.xml`);
+  runtime("bun", [
+    bin("bun"),
+    "test",
+    "--timeout",
+    "120000",
+    "--reporter=junit",
+    `--reporter-outfile=${junit}`,
+    ...paths,
+  ], junit);
+}
+startNative();
+if (values.only !== "bun" && !pythonOnly) {
+  const junit = join(tmp, `deno-${process.pid}.junit.xml`);
+  const real = realSchedulerFiles();
+  console.log(
+    `\n=== deno leaves the ${real.length} real-scheduler files to bun: ${real.join(" ")}`,
+  );
+  runtime(
+    "deno",
+    [
+      bin("deno"),
+      "test",
+      "-A",
+      "--no-prompt",
+      `--junit-path=${junit}`,
+      ...(real.length ? [`--ignore=${real.join(",")}`] : []),
+      ...paths,
+    ],
+    junit,
+  );
+}
+
+if (withPython) {
   const pythonStarted = Date.now();
-  // On a real PBS (CI's): psij-python's own pbs executor on the same files, printed side by side
-  // and not counted (its known failures are not ours), started first beside the rest; then the
-  // agent on that PBS, counted.
-  const pbs = spawnSync("qstat", ["--version"], { encoding: "utf8" });
-  const onPbs = /pbs_version/.test(`${pbs.stdout}${pbs.stderr}`);
-  const nodes = onPbs ? spawnSync("pbsnodes", ["-a"], { encoding: "utf8" }).stdout ?? "" : "";
-  const oneNode = (nodes.match(/^\S/gm) ?? []).length <= 1 ? ["--one-node"] : [];
-  // Two runs at once, one per launcher: it polls slowly (~23 min for both launchers in one run).
-  const native = onPbs
-    ? Promise.all(["single", "multiple"].map((l) =>
-      psijPython(`psij-python-pbs-native-${l}`, [
-        "--native",
-        "pbs",
-        "--launchers",
-        l,
-        ...oneNode,
-      ], { counted: false, quiet: true })
-    ))
-    : undefined;
   await psijPython("psij-python", ["--backend", "sim", "--plugin-tests"]);
   if (onPbs) await psijPython("psij-python-pbs", ["--backend", "pbs", ...oneNode]);
   else console.log("\n=== psij-python on PBS: skipped: qstat --version does not answer as PBS");
@@ -218,6 +283,7 @@ if (fullRun || values["psij-python"]) {
       ...(cpus < 4 ? ["--few-cpus"] : []),
     ]);
   } else console.log("\n=== psij-python on Slurm: skipped: sinfo does not answer");
+  if (native) console.log("\n=== waiting for psij-python's own pbs executor (beside since deno)");
   await native;
   console.log(`\n=== psij-python parts took ${((Date.now() - pythonStarted) / 1000).toFixed(0)} s`);
 }
