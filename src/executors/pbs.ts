@@ -49,7 +49,7 @@ import { isPbsJobId, parseQselect, parseQsubId } from "./pbs/parse/index.ts";
 import type { PbsJobRecord } from "./pbs/parse/types.ts";
 import { pbsStampFiles, type RenderedScript, renderPbsScript } from "./pbs/script.ts";
 import { qsubEnvironment, removeScriptFile, writeScriptFile } from "./pbs/script-file.ts";
-import { lookupStamp, STAMP_VARIABLE, unprovenAbsence } from "./pbs/stamp.ts";
+import { lookupStamps, STAMP_VARIABLE, StampLookups, unprovenAbsence } from "./pbs/stamp.ts";
 import {
   type HistoryMode,
   interpretStatus,
@@ -260,12 +260,20 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
    * `stamp`: how a submission whose qsub reply was lost is found again. An
    * empty answer means PBS provably has none, so anything short of that — a
    * failed status command, an id it printed no record for (cJSON bug #2672)
-   * that its own look-up cannot settle — throws instead.
+   * that its own look-up cannot settle — throws instead. Look-ups asked for
+   * together share one listing of the user's jobs (StampLookups).
    */
   findByStamp(stamp: string): Promise<string[]> {
-    const user = this.config.user ?? currentUser();
-    return lookupStamp(this.runner, stamp, { user, timeoutMs: this.timeoutMs, mode: this.#mode });
+    return this.#stampLookups.find(stamp);
   }
+
+  readonly #stampLookups = new StampLookups((stamps) =>
+    lookupStamps(this.runner, stamps, {
+      user: this.config.user ?? currentUser(),
+      timeoutMs: this.timeoutMs,
+      mode: this.#mode,
+    })
+  );
 
   /**
    * Why an empty `findByStamp` answer for a submission sent at `submittedAt`

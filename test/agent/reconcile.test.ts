@@ -126,6 +126,29 @@ describe("reconciling what the agent does not know (PBS simulator)", () => {
     }
   });
 
+  it("recovery with many open submissions lists the user's jobs once, not once per submission", async () => {
+    const w = world();
+    try {
+      const made = ["jm1", "jm2", "jm3", "jm4", "jm5", "jm6"];
+      for (const id of made) await w.diedAfterQsub(id);
+      w.intentOnly("jnever"); // never reached qsub: found by none, so submitted once
+      await w.clock.advance(120_000);
+      const a = w.agent();
+      const report = await w.settle(a.service.recover());
+      assert.deepEqual([...report.reconciled].sort(), made);
+      assert.deepEqual(report.resubmitted, ["jnever"]);
+      assert.equal(a.runner.count("qselect"), 1, "one listing for seven look-ups");
+      for (const id of made) {
+        assert.equal(w.stampedJobs(id).length, 1, `${id} in PBS once`);
+        assert.ok(w.store.getJob(id)!.nativeId);
+      }
+      assert.equal(w.stampedJobs("jnever").length, 1);
+      await a.service.close();
+    } finally {
+      w.cleanup();
+    }
+  });
+
   it("findbystamp-ignores-qstat-failure: a failing qstat in the look-up neither resubmits nor fails", async () => {
     const w = world();
     try {

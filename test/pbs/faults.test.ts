@@ -218,6 +218,46 @@ describe("PBS executor under faults (simulator, model mode)", () => {
     assert.deepEqual(await executor.findByStamp(job.id), [job.nativeId]);
   });
 
+  it("findByStamp asked for together: one listing answers them all; a later one gets its own", async () => {
+    const { executor, runner } = rig();
+    const jobs = Array.from(
+      { length: 12 },
+      () => new Job({ executable: "/bin/date", name: "r100" }),
+    );
+    for (const j of jobs) await executor.submit(j);
+    const before = runner.count("qselect");
+    const answers = await Promise.all([
+      ...jobs.map((j) => executor.findByStamp(j.id)),
+      executor.findByStamp("no-such-stamp"),
+    ]);
+    assert.equal(runner.count("qselect") - before, 1, "one qselect for 13 look-ups");
+    assert.deepEqual(answers, [...jobs.map((j) => [j.nativeId]), []]);
+    // A job made after that listing is found by the next look-up's own listing.
+    const late = new Job({ executable: "/bin/date", name: "r100" });
+    await executor.submit(late);
+    assert.deepEqual(await executor.findByStamp(late.id), [late.nativeId]);
+    assert.equal(runner.count("qselect") - before, 2);
+  });
+
+  it("findByStamp asked for together: a shared listing that fails fails them all; the next answers", async () => {
+    const { executor, faults } = rig();
+    const jobs = Array.from(
+      { length: 3 },
+      () => new Job({ executable: "/bin/date", name: "r100" }),
+    );
+    for (const j of jobs) await executor.submit(j);
+    faults.inject({ kind: "connect", commands: ["qselect"], count: 1 });
+    const settled = await Promise.allSettled(jobs.map((j) => executor.findByStamp(j.id)));
+    for (const r of settled) {
+      assert.equal(r.status, "rejected");
+      assert.match(
+        String((r as PromiseRejectedResult).reason),
+        /stamp look-up failed for 3 stamps/,
+      );
+    }
+    for (const j of jobs) assert.deepEqual(await executor.findByStamp(j.id), [j.nativeId]);
+  });
+
   it("findByStamp with cJSON bug #2672: a job that is not first in the batch is still found", async () => {
     const { executor } = rig({ server: { jsonEncoder: "cjson", cjsonMultiIdBug: true } });
     const jobs = Array.from(

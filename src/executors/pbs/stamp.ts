@@ -62,42 +62,95 @@ export interface StampLookupOptions {
 
 /**
  * Asks PBS (`qselect -x -u <user>`, then `qstat -f -F json -x` in chunks) for
- * the user's jobs, live or in history, submitted with this stamp. An empty
- * answer must mean PBS provably has none — recovery then submits again — so
- * anything short of that throws: a failed command, or an id the batch printed
- * no record for (cJSON bug #2672 prints only the first id's) whose own
- * look-up cannot settle it.
+ * the user's jobs, live or in history, submitted with any of these stamps:
+ * each stamp's native ids (normally one; several would mean a duplicate). An
+ * empty answer must mean PBS provably has none — recovery then submits again —
+ * so anything short of that throws: a failed command, or an id the batch
+ * printed no record for (cJSON bug #2672 prints only the first id's) whose own
+ * look-up cannot settle it. One listing answers every stamp: its cost is the
+ * user's history, paid once however many submissions are being looked for.
  */
-export async function lookupStamp(
+export async function lookupStamps(
   runner: CommandRunner,
-  stamp: string,
+  stamps: readonly string[],
   opts: StampLookupOptions,
-): Promise<string[]> {
+): Promise<Map<string, string[]>> {
+  const what = stamps.length === 1 ? stamps[0] : `${stamps.length} stamps`;
   const sel = await runner.run(["qselect", "-x", "-u", opts.user], { timeoutMs: opts.timeoutMs });
   if (sel.exitCode !== 0 || sel.timedOut) {
     throw new PsijError(
-      `stamp look-up failed for ${stamp}: qselect -x -u ${opts.user} failed (exit ${sel.exitCode}${
+      `stamp look-up failed for ${what}: qselect -x -u ${opts.user} failed (exit ${sel.exitCode}${
         sel.timedOut ? ", timed out" : ""
       }): ${sel.stderr.trim().split("\n").slice(0, 3).join(" / ")}`,
     );
   }
+  const found = new Map<string, string[]>(stamps.map((s) => [s, []]));
+  const match = (id: string, rec: PbsJobRecord) => {
+    const own = rec.variables[STAMP_VARIABLE];
+    if (own !== undefined && found.has(own)) return void found.get(own)!.push(id);
+    for (const [stamp, ids] of found) if (recordHasStamp(rec, stamp)) ids.push(id);
+  };
   const ids = parseQselect(sel.stdout);
-  const found: string[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     const r = await runStatus(runner, (h) => qstatJsonArgv(chunk, h), opts.mode, opts.timeoutMs);
     const report = interpretStatus(chunk, r);
-    if (report.error) throw new PsijError(`stamp look-up failed for ${stamp}: ${report.error}`);
-    for (const [id, rec] of report.seen) if (recordHasStamp(rec, stamp)) found.push(id);
+    if (report.error) throw new PsijError(`stamp look-up failed for ${what}: ${report.error}`);
+    for (const [id, rec] of report.seen) match(id, rec);
     for (const id of report.missing) {
       const one = await lookupJob(runner, id, opts.timeoutMs, opts.mode);
       if (one.kind === "error") {
-        throw new PsijError(`stamp look-up failed for ${stamp}: job ${id}: ${one.error}`);
+        throw new PsijError(`stamp look-up failed for ${what}: job ${id}: ${one.error}`);
       }
-      if (one.kind === "found" && recordHasStamp(one.record, stamp)) found.push(id);
+      if (one.kind === "found") match(id, one.record);
     }
   }
   return found;
+}
+
+/**
+ * Stamp look-ups asked for at about the same time (a recovery with many open
+ * submissions) share one listing of the user's jobs. A stamp is only ever
+ * answered by a listing that started after it was asked for, so a job made
+ * just before the question is never missed by an older listing; a listing
+ * that fails fails every look-up it was to answer, and the next is new.
+ */
+export class StampLookups {
+  readonly #lookup: (stamps: string[]) => Promise<Map<string, string[]>>;
+  #waiting: Array<{ stamp: string; resolve(ids: string[]): void; reject(e: unknown): void }> = [];
+  #busy = false;
+
+  constructor(lookup: (stamps: string[]) => Promise<Map<string, string[]>>) {
+    this.#lookup = lookup;
+  }
+
+  find(stamp: string): Promise<string[]> {
+    const answer = new Promise<string[]>((resolve, reject) => {
+      this.#waiting.push({ stamp, resolve, reject });
+    });
+    if (!this.#busy) void this.#drain();
+    return answer;
+  }
+
+  async #drain(): Promise<void> {
+    this.#busy = true;
+    try {
+      // Look-ups asked for in the same stretch of work (a recovery's, started together) join
+      // this listing. Microtasks, not a timer: under a virtual clock nothing else may wait.
+      for (let i = 0; i < 4; i++) await null;
+      while (this.#waiting.length) {
+        const batch = this.#waiting.splice(0);
+        try {
+          const found = await this.#lookup([...new Set(batch.map((w) => w.stamp))]);
+          for (const w of batch) w.resolve([...(found.get(w.stamp) ?? [])]);
+        } catch (e) {
+          for (const w of batch) w.reject(e);
+        }
+      }
+    } finally {
+      this.#busy = false;
+    }
+  }
 }
 
 /**
