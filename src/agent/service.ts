@@ -33,6 +33,8 @@ import { UnwrittenWrites } from "./unwritten.ts";
 import type { JobRecord, ListPage, ListQuery, TransitionRecord } from "./store/types.ts";
 import { jsonProblem } from "./store/damage.ts";
 import { jobView } from "./view.ts";
+import { originOf } from "./discovery.ts";
+import { listExecutors } from "../core/registry.ts";
 import { recoverJobs, type RecoveryReport } from "./recovery.ts";
 import { dependencyVerdict, planDependencies } from "./dependencies.ts";
 import { lookupOf, mayHaveActed, nextDelay, reconcileIntent, RETRY_FIRST_MS } from "./reconcile.ts";
@@ -880,12 +882,25 @@ export class JobService {
     return { ...h, status: unwrittenJobs ? "degraded" : h.status, unwrittenJobs };
   }
 
-  executorInfo(): Array<{ name: string; version: string; default: boolean }> {
-    return Object.entries(this.#executors).map(([name, ex]) => ({
-      name,
-      version: ex.version,
-      default: name === this.defaultExecutor,
-    }));
+  /**
+   * The executors served: name, version, whether it is the default, and where it came from
+   * ("built-in", or the module file discovery loaded it from; absent for an executor handed
+   * in directly that no descriptor names, as in tests).
+   */
+  executorInfo(): Array<{ name: string; version: string; default: boolean; origin?: string }> {
+    const descriptors = listExecutors();
+    return Object.entries(this.#executors).map(([name, ex]) => {
+      const key = name.toLowerCase();
+      const d = descriptors.find((d) =>
+        d.name.toLowerCase() === key || (d.aliases ?? []).some((a) => a.toLowerCase() === key)
+      );
+      return {
+        name,
+        version: ex.version,
+        default: name === this.defaultExecutor,
+        ...(d ? { origin: originOf(d) } : {}),
+      };
+    });
   }
 
   /** Re-attaches every non-final job and reconciles open intents (see recovery.ts). */

@@ -13,6 +13,10 @@ import { fileURLToPath } from "node:url";
 import { discoverExecutors, executorFolders, originOf } from "../../src/agent/discovery.ts";
 import { findExecutor, listExecutors } from "../../src/core/registry.ts";
 import { runCli } from "./fixtures/cli.ts";
+import { ManualExecutor } from "./fixtures/manual-executor.ts";
+import { createApp } from "../../src/agent/http/app.ts";
+import { JobService } from "../../src/agent/service.ts";
+import { JobStore } from "../../src/agent/store/store.ts";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BUN = join(ROOT, "node_modules", ".bin", "bun");
@@ -89,6 +93,26 @@ describe("executor discovery", () => {
       assert.ok(listExecutors().some((d) => d.name === name), name);
     }
     rmSync(join(l.home, ".."), { recursive: true, force: true });
+  });
+
+  it("GET /v1/executors names where each served executor came from: built-in or its module file", async () => {
+    const l = layout("served");
+    await discoverExecutors(executorFolders(l.home, {}));
+    const service = new JobService({
+      store: new JobStore(":memory:"),
+      executors: { "served-toy": new ManualExecutor(), local: new ManualExecutor() },
+      defaultExecutor: "served-toy",
+    });
+    try {
+      const body: any = await (await createApp(service).request("/v1/executors")).json();
+      assert.deepEqual(
+        body.executors.map((e: any) => [e.name, e.origin, e.default]),
+        [["served-toy", l.good, true], ["local", "built-in", false]],
+      );
+    } finally {
+      await service.close();
+      rmSync(join(l.home, ".."), { recursive: true, force: true });
+    }
   });
 
   it("psij-agent executors lists each executor with version and origin, and the modules that failed", async () => {
