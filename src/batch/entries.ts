@@ -65,6 +65,18 @@ export class BatchEntries<E extends BatchEntry<unknown>> {
     removeJobFiles([jobFiles(this.workDir, stamp).script, ...this.stampFiles(stamp)]);
   }
 
+  /**
+   * Whether `e`, an array element already forgotten, was the last this executor followed of
+   * its array: no element left with its stamp, nor one not yet seen (whose stamp is unknown).
+   * Then the array's script and the scheduler's files named by its stamp go with it.
+   */
+  #lastOfItsArray(e: E): boolean {
+    for (const o of this.#map.values()) {
+      if (o.sharedStamp && (o.stamp === e.stamp || o.stamp === undefined)) return false;
+    }
+    return true;
+  }
+
   /** The native job is over for this executor: forget it and remove its files. */
   finish(id: string): void {
     const e = this.#map.get(id);
@@ -72,7 +84,9 @@ export class BatchEntries<E extends BatchEntry<unknown>> {
     this.#map.delete(id);
     if (this.keepFiles) return;
     const f = jobFiles(this.workDir, e.stamp ?? "", id);
-    const stampFiles = e.stamp && !e.sharedStamp ? [f.script, ...this.stampFiles(e.stamp)] : [];
+    const stampFiles = e.stamp && (!e.sharedStamp || this.#lastOfItsArray(e))
+      ? [f.script, ...this.stampFiles(e.stamp)]
+      : [];
     removeJobFiles([
       ...stampFiles,
       f.exitCode,

@@ -7,7 +7,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createApp } from "../../src/agent/http/app.ts";
@@ -141,6 +141,8 @@ describe("job arrays over the PBS simulator", () => {
         assert.match(view.message, /100 elements: .*97 COMPLETED.*3 FAILED|3 FAILED.*97 COMPLETED/);
         const stats = executor.pollerStats();
         assert.equal(stats.commands, stats.cycles, "one status command per cycle");
+        const left = readdirSync(join(dir, "work")).filter((f) => f.endsWith(".job"));
+        assert.deepEqual(left, [], "the array's script goes with its last element");
         const qstats = runner.calls.filter((c) => c[0] === "qstat");
         assert.ok(qstats.every((c) => c.includes("-t") && c.at(-1) === arr.nativeId));
       } finally {
