@@ -312,16 +312,17 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     if (finished) {
       const files = readOutcome(this.workDir, id);
       // A job the user asked to cancel ended by that cancel, whatever Exit_status says,
-      // unless its script recorded an end of its own: so one that never started (no start
-      // stamp, no file of its script's), or one whose script started (its .out is there)
-      // and left our TERM trap's 143 or no exit code at all. OpenPBS 23.06 shows subjobs
-      // deleted with their array finished with Exit_status 0: never started, or X with
-      // the array's substate 70 (BEGUN) before the killed script's .ec exists. A script
-      // that ran to its end first left its own code, and that end stands (a cancel racing
-      // completion).
+      // unless its script recorded an end of its own. So: one that never started (no start
+      // stamp, no file of its script's); one whose script started (its .out is there) and
+      // left our TERM trap's 143 or no exit code; and an array element with no exit code:
+      // OpenPBS 23.06 shows subjobs deleted with their array finished with Exit_status 0,
+      // as X with the array's substate 70 (BEGUN) and the array's stime while the array
+      // ends, whether they had started or not. A script that ran to its end first left
+      // its own code, and that end stands (a cancel racing completion).
       const neverStarted = rec.times.stime === undefined && !filesShowRun(files);
       const noOwnEnd = files.exitCode === 143 ||
-        (files.exitCode === undefined && files.output !== undefined && !files.markerSeen);
+        (files.exitCode === undefined &&
+          ((files.output !== undefined && !files.markerSeen) || /\[\d+\]/.test(id)));
       if (entry.cancelRequested && (deletedRecord(rec) || neverStarted || noOwnEnd)) {
         entry.userCanceled = true;
       }
