@@ -314,15 +314,15 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
       // A job the user asked to cancel ended by that cancel, whatever Exit_status says,
       // unless its script recorded an end of its own. So: one that never started (no start
       // stamp, no file of its script's); one whose script started (its .out is there) and
-      // left our TERM trap's 143 or no exit code; and an array element with no exit code:
-      // OpenPBS 23.06 shows subjobs deleted with their array finished with Exit_status 0,
-      // as X with the array's substate 70 (BEGUN) and the array's stime while the array
-      // ends, whether they had started or not. A script that ran to its end first left
+      // left our TERM trap's 143 or no exit code; and an array element with no exit code
+      // shown as X with the array's substate 70 (BEGUN): OpenPBS 23.06 shows subjobs
+      // deleted with their array that way, with the array's stime and Exit_status 0,
+      // while the array ends, whether they had started or not. A script that ran to its end first left
       // its own code, and that end stands (a cancel racing completion).
       const neverStarted = rec.times.stime === undefined && !filesShowRun(files);
       const noOwnEnd = files.exitCode === 143 ||
         (files.exitCode === undefined &&
-          ((files.output !== undefined && !files.markerSeen) || /\[\d+\]/.test(id)));
+          ((files.output !== undefined && !files.markerSeen) || arrayStillEnding(rec)));
       if (entry.cancelRequested && (deletedRecord(rec) || neverStarted || noOwnEnd)) {
         entry.userCanceled = true;
       }
@@ -373,3 +373,8 @@ registerExecutor<PbsExecutorConfig>({
   description: "PBS Pro / OpenPBS through qsub, qstat, qdel and qselect",
   create: (config) => new PbsExecutor(config),
 });
+
+/** A subjob PBS shows with its array's substate (70, BEGUN): its own end is not recorded yet. */
+function arrayStillEnding(rec: PbsJobRecord): boolean {
+  return rec.state === "X" && rec.substate === 70;
+}

@@ -355,10 +355,28 @@ export class Stack {
    * when it was already ahead of a re-attached job); writes the agent makes
    * without a Job (a refused submit, a failed attach) are the only others.
    */
+  readonly #withDeps = new Map<string, boolean>();
+  #hasDeps(store: JobStore, id: string): boolean {
+    let v = this.#withDeps.get(id);
+    if (v !== undefined) return v;
+    const rec = store.getJob(id);
+    if (!rec) return false;
+    v = /"dependsOn"/.test(rec.specJson);
+    this.#withDeps.set(id, v);
+    return v;
+  }
+
   #checkCallback(store: JobStore, jobId: string, state: JobState): void {
     const fresh = store.eventsAfter(this.#callbackCursor, 1e9);
     if (fresh.length) this.#callbackCursor = fresh[fresh.length - 1].eventId;
-    const own = fresh.filter((t) => !isAgentOwnWrite(t));
+    // An array's own transitions follow its elements' (the service derives them): no callback.
+    // A job with dependencies may have its end held back until its dependency's end is written,
+    // and rewritten as FAILED for a dependency that can never be met: its transitions are not
+    // paired with callbacks (the histories and the dependency checks cover it).
+    const own = fresh.filter((t) =>
+      !isAgentOwnWrite(t) && !jobId.startsWith(`${t.jobId}[`) && !this.#hasDeps(store, t.jobId)
+    );
+    if (this.#hasDeps(store, jobId)) return;
     const head = `callback ${jobId} ${state}`;
     if (own.length > 1) {
       this.violations.push(`${head}: the store wrote ${own.length} transitions for one callback`);
@@ -458,8 +476,25 @@ function drain(): Promise<void> {
 
 /** The model's fate of a job, from the marker its spec's environment carries. */
 function fateOf(q: OutcomeQuery) {
+  if (q.arrayIndex !== undefined) {
+    const a = ARRAY_FATE_RE.exec(q.script ?? "");
+    if (a) return arrayFate(q.arrayIndex, Number(a[1]), Number(a[2]));
+  }
   const m = FATE_RE.exec(q.script ?? "");
   return m ? { runtimeMs: Number(m[1]) * 1000, exitStatus: Number(m[2]) } : undefined;
+}
+
+/**
+ * An array element's fate from `PT_AFATE_Q7=<seconds>_<k>`: element i runs
+ * seconds + (i % 5) * 3 s, and exits 3 when k > 0 and i % k is 0, else 0.
+ */
+export const ARRAY_FATE_VAR = "PT_AFATE_Q7";
+const ARRAY_FATE_RE = new RegExp(`${ARRAY_FATE_VAR}=['"]?(\\d+)_(\\d+)`);
+export function arrayFate(index: number, seconds: number, k: number) {
+  return {
+    runtimeMs: (seconds + (index % 5) * 3) * 1000,
+    exitStatus: k > 0 && index % k === 0 ? 3 : 0,
+  };
 }
 
 /** A state's place in PSI/J's order (core's), or -1 for a name that is no state. */
