@@ -7,7 +7,7 @@
 // the server is restarted in `finally` whatever happens.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { dirname, join } from "node:path";
 import { Job } from "../../src/core/job.ts";
 import { isFinal, JobState } from "../../src/core/job-state.ts";
@@ -21,8 +21,17 @@ function serverUp(): boolean {
   return spawnSync("qstat", ["-B"], { timeout: 10_000 }).status === 0;
 }
 
-function startServer(sbin: string): void {
-  spawnSync(join(sbin, "pbs_server"), [], { stdio: "ignore", timeout: 60_000 });
+/**
+ * Starts pbs_server (it daemonizes; its first process exits). Not with spawnSync: under Deno
+ * a spawnSync child starts with signals 32 and 33 ignored (glibc's SIGCANCEL and SIGSETXID),
+ * and a pbs_server started so lost its MoM for good (the node stayed state-unknown,down).
+ */
+function startServer(sbin: string): Promise<void> {
+  const child = spawn(join(sbin, "pbs_server"), [], { stdio: "ignore" });
+  return new Promise((resolve) => {
+    child.on("exit", () => resolve());
+    child.on("error", () => resolve());
+  });
 }
 
 describe("faults on a real OpenPBS", () => {
@@ -57,7 +66,7 @@ describe("faults on a real OpenPBS", () => {
           await sleep(500);
         }
         assert.match(ex.health().lastError ?? "", /qstat/);
-        startServer(sbin);
+        await startServer(sbin);
         await until("pbs_server to answer again", serverUp, 120_000);
         // A job the restarted server requeued waits for a scheduling cycle: ask for one now and
         // then (the server's own comes every scheduler_iteration, 10 minutes).
@@ -80,7 +89,7 @@ describe("faults on a real OpenPBS", () => {
         });
         console.log(`after the outage PBS shows: ${runs.join(", ")} (2: discarded and run again)`);
       } finally {
-        if (!serverUp()) startServer(sbin);
+        if (!serverUp()) await startServer(sbin);
         for (const j of jobs) if (!isFinal(j.status.state)) await j.cancel().catch(() => {});
         await ex.close();
       }
