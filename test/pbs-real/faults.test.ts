@@ -22,12 +22,13 @@ function serverUp(): boolean {
 }
 
 /**
- * Starts pbs_server (it daemonizes; its first process exits). Not with spawnSync: under Deno
- * a spawnSync child starts with signals 32 and 33 ignored (glibc's SIGCANCEL and SIGSETXID),
- * and a pbs_server started so lost its MoM for good (the node stayed state-unknown,down).
+ * Starts pbs_server (it daemonizes; its first process exits), detached: under Deno a child
+ * spawned otherwise (spawnSync, or spawn without `detached`) starts with signals 32 and 33
+ * ignored (glibc's SIGCANCEL and SIGSETXID), and a pbs_server started so lost its MoM for
+ * good (the node stayed state-unknown,down and every later job waited).
  */
 function startServer(sbin: string): Promise<void> {
-  const child = spawn(join(sbin, "pbs_server"), [], { stdio: "ignore" });
+  const child = spawn(join(sbin, "pbs_server"), [], { stdio: "ignore", detached: true });
   return new Promise((resolve) => {
     child.on("exit", () => resolve());
     child.on("error", () => resolve());
