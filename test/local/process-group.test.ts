@@ -76,3 +76,26 @@ for (const method of ["detached", "setsid"] as const) {
     });
   });
 }
+
+describe("local executor: what a job inherits of signal dispositions", () => {
+  let dir: ReturnType<typeof tempDir>;
+  before(() => {
+    dir = tempDir();
+  });
+  after(() => dir.remove());
+
+  // Under Deno a child spawned without `detached` starts with signals 32 and 33 ignored
+  // (glibc's SIGCANCEL and SIGSETXID): SIGEV_THREAD timers and threads of such a job break.
+  it("a job (default process group) starts with no signal ignored", SLOW, async () => {
+    const { final } = await runJob({
+      executable: "/bin/sh",
+      arguments: ["-c", "grep SigIgn /proc/self/status"],
+      directory: dir.path,
+      stdoutPath: "sig.txt",
+    }, new LocalJobExecutor());
+    assert.equal(final.state, JobState.COMPLETED, final.message);
+    const mask = /SigIgn:\s*([0-9a-f]+)/.exec(readFileSync(join(dir.path, "sig.txt"), "utf8"));
+    assert.ok(mask, "the job printed its SigIgn line");
+    assert.equal(BigInt(`0x${mask[1]}`), 0n, `SigIgn ${mask[1]}`);
+  });
+});

@@ -8,8 +8,9 @@
  * under Bun, `detached` costs about what a plain spawn does and setsid's
  * extra exec halves the rate, except in one loaded spell where `detached`
  * fell to half; under Deno, `detached` forks the whole runtime and was always
- * the slower, from a little to 8 times. So `auto` is setsid under Deno (when
- * installed) and `detached` elsewhere. setsid would report a missing program
+ * the slower, from a little to 8 times. Yet `auto` is `detached` everywhere: under
+ * Deno a child spawned otherwise inherits signals 32 and 33 ignored (see setsidFor).
+ * setsid would report a missing program
  * on the job's stderr with status 127, so the executable is looked up here
  * first and a failure surfaces as the usual spawn error.
  * @module
@@ -26,12 +27,14 @@ type Options = SpawnOptions & { cwd: string; env: Record<string, string> };
 
 const SYSTEM_PATH = "/usr/bin:/bin:/usr/sbin:/sbin";
 const DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-const IS_DENO = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 let setsidPath: string | null | undefined;
 
 /** The setsid program, or undefined when `method` (or its absence) means detached. */
 function setsidFor(method: ProcessGroupMethod): string | undefined {
-  if (method === "detached" || (method === "auto" && !IS_DENO)) return undefined;
+  // `auto` is detached under both runtimes: a Deno child spawned without `detached` (through
+  // setsid too) starts with signals 32 and 33 ignored (glibc's SIGCANCEL, SIGSETXID; SIGEV_THREAD
+  // timers ride on 32), and a job must start as a login shell's child would.
+  if (method === "detached" || method === "auto") return undefined;
   setsidPath ??= findOnPath("setsid", SYSTEM_PATH) ?? null;
   if (setsidPath === null && method === "setsid") {
     throw new Error("processGroup: setsid was asked for but is not installed");
