@@ -39,6 +39,12 @@ const paths = positionals.length ? positionals : ["test/"];
 const tmp = join(root, ".tmp");
 mkdirSync(tmp, { recursive: true });
 
+// test/pbs-real/ files that run under Bun only. faults.test.ts stops and restarts pbs_server:
+// OpenPBS 23.06's MoM survives that once, but after a second restart in the same run (Deno's)
+// its TPP link stayed broken ("No active router", EBADF on its mailbox; node state-unknown,down),
+// seen in two CI runs, and every later job on that PBS waited. Once per run is what it proves.
+const PBS_REAL_BUN_ONLY = ["test/pbs-real/faults.test.ts"];
+
 // Test files that drive a real scheduler, outside test/pbs-real/, found by what they import.
 function realSchedulerFiles() {
   const found = [];
@@ -47,7 +53,12 @@ function realSchedulerFiles() {
       const p = join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else if (e.name.endsWith(".test.ts")) {
-        if (relative(join(root, "test"), p).startsWith("pbs-real/")) continue;
+        const rel = relative(root, p);
+        if (PBS_REAL_BUN_ONLY.includes(rel)) {
+          found.push(rel);
+          continue;
+        }
+        if (rel.startsWith("test/pbs-real/")) continue;
         const text = readFileSync(p, "utf8");
         for (const m of text.matchAll(/from "(\.{1,2}\/[^"]*\/?(?:support|rig)\.ts)"/g)) {
           const dep = relative(join(root, "test"), resolve(dirname(p), m[1]));
@@ -264,7 +275,7 @@ if (values.only !== "bun" && !pythonOnly) {
   if (positionals.length === 0) {
     // test/pbs-real/ first, so that psij-python's own pbs executor, started next, never meets
     // its faults (pbs_server stopped 30 s) on the same PBS.
-    deno("pbs-real", [], ["test/pbs-real/"]);
+    deno("pbs-real", PBS_REAL_BUN_ONLY, ["test/pbs-real/"]);
     startNative();
     deno("rest", [...real, "test/pbs-real/"], paths);
   } else deno("all", real, paths);
