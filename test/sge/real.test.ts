@@ -48,7 +48,7 @@ describe("Grid Engine example against a real Grid Engine", () => {
   );
 
   it(
-    "a job Grid Engine holds in Eqw stays QUEUED, its reason told; qdel ends it CANCELED",
+    "a job Grid Engine holds in Eqw stays where it was (QUEUED, or ACTIVE if seen running), its reason told; qdel ends it CANCELED",
     SLOW,
     async () => {
       needSge();
@@ -66,7 +66,12 @@ describe("Grid Engine example against a real Grid Engine", () => {
       const note = notes.find((n) => n.includes("error state"));
       assert.ok(note, `no Eqw note; state ${job.status.state}, notes ${notes.join(" | ")}`);
       assert.match(note, /can't open output file "\/nonexistent\/psij-dir\/out"/);
-      assert.equal(job.status.state, JobState.QUEUED);
+      // Grid Engine may show the job `r` for a moment before the shepherd fails and puts it in
+      // Eqw: a poll that saw that made it ACTIVE, and a state never goes back (seen in CI).
+      assert.ok(
+        ([JobState.QUEUED, JobState.ACTIVE] as string[]).includes(job.status.state),
+        job.status.state,
+      );
       await job.cancel();
       const end = await job.wait({ timeout: WAIT_MS });
       assert.equal(end?.state, JobState.CANCELED);
