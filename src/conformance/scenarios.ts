@@ -10,10 +10,10 @@
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { InvalidJobException, SubmitException } from "../core/errors.ts";
+import { InvalidJobException, InvalidStateException, SubmitException } from "../core/errors.ts";
 import type { JobExecutor } from "../core/executor.ts";
 import type { JobSpec } from "../core/job-spec.ts";
-import { isFinal, JobState, stateOrder } from "../core/job-state.ts";
+import { isFinal, JobState, stateOrder, transitionPath } from "../core/job-state.ts";
 import { Job } from "../core/job.ts";
 
 export interface ScenarioContext {
@@ -79,13 +79,59 @@ function expectState(job: Job, state: JobState, exitCode?: number): void {
   }
 }
 
-async function throwsError(what: string, f: () => Promise<unknown>): Promise<void> {
+async function throwsError(
+  what: string,
+  f: () => Promise<unknown>,
+  kind?: new (...args: never[]) => Error,
+): Promise<void> {
   try {
     await f();
-  } catch {
+  } catch (err) {
+    check(
+      !kind || err instanceof kind,
+      `${what} raised ${(err as Error).name} (${(err as Error).message}), not ${kind?.name}`,
+    );
     return;
   }
   throw new Failure(`${what} did not raise an error`);
+}
+
+/**
+ * Submits `n` short jobs, at most `width` at a time, each next one from the
+ * executor's callback when one ends (psij-model scenario 9's second half).
+ */
+async function throttled(ctx: ScenarioContext, n: number, width: number): Promise<string> {
+  const pending = Array.from({ length: n }, () => new Job({ executable: "/bin/true" }));
+  const mine = new Set(pending);
+  const all = [...pending];
+  let running = 0, peak = 0;
+  const errors: string[] = [];
+  const next = () => {
+    const job = pending.shift();
+    if (!job) return;
+    running++;
+    peak = Math.max(peak, running);
+    ctx.executor.submit(job).catch((e) => errors.push((e as Error).message));
+  };
+  const stop = ctx.executor.addJobStatusCallback((j, s) => {
+    if (mine.has(j) && isFinal(s.state)) {
+      running--;
+      next();
+    }
+  });
+  try {
+    for (let i = 0; i < width; i++) next();
+    // A job not yet submitted is waited for too: the callback submits it when an earlier one ends.
+    for (const job of all) {
+      await job.wait({ timeout: ctx.timeoutMs });
+      check(!errors.length, `a submit from the callback failed: ${errors.join("; ")}`);
+      expectState(job, JobState.COMPLETED, 0);
+    }
+  } finally {
+    stop();
+  }
+  check(peak === width, `${peak} jobs were in flight at most, expected ${width}`);
+  return `${n} jobs, at most ${peak} at once`;
 }
 
 const sh = (dir: string, script: string, extra: Partial<JobSpec> = {}): JobSpec => ({
@@ -95,26 +141,38 @@ const sh = (dir: string, script: string, extra: Partial<JobSpec> = {}): JobSpec 
   ...extra,
 });
 
+/** QUEUED, STAGE_IN, ACTIVE, STAGE_OUT, CLEANUP, COMPLETED: what scenario 1 must see. */
+const SIX = transitionPath(JobState.NEW, JobState.COMPLETED);
+
 const read = (p: string) => (existsSync(p) ? readFileSync(p, "utf8") : "(missing)");
 
 export const SCENARIOS: Scenario[] = [
   {
     number: 1,
-    title: "/bin/date → COMPLETED 0, each state once, in order",
+    title:
+      "/bin/date → COMPLETED 0; its callbacks and the executor's see the six states once each, in order",
     async run(ctx) {
       const job = new Job({ executable: "/bin/date", directory: ctx.dir });
       const seen: JobState[] = [];
+      const seenByExecutor: JobState[] = [];
       job.addStatusCallback((_j, s) => seen.push(s.state));
-      await ctx.executor.submit(job);
-      await finish(ctx, job);
+      const stop = ctx.executor.addJobStatusCallback((j, s) => {
+        if (j === job) seenByExecutor.push(s.state);
+      });
+      try {
+        await ctx.executor.submit(job);
+        await finish(ctx, job);
+      } finally {
+        stop();
+      }
       expectState(job, JobState.COMPLETED, 0);
-      const order = seen.map(stateOrder);
+      check(seen.join(" ") === SIX.join(" "), `callbacks saw ${seen.join(", ")}`);
       check(
-        order.every((o, i) => i === 0 || o > order[i - 1]),
-        `callbacks saw ${seen.join(", ")}`,
+        seenByExecutor.join(" ") === SIX.join(" "),
+        `the executor's callback saw ${seenByExecutor.join(", ")}`,
       );
-      check(seen.includes(JobState.ACTIVE), `callbacks saw ${seen.join(", ")}: no ACTIVE`);
-      return seen.join(" ");
+      const times = job.history.map((s) => s.time);
+      check(times.every((t, i) => i === 0 || t >= times[i - 1]), "transition times go back");
     },
   },
   {
@@ -164,15 +222,20 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     number: 5,
-    title: "cancel of a job never submitted, a second submit, no spec → errors",
+    title: "cancel of a job never submitted, a second submit, no spec → errors of their kind",
     async run(ctx) {
       await throwsError(
         "cancel of a new job",
         () => ctx.executor.cancel(new Job({ executable: "/bin/true" })),
+        InvalidStateException,
       );
       const job = await submit(ctx, { executable: "/bin/true" });
-      await throwsError("a second submit", () => ctx.executor.submit(job));
-      await throwsError("submit with no spec", () => ctx.executor.submit(new Job()));
+      await throwsError("a second submit", () => ctx.executor.submit(job), InvalidStateException);
+      await throwsError(
+        "submit with no spec",
+        () => ctx.executor.submit(new Job()),
+        InvalidJobException,
+      );
       await finish(ctx, job);
     },
   },
@@ -233,12 +296,15 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     number: 9,
-    title: "one spec shared by two jobs: both complete",
+    title:
+      "one spec shared by two jobs: both complete; 10 jobs throttled 3 at a time from the executor callback",
     async run(ctx) {
       const spec: JobSpec = { executable: "/bin/true" };
       const jobs = [await submit(ctx, spec), await submit(ctx, spec)];
       for (const j of jobs) expectState(await finish(ctx, j), JobState.COMPLETED, 0);
       check(jobs[0].nativeId !== jobs[1].nativeId, "both jobs got one native id");
+      check(JSON.stringify(spec) === '{"executable":"/bin/true"}', "submitting changed the spec");
+      return await throttled(ctx, 10, 3);
     },
   },
   {
@@ -246,9 +312,15 @@ export const SCENARIOS: Scenario[] = [
     title: "a second Job, and a second executor, attached to a running native id → COMPLETED",
     async run(ctx) {
       const job = await submit(ctx, { executable: "/bin/sleep", arguments: ["3"] });
+      await throwsError(
+        "attaching a job that is not NEW",
+        () => ctx.executor.attach(job, job.nativeId!),
+        InvalidStateException,
+      );
       await reach(ctx, job, JobState.ACTIVE);
       const second = new Job();
       await ctx.executor.attach(second, job.nativeId!);
+      check(second.nativeId === job.nativeId, `the attached job's id is ${second.nativeId}`);
       const others: Job[] = [];
       if (ctx.another) {
         const third = new Job();
@@ -257,6 +329,11 @@ export const SCENARIOS: Scenario[] = [
       }
       for (const j of [job, second, ...others]) {
         expectState(await finish(ctx, j), JobState.COMPLETED);
+        const order = j.history.map((s) => stateOrder(s.state));
+        check(
+          order.every((o, i) => i === 0 || o > order[i - 1]),
+          `an attached job's history: ${j.history.map((s) => s.state).join(", ")}`,
+        );
       }
       return ctx.another ? undefined : "no second executor of this kind: the second Job only";
     },

@@ -1,11 +1,9 @@
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { describe, it } from "node:test";
-import { Job, JobState, type JobStatus } from "../../src/core/index.ts";
+import { Job, JobState } from "../../src/core/index.ts";
 import { LocalJobExecutor } from "../../src/executors/local.ts";
 import { SLOW, WAIT_MS } from "./helpers.ts";
-
-const SIX = ["QUEUED", "STAGE_IN", "ACTIVE", "STAGE_OUT", "CLEANUP", "COMPLETED"];
 
 function recorded(job: Job): string[] {
   const states: string[] = [];
@@ -14,84 +12,6 @@ function recorded(job: Job): string[] {
 }
 
 describe("local executor: shared specs, throttling, attach", () => {
-  it(
-    "scenario 9: one spec shared by two jobs: both complete, the spec is unchanged",
-    SLOW,
-    async () => {
-      const spec = { executable: "/bin/echo", arguments: ["${HOME}"] };
-      const copy = structuredClone(spec);
-      const ex = new LocalJobExecutor();
-      const a = new Job(spec), b = new Job(spec);
-      await ex.submit(a);
-      await ex.submit(b);
-      assert.notEqual(a.nativeId, b.nativeId);
-      assert.equal((await a.wait({ timeout: WAIT_MS }))?.state, JobState.COMPLETED);
-      assert.equal((await b.wait({ timeout: WAIT_MS }))?.state, JobState.COMPLETED);
-      assert.deepEqual(spec, copy);
-    },
-  );
-
-  it("scenario 9: 10 jobs throttled 3 at a time from the executor callback", SLOW, async () => {
-    const ex = new LocalJobExecutor();
-    const pending = Array.from(
-      { length: 10 },
-      () => new Job({ executable: "/bin/sleep", arguments: ["0.1"] }),
-    );
-    const all = [...pending];
-    let running = 0, peak = 0;
-    const errors: unknown[] = [];
-    const startNext = () => {
-      const job = pending.shift();
-      if (!job) return;
-      running++;
-      peak = Math.max(peak, running);
-      ex.submit(job).catch((e) => errors.push(e));
-    };
-    ex.addJobStatusCallback((_job, s: JobStatus) => {
-      if (s.state === JobState.COMPLETED || s.state === JobState.FAILED) {
-        running--;
-        startNext(); // submitted from inside the callback
-      }
-    });
-    for (let i = 0; i < 3; i++) startNext();
-    for (const job of all) {
-      const final = await job.wait({ timeout: WAIT_MS });
-      assert.equal(final?.state, JobState.COMPLETED);
-    }
-    assert.deepEqual(errors, []);
-    assert.equal(peak, 3);
-  });
-
-  it(
-    "scenario 10: a second Job on a second executor attaches to a running native id",
-    SLOW,
-    async () => {
-      const first = new Job({ executable: "/bin/sleep", arguments: ["0.5"] });
-      const firstStates = recorded(first);
-      await new LocalJobExecutor().submit(first);
-      assert.ok(await first.wait({ targetStates: [JobState.ACTIVE], timeout: WAIT_MS }));
-
-      const other = new LocalJobExecutor();
-      const second = new Job();
-      const secondStates = recorded(second);
-      await other.attach(second, first.nativeId!);
-      assert.deepEqual(secondStates, [], "no callback before attach returns");
-      assert.equal(second.nativeId, first.nativeId);
-
-      const third = new Job();
-      const thirdStates = recorded(third);
-      await new LocalJobExecutor().attach(third, first.nativeId!);
-
-      for (const job of [first, second, third]) {
-        assert.equal((await job.wait({ timeout: WAIT_MS }))?.state, JobState.COMPLETED);
-      }
-      assert.deepEqual(firstStates, SIX);
-      assert.deepEqual(secondStates, SIX);
-      assert.deepEqual(thirdStates, SIX);
-      assert.equal(second.status.exitCode, 0);
-    },
-  );
-
   it("scenario 10: attaching to a finished run replays its true outcome", SLOW, async () => {
     const first = new Job({ executable: "/bin/false" });
     await new LocalJobExecutor().submit(first);

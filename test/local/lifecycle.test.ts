@@ -13,37 +13,19 @@ describe("local executor: lifecycle", () => {
   });
   after(() => dir.remove());
 
-  it(
-    "scenario 1: /bin/date completes with exit code 0 and six callbacks in order",
-    SLOW,
-    async () => {
-      const { states, final, job } = await runJob({ executable: "/bin/date" });
-      assert.equal(final.state, JobState.COMPLETED);
-      assert.equal(final.exitCode, 0);
-      assert.deepEqual(states, [
-        "QUEUED",
-        "STAGE_IN",
-        "ACTIVE",
-        "STAGE_OUT",
-        "CLEANUP",
-        "COMPLETED",
-      ]);
-      const times = job.history.map((s) => s.time);
-      assert.deepEqual(times, [...times].sort((a, b) => a - b), "transition times are in order");
-      assert.match(job.nativeId!, /^local-\d+-\d+$/);
-    },
-  );
+  // The six transitions, exit code 0 and their order are the conformance kit's scenario 1
+  // (src/conformance, run on the local executor by test/conformance/suite.test.ts): this is
+  // what is the local executor's own.
+  it("a local native id names this process and a counter: local-<pid>-<n>", SLOW, async () => {
+    const { final, job } = await runJob({ executable: "/bin/date" });
+    assert.equal(final.state, JobState.COMPLETED);
+    assert.equal(job.nativeId, `local-${process.pid}-${job.nativeId!.split("-")[2]}`);
+  });
 
-  it("scenario 1: the shell path (preLaunch) shows the same six transitions", SLOW, async () => {
+  it("scenario 1 (the shell path, preLaunch): the same six transitions", SLOW, async () => {
     const { states, final } = await runJob({ executable: "/bin/date", preLaunch: "/dev/null" });
     assert.equal(final.state, JobState.COMPLETED);
     assert.deepEqual(states, ["QUEUED", "STAGE_IN", "ACTIVE", "STAGE_OUT", "CLEANUP", "COMPLETED"]);
-  });
-
-  it("scenario 2: /bin/false fails with exit code 1", SLOW, async () => {
-    const { final } = await runJob({ executable: "/bin/false" });
-    assert.equal(final.state, JobState.FAILED);
-    assert.equal(final.exitCode, 1);
   });
 
   it("scenario 2: a non-zero exit through the shell path keeps its code", SLOW, async () => {
@@ -54,14 +36,6 @@ describe("local executor: lifecycle", () => {
     });
     assert.equal(final.state, JobState.FAILED);
     assert.equal(final.exitCode, 3);
-  });
-
-  it("scenario 3: a missing executable fails with 127 and a message naming it", SLOW, async () => {
-    const exe = join(dir.path, "no-such-program");
-    const { final } = await runJob({ executable: exe });
-    assert.equal(final.state, JobState.FAILED);
-    assert.equal(final.exitCode, 127);
-    assert.ok(final.message?.includes(exe), final.message);
   });
 
   it("scenario 3: the same through the multiple launcher", SLOW, async () => {

@@ -60,9 +60,10 @@ Discovered executors (<home>/executors/, $PSIJ_AGENT_EXECUTOR_PATH) are known he
     const chosen = await chooseExecutor(name, { workDir });
     ctx.io.out(chosen.banner.split("\n")[0]);
     const others: Array<{ close(): Promise<void> }> = [];
-    // A second instance on the same work directory (scenario 10); the simulator
-    // and local processes are private to one instance.
-    const another = name === "sim" || name === "local" ? undefined : () => {
+    // A second instance on the same work directory (scenario 10); the embedded
+    // simulator is private to one instance (local jobs are the process's: a
+    // second local executor attaches to them).
+    const another = name === "sim" ? undefined : () => {
       const ex = findExecutor(name).create({ workDir: join(workDir, chosen.name) });
       others.push(ex);
       return ex;

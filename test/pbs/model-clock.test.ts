@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
-import { InvalidJobException, InvalidStateException } from "../../src/core/errors.ts";
+import { InvalidStateException } from "../../src/core/errors.ts";
 import { Job } from "../../src/core/job.ts";
 import { JobState } from "../../src/core/job-state.ts";
 import { createExecutor, findExecutor } from "../../src/core/registry.ts";
@@ -11,29 +11,21 @@ import { advance, record, rig, untilFinal } from "./helpers.ts";
 
 const SIX = ["QUEUED", "STAGE_IN", "ACTIVE", "STAGE_OUT", "CLEANUP", "COMPLETED"];
 
-describe("PBS executor conformance (simulator, model mode)", () => {
-  it("scenario 1: /bin/date → COMPLETED, exit 0, six callbacks once each in order", async () => {
+// The PSI/J conformance scenarios themselves are one kit (src/conformance), run on the PBS
+// executor and the simulator by test/conformance/suite.test.ts (`--executor sim`) and on the
+// real OpenPBS by test/conformance/schedulers.test.ts. What is here is what the kit cannot see
+// from outside: exact histories, command counts, evidence and files, on the simulator's model
+// clock (no waiting for real time).
+describe("PBS executor on the simulator's model clock: what the conformance kit cannot see", () => {
+  it("scenario 1: the six transitions, and the end taken from PBS's history record", async () => {
     const { clock, executor } = rig();
     const job = new Job({ executable: "/bin/date" });
     const seen = record(job);
-    const all: string[] = [];
-    executor.addJobStatusCallback((_j, s) => all.push(s.state));
     await executor.submit(job);
     const s = await untilFinal(clock, job);
     assert.equal(s.state, JobState.COMPLETED);
-    assert.equal(s.exitCode, 0);
     assert.deepEqual(seen.map((x) => x.state), SIX);
-    assert.deepEqual(all, SIX);
     assert.equal(s.metadata?.evidence, "history");
-  });
-
-  it("scenario 2: a failing job → FAILED with its exit code", async () => {
-    const { clock, executor } = rig();
-    const job = new Job({ executable: "/bin/false", name: "x1" });
-    await executor.submit(job);
-    const s = await untilFinal(clock, job);
-    assert.equal(s.state, JobState.FAILED);
-    assert.equal(s.exitCode, 1);
   });
 
   it("scenario 4: cancel a running job → CANCELED, no STAGE_OUT; a second cancel does nothing", async () => {
@@ -65,67 +57,6 @@ describe("PBS executor conformance (simulator, model mode)", () => {
     await advance(clock, 10_000);
     assert.equal(queued.status.state, JobState.CANCELED);
     assert.deepEqual(queued.history.map((x) => x.state), ["QUEUED", "CANCELED"]);
-  });
-
-  it("scenario 5: cancel before submit, double submit and a missing spec are errors", async () => {
-    const { executor } = rig();
-    const job = new Job({ executable: "/bin/date" });
-    await assert.rejects(job.cancel(), InvalidStateException);
-    await executor.submit(job);
-    await assert.rejects(executor.submit(job), InvalidStateException);
-    await assert.rejects(executor.submit(new Job()), InvalidJobException);
-  });
-
-  it("scenario 6: wait returns the state asked for or a later one; null on timeout", async () => {
-    const { clock, executor } = rig();
-    const job = new Job({ executable: "/bin/date", name: "r20" });
-    await executor.submit(job);
-    const timedOut = job.wait({ timeout: 100, targetStates: [JobState.COMPLETED] });
-    await clock.advance(200);
-    assert.equal(await timedOut, null);
-    const active = job.wait({ targetStates: [JobState.ACTIVE] });
-    await untilFinal(clock, job);
-    const s = await active;
-    assert.ok(s && ([JobState.ACTIVE, JobState.COMPLETED] as JobState[]).includes(s.state));
-  });
-
-  it("scenario 9: one spec shared by two jobs; 10 jobs throttled 3 at a time from the executor callback", async () => {
-    const { clock, executor } = rig();
-    const spec = { executable: "/bin/date", name: "r3" };
-    const a = new Job(spec), b = new Job(spec);
-    await executor.submit(a);
-    await executor.submit(b);
-    await untilFinal(clock, a);
-    await untilFinal(clock, b);
-    assert.equal(a.status.state, JobState.COMPLETED);
-    assert.equal(b.status.state, JobState.COMPLETED);
-
-    const pending = Array.from(
-      { length: 10 },
-      () => new Job({ executable: "/bin/date", name: "r4" }),
-    );
-    let running = 0, peak = 0, done = 0;
-    const submitNext = () => {
-      const job = pending.shift();
-      if (!job) return;
-      running++;
-      peak = Math.max(peak, running);
-      void executor.submit(job);
-    };
-    executor.addJobStatusCallback((_j, s) => {
-      if (
-        ([JobState.COMPLETED, JobState.FAILED, JobState.CANCELED] as JobState[]).includes(s.state)
-      ) {
-        running--;
-        done++;
-        submitNext();
-      }
-    });
-    done = 0;
-    for (let i = 0; i < 3; i++) submitNext();
-    for (let i = 0; i < 400 && done < 10; i++) await clock.advance(500);
-    assert.equal(done, 10);
-    assert.equal(peak, 3);
   });
 
   it("scenario 10: a second Job and a second executor attached to a running id see COMPLETED", async () => {
@@ -191,13 +122,6 @@ describe("PBS executor conformance (simulator, model mode)", () => {
     await newExecutor().attach(later, job.nativeId!);
     assert.equal(later.status.state, JobState.FAILED);
     assert.equal(later.status.exitCode, 3);
-  });
-
-  it("scenario 12: list() includes a just-submitted native id", async () => {
-    const { executor } = rig();
-    const job = new Job({ executable: "/bin/date" });
-    await executor.submit(job);
-    assert.ok((await executor.list()).includes(job.nativeId!));
   });
 
   it("scenario 20: one status command per poll for 200 jobs", async () => {
