@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Stops the private Slurm started by up.sh (slurmd, slurmctld, munged). Removes nothing.
+# Stops the private Slurm started by up.sh (slurmd, slurmctld, slurmdbd and its MariaDB when
+# started with --accounting, munged). Removes nothing.
 # Idempotent: a daemon that is not running is skipped.
 set -euo pipefail
 
@@ -24,4 +25,6 @@ stop() { # name pidfile
 
 stop slurmd "$DIR/slurmd.pid"
 stop slurmctld "$DIR/slurmctld.pid"
+stop slurmdbd "$DIR/slurmdbd.pid"
+stop mariadbd "$DIR/mariadb/mysqld.pid"
 stop munged "$DIR/munge/munged.pid"

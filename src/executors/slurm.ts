@@ -43,7 +43,7 @@ import {
   squeueArgv,
   squeueMineArgv,
 } from "./slurm/parse.ts";
-import { interpretSacct, sacctArgv } from "./slurm/sacct.ts";
+import { interpretSacct, parseSacctUsage, sacctArgv, sacctUsageArgv } from "./slurm/sacct.ts";
 import { type RenderedScript, renderSlurmScript, slurmOutputPath } from "./slurm/script.ts";
 import { interpretStatus, isSlurmJobId, lookupJob } from "./slurm/status.ts";
 
@@ -113,7 +113,29 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
 
   protected async queryStatus(ids: string[]): Promise<StatusReport<SlurmJobRow>> {
     const operands = [...new Set(ids.map((id) => this.statusOperand(id)))];
-    return interpretStatus(ids, await this.run(squeueArgv(operands)));
+    const report = interpretStatus(ids, await this.run(squeueArgv(operands)));
+    await this.#addUsage([...report.seen.values()].filter((row) => row.final));
+    return report;
+  }
+
+  /**
+   * What the jobs that ended in this cycle used, from one sacct for all of
+   * them. A failing sacct, or one that has no record yet, only leaves the
+   * usage out: it never holds back an end.
+   */
+  async #addUsage(rows: SlurmJobRow[]): Promise<void> {
+    if (this.#noAccounting || !rows.length) return;
+    const r = await this.run(sacctUsageArgv(rows.map((row) => row.nativeId)));
+    if (r.exitCode === 127 && !r.timedOut) this.#noAccounting = true;
+    if (/accounting storage is disabled/i.test(`${r.stdout}\n${r.stderr}`)) {
+      this.#noAccounting = true;
+    }
+    if (r.exitCode !== 0 || r.timedOut) return;
+    const used = parseSacctUsage(r.stdout);
+    for (const row of rows) {
+      const u = used.get(row.nativeId);
+      if (u) row.resourcesUsed = u;
+    }
   }
 
   protected lookup(id: string): Promise<LookupResult<SlurmJobRow>> {
@@ -302,6 +324,7 @@ export class SlurmExecutor extends BatchExecutor<SlurmJobRow, Entry, SlurmExecut
     if (found.kind === "disabled") this.#noAccounting = true;
     if (found.kind === "error") return { error: found.message };
     if (found.kind !== "found" || !found.row.final) return undefined;
+    await this.#addUsage([found.row]);
     const entry = this.entries.get(id);
     return finalUpdate(found.row, readOutcome(this.workDir, id), entry?.userCanceled ?? false);
   }

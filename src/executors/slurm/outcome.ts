@@ -24,7 +24,8 @@ export function isHeld(row: SlurmJobRow): boolean {
 /**
  * What squeue says the job used: its partition (the queue), its nodes (as
  * Slurm's host list, `node[01-02]`) and how long it waited (StartTime -
- * SubmitTime, once it has started). Resources used are sacct's, not asked.
+ * SubmitTime, once it has started), and, once it has ended on a cluster that
+ * keeps accounting, what sacct says it used (`resourcesUsed`).
  */
 export function slurmUsage(row: SlurmJobRow | undefined): Record<string, unknown> {
   if (!row) return {};
@@ -36,6 +37,7 @@ export function slurmUsage(row: SlurmJobRow | undefined): Record<string, unknown
   ) {
     out.queuedSeconds = (row.startTime - row.submitTime) / 1000;
   }
+  if (row.resourcesUsed) out.resourcesUsed = row.resourcesUsed;
   return out;
 }
 

@@ -48,6 +48,8 @@ export interface SlurmJobRow {
   /** Its nodes as Slurm's host list (`node[01-02]`), once it has any. */
   nodeList?: string;
   submitTime?: number;
+  /** What it used, from sacct (SACCT_USAGE_FIELDS, MaxRSS), once it has ended; absent without accounting. */
+  resourcesUsed?: Record<string, string>;
 }
 
 const JOB_ID_RE = /^\d+(?:_\d+|_\[[^\]]*\])?(?:\+\d+)?$/;

@@ -1,7 +1,8 @@
 /**
  * `sacct`: Slurm's accounting record, the evidence left once `squeue` has
- * forgotten a job (past MinJobAge). Used only for jobs gone from squeue; a
- * cluster without accounting says so and is not asked again.
+ * forgotten a job (past MinJobAge), and what a finished job used
+ * (`resourcesUsed`, asked once per status cycle for the jobs that ended in
+ * it). A cluster without accounting says so and is not asked again.
  * @module
  */
 
@@ -11,6 +12,49 @@ import { parseSlurmTime, type SlurmJobRow } from "./parse.ts";
 /** One allocation line (`-X`), parsable (`-P`: `|`-separated), no header. */
 export function sacctArgv(id: string): string[] {
   return ["sacct", "-n", "-P", "-X", "-j", id, "-o", "JobID,State,ExitCode,End"];
+}
+
+/**
+ * What a job used, as sacct prints it (its field names and text forms, as the
+ * PBS executor keeps PBS's `resources_used.*`): the allocation's line gives
+ * all but MaxRSS, which only the steps carry (the largest of them is the job's).
+ */
+export const SACCT_USAGE_FIELDS = ["Elapsed", "TotalCPU", "CPUTime", "AllocCPUS", "NNodes"];
+
+/** One line per allocation and step of each job: the step lines carry MaxRSS. */
+export function sacctUsageArgv(ids: readonly string[]): string[] {
+  return ["sacct", "-n", "-P", "-j", ids.join(","), "-o", `JobID,MaxRSS,${SACCT_USAGE_FIELDS}`];
+}
+
+const RSS_UNIT: Record<string, number> = { "": 1, K: 2 ** 10, M: 2 ** 20, G: 2 ** 30, T: 2 ** 40 };
+
+function rssBytes(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)$/.exec(text);
+  return m ? Number(m[1]) * RSS_UNIT[m[2]] : undefined;
+}
+
+/** Each job's usage by its id (`41`, `41_3`); fields sacct left empty are left out. */
+export function parseSacctUsage(stdout: string): Map<string, Record<string, string>> {
+  const out = new Map<string, Record<string, string>>();
+  const maxRss = new Map<string, { bytes: number; text: string }>();
+  for (const line of stdout.split("\n")) {
+    const [jobStep, rss, ...rest] = line.split("|").map((p) => p.trim());
+    if (!jobStep || !/^\d/.test(jobStep) || rest.length !== SACCT_USAGE_FIELDS.length) continue;
+    const [id, step] = jobStep.split(".", 2);
+    const used = out.get(id) ?? {};
+    out.set(id, used);
+    if (step === undefined) {
+      SACCT_USAGE_FIELDS.forEach((f, i) => {
+        if (rest[i] !== "") used[f] = rest[i];
+      });
+    }
+    const bytes = rssBytes(rss ?? "");
+    const seen = maxRss.get(id);
+    if (bytes !== undefined && (!seen || bytes > seen.bytes)) maxRss.set(id, { bytes, text: rss });
+  }
+  for (const [id, { text }] of maxRss) out.get(id)!.MaxRSS = text;
+  for (const [id, used] of out) if (!Object.keys(used).length) out.delete(id);
+  return out;
 }
 
 /** sacct's ExitCode is `<exit>:<signal>`. */
