@@ -124,6 +124,10 @@ export class JobService {
     );
     for (const ex of Object.values(this.#executors)) {
       this.#unhook.push(ex.addJobStatusCallback((job, status) => this.#record(job, status)));
+      // What the scheduler's record adds after an end decided from the exit-code file.
+      this.#unhook.push(ex.addFinalFactsListener((job, facts) => {
+        this.#unwritten.write(job.id, () => this.store.amendFinal(job.id, facts));
+      }));
       this.#unhook.push(ex.addJobNoteListener((job, status) => {
         if (status.message === undefined) return;
         try {

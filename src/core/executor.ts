@@ -43,6 +43,7 @@ export abstract class JobExecutor {
   #callbacks: JobStatusCallback[] = [];
   #noteListeners: Array<(job: Job, status: JobStatus) => void> = [];
   #notes = new WeakMap<Job, { state: JobState; message: string; held?: boolean }>();
+  #factsListeners: Array<(job: Job, facts: Record<string, unknown>) => void> = [];
 
   constructor(options: ExecutorOptions = {}) {
     this.clock = options.clock ?? realClock;
@@ -188,6 +189,31 @@ export abstract class JobExecutor {
     return () => {
       this.#noteListeners = this.#noteListeners.filter((l) => l !== listener);
     };
+  }
+
+  /**
+   * Hears of facts a scheduler reported about a job after its end was decided
+   * (its accounting record: resources used, its own exit status), to be kept
+   * beside the final state: a job's end can be known from its exit-code file
+   * before the scheduler has written its record. Returns the remover.
+   */
+  addFinalFactsListener(listener: (job: Job, facts: Record<string, unknown>) => void): () => void {
+    this.#factsListeners.push(listener);
+    return () => {
+      this.#factsListeners = this.#factsListeners.filter((l) => l !== listener);
+    };
+  }
+
+  /** Tells the final-facts listeners about a final job (see addFinalFactsListener). */
+  protected reportFinalFacts(job: Job, facts: Record<string, unknown>): void {
+    if (!isFinal(job.status.state)) return;
+    for (const l of [...this.#factsListeners]) {
+      try {
+        l(job, facts);
+      } catch {
+        // a listener's failure harms no job, as with status callbacks
+      }
+    }
   }
 
   /** Called by Job for each transition, after the job's own callbacks. */

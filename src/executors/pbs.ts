@@ -26,6 +26,7 @@ import {
   SubmitException,
   submitFailed,
 } from "../kit.ts";
+import { existsSync } from "node:fs";
 import { registerExecutor } from "../core/registry.ts";
 import {
   type CancelContext,
@@ -61,6 +62,8 @@ import {
 } from "./pbs/status.ts";
 import { isFinishedLetter } from "./pbs/state.ts";
 import { StatusGate } from "./pbs/status-gate.ts";
+import { endFromExitCodeFile, RECORD_WAIT_MS, recordFacts } from "./pbs/early-end.ts";
+import { EndWatch } from "../batch/end-watch.ts";
 
 export type { PbsExecutorConfig } from "./pbs/config.ts";
 export { findByStamp } from "./pbs/stamp.ts";
@@ -90,6 +93,10 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
   readonly #mode: HistoryMode = { history: true };
   readonly #cancels: CancelContext;
   #parseMs = 0;
+  /** Hears `<id>.ec` appear: a job's end known at once (src/executors/pbs/early-end.ts). */
+  readonly #ends = new EndWatch((id) => this.#endFromFile(id));
+  /** Jobs ended on their exit-code file whose PBS record is still to come, by native id. */
+  readonly #awaitingRecord = new Map<string, { jobs: Job[]; since: number }>();
 
   constructor(config: PbsExecutorConfig = {}) {
     super(config, pbsDialect(config));
@@ -132,7 +139,46 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     return statusOperands([id]).ids[0];
   }
 
+  override close(): Promise<void> {
+    this.#ends.close();
+    return super.close();
+  }
+
+  /**
+   * Ends a followed job on its exit-code file, when that file alone decides
+   * (endFromExitCodeFile); PBS's record of the job is then still asked for,
+   * to add what only it has. True when the job ended.
+   */
+  #endFromFile(id: string): boolean {
+    const entry = this.entries.get(id);
+    if (!entry || this.allFinal(entry)) return false;
+    const u = endFromExitCodeFile(entry, readOutcome(this.workDir, id));
+    if (!u) return false;
+    this.applyToJobs(entry, u);
+    this.#awaitingRecord.set(id, { jobs: [...entry.jobs], since: this.clock.now() });
+    this.entries.finish(id);
+    this.poller.track(id);
+    return true;
+  }
+
+  /** PBS's record of a job already ended on its file: its facts go to the final state. */
+  #recordArrived(id: string, rec: PbsJobRecord): { changed: boolean; final: boolean } {
+    const waiting = this.#awaitingRecord.get(id);
+    if (!waiting) return { changed: false, final: true };
+    if (!isFinishedLetter(rec.state)) {
+      if (this.clock.now() - waiting.since < RECORD_WAIT_MS) return { changed: false, final: false };
+    } else {
+      const facts = recordFacts(rec);
+      for (const job of waiting.jobs) this.reportFinalFacts(job, facts);
+    }
+    this.#awaitingRecord.delete(id);
+    return { changed: false, final: true };
+  }
+
   protected async queryStatus(ids: string[]): Promise<StatusReport<PbsJobRecord>> {
+    // The work directory exists once a job has been submitted or attached: from the first
+    // poll on, an exit-code file that appears is heard at once.
+    if (existsSync(this.workDir)) this.#ends.start(this.workDir);
     // Array elements are asked for through their array with -t: one operand for all of them.
     const operands = statusOperands(ids);
     const r = await runStatus(
@@ -296,7 +342,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     attaching = false,
   ): { changed: boolean; final: boolean } {
     const entry = this.observe(id, rec);
-    if (!entry) return { changed: false, final: true };
+    if (!entry) return this.#recordArrived(id, rec);
     if (rec.variables[STAMP_VARIABLE]) entry.stamp ??= rec.variables[STAMP_VARIABLE];
     const finished = isFinishedLetter(rec.state);
     if (!attaching && this.allFinal(entry)) {
@@ -340,13 +386,21 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
       if (!entry.qdelInFlight) void deleteNeverRunnable(this.#cancels, id, entry, rec.comment!);
       return { changed: false, final: false };
     }
+    // Running or exiting, and its script has left its exit code: where the watcher cannot
+    // hear the file (another host's write on a shared filesystem), the poll finds it.
+    if ((rec.state === "R" || rec.state === "E") && this.#endFromFile(id)) {
+      return { changed: true, final: false };
+    }
     const u = liveUpdate(rec);
     return { changed: u ? this.applyToJobs(entry, u) : false, final: false };
   }
 
   protected async probe(id: string): Promise<ProbeResult> {
     const entry = this.entries.get(id);
-    if (!entry) return "final";
+    if (!entry) {
+      this.#awaitingRecord.delete(id); // PBS forgot it (or never kept history): nothing to add
+      return "final";
+    }
     if (this.allFinal(entry)) {
       this.entries.finish(id);
       return "final";

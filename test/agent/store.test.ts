@@ -176,6 +176,40 @@ describe("JobStore", () => {
     store.close();
   });
 
+  it("adds the scheduler's later facts to a final job's last transition, and only to a final job", () => {
+    const store = new JobStore(":memory:");
+    newJob(store, "j1");
+    store.recordTransition("j1", { state: JobState.ACTIVE, time: 1 });
+    assert.equal(store.amendFinal("j1", { exitStatus: 0 }), false, "a running job is not amended");
+    store.recordTransition("j1", {
+      state: JobState.COMPLETED,
+      time: 2,
+      exitCode: 0,
+      metadata: { evidence: "exit-code-file", fileExitCode: 0 },
+    });
+    const before = store.transitions("j1");
+    const events = store.eventsAfter(0, 100).length;
+    assert.equal(store.amendFinal("j1", { exitStatus: 0, resourcesUsed: { cput: "00:00:01" } }), true);
+    const after = store.transitions("j1");
+    assert.equal(after.length, before.length, "no transition is added");
+    assert.equal(store.eventsAfter(0, 100).length, events, "no event is added");
+    const last = after[after.length - 1];
+    assert.equal(last.state, JobState.COMPLETED);
+    assert.equal(last.evidence, "exit-code-file");
+    assert.deepEqual(last.metadata, {
+      fileExitCode: 0,
+      exitStatus: 0,
+      resourcesUsed: { cput: "00:00:01" },
+    });
+    assert.deepEqual(
+      JSON.parse(store.getJob("j1")!.historyJson!),
+      JSON.parse(JSON.stringify(after.map(transitionView))),
+      "the rendered history shows them",
+    );
+    assert.equal(store.amendFinal("nosuch", { exitStatus: 0 }), false);
+    store.close();
+  });
+
   it("never stores a transition before the job's previous one; keeps the scheduler's stamp beside it", () => {
     const store = new JobStore(":memory:");
     newJob(store, "j1");

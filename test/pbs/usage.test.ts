@@ -25,12 +25,22 @@ describe("what a job used (PBS simulator, execute mode)", { timeout: 90_000 }, (
     assert.equal(execHosts(undefined), undefined);
   });
 
-  it("the final status carries the queue, hosts, wait and resources_used PBS recorded", async () => {
+  it("the end comes from the exit-code file; PBS's record then adds the queue, hosts, wait and resources_used", async () => {
     const job = new Job({ executable: "/bin/sleep", arguments: ["1"] });
-    await rig.executor().submit(job);
+    const ex = rig.executor();
+    let facts: Record<string, unknown> | undefined;
+    ex.addFinalFactsListener((j, f) => {
+      if (j === job) facts = f;
+    });
+    await ex.submit(job);
     await job.wait({ timeout: 60_000 });
     assert.equal(job.status.state, JobState.COMPLETED, job.status.message);
-    const m = job.status.metadata ?? {};
+    assert.equal(job.status.metadata?.evidence, "exit-code-file");
+    for (let i = 0; i < 300 && !facts; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(facts, "PBS's record of the job never reached the final-facts listeners");
+    assert.equal(facts.exitStatus, 0);
+    assert.equal(facts.pbsState, "F");
+    const m = { ...job.status.metadata, ...facts };
     const rec = rig.server.jobs.get(job.nativeId!)!;
     assert.equal(m.queue, rec.queue);
     // The rig's cluster is node01 and node02 (one chunk: one host).
@@ -66,6 +76,17 @@ describe("what a job used (PBS simulator, execute mode)", { timeout: 90_000 }, (
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.equal(job.state, "COMPLETED", job.message);
+    // Ended on its exit-code file; PBS's record, when it comes, is added to that final entry.
+    const last = () => job.history[job.history.length - 1];
+    assert.equal(last().evidence, "exit-code-file");
+    for (let i = 0; i < 300 && last().metadata?.pbsState !== "F"; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      job = await (await app.request(`/v1/jobs/${id}`)).json();
+    }
+    assert.equal(last().metadata?.pbsState, "F", JSON.stringify(last()));
+    assert.equal(last().metadata?.exitStatus, 0);
+    assert.equal(last().state, "COMPLETED");
+    assert.equal(last().evidence, "exit-code-file");
     const u = jobUsage(job);
     assert.equal(u.queue, "workq");
     const text = formatJob(job);

@@ -9,7 +9,9 @@
 
 import { statSync } from "node:fs";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { FINAL_STATES, type JobState, transitionPath } from "../../core/job-state.ts";
+import { FINAL_STATES, isFinal, type JobState, transitionPath } from "../../core/job-state.ts";
+import { transitionView } from "../view.ts";
+import { jsonProblem } from "./damage.ts";
 import type { JobStatus } from "../../core/job-status.ts";
 import {
   appendHistory,
@@ -367,6 +369,36 @@ export class JobStore {
         .run(message, Math.round(time), jobId, state)
     );
     if (Number(r.changes) > 0) this.onJobChange?.(jobId);
+  }
+
+  /**
+   * Adds facts the scheduler reported after a job's end was decided (its
+   * accounting record, which may come after the job's exit-code file) to the
+   * metadata of its final transition: no new transition and no new event; the
+   * job's history shows them. False (nothing changed) when the job is not
+   * final, or its final transition's metadata is damaged.
+   */
+  amendFinal(jobId: string, facts: Record<string, unknown>): boolean {
+    const done = this.#tx(() => {
+      const cur = this.#s.stateOf.get(jobId) as Row | undefined;
+      if (!cur || !isFinal(cur.state as JobState)) return false;
+      const row = this.db.prepare(
+        "SELECT metadata FROM transitions WHERE job_id = ? AND seq = ?",
+      ).get(jobId, cur.seq) as Row | undefined;
+      if (!row) return false;
+      let meta: Record<string, unknown> = {};
+      if (row.metadata !== null) {
+        if (jsonProblem(row.metadata, "object") !== undefined) return false;
+        meta = JSON.parse(row.metadata);
+      }
+      this.db.prepare("UPDATE transitions SET metadata = ? WHERE job_id = ? AND seq = ?")
+        .run(JSON.stringify({ ...meta, ...facts }), jobId, cur.seq);
+      this.db.prepare("UPDATE jobs SET history = ? WHERE id = ?")
+        .run(JSON.stringify(this.transitions(jobId).map(transitionView)), jobId);
+      return true;
+    });
+    if (done) this.onJobChange?.(jobId);
+    return done;
   }
 
   recordTransition(jobId: string, status: JobStatus): TransitionRecord[] {
