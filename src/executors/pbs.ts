@@ -166,7 +166,9 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     const waiting = this.#awaitingRecord.get(id);
     if (!waiting) return { changed: false, final: true };
     if (!isFinishedLetter(rec.state)) {
-      if (this.clock.now() - waiting.since < RECORD_WAIT_MS) return { changed: false, final: false };
+      if (this.clock.now() - waiting.since < RECORD_WAIT_MS) {
+        return { changed: false, final: false };
+      }
     } else {
       const facts = recordFacts(rec);
       for (const job of waiting.jobs) this.reportFinalFacts(job, facts);

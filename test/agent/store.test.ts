@@ -189,7 +189,10 @@ describe("JobStore", () => {
     });
     const before = store.transitions("j1");
     const events = store.eventsAfter(0, 100).length;
-    assert.equal(store.amendFinal("j1", { exitStatus: 0, resourcesUsed: { cput: "00:00:01" } }), true);
+    assert.equal(
+      store.amendFinal("j1", { exitStatus: 0, resourcesUsed: { cput: "00:00:01" } }),
+      true,
+    );
     const after = store.transitions("j1");
     assert.equal(after.length, before.length, "no transition is added");
     assert.equal(store.eventsAfter(0, 100).length, events, "no event is added");
