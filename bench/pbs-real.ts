@@ -69,9 +69,15 @@ async function oneJob(ex: PbsExecutor): Promise<One> {
   }
   const ec = join(ex.workDir, `${job.nativeId}.ec`);
   const lagFileMs = finalAt - statSync(ec).mtimeMs;
-  const rec = parseQstatJson(
-    spawnSync("qstat", ["-x", "-f", "-F", "json", job.nativeId!], { encoding: "utf8" }).stdout,
-  ).jobs.get(job.nativeId!);
+  // The end is ours from the exit-code file, usually before PBS's obit: wait for PBS's record.
+  let rec;
+  for (let i = 0; i < 75; i++) {
+    rec = parseQstatJson(
+      spawnSync("qstat", ["-x", "-f", "-F", "json", job.nativeId!], { encoding: "utf8" }).stdout,
+    ).jobs.get(job.nativeId!);
+    if (rec?.times.obittime) break;
+    await sleep(200);
+  }
   const obit = rec?.times.obittime ? parseLocalCtime(rec.times.obittime) : undefined;
   return { totalMs: finalAt - t0, lagFileMs, lagPbsMs: obit ? finalAt - obit : undefined };
 }

@@ -152,6 +152,9 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
   #endFromFile(id: string): boolean {
     const entry = this.entries.get(id);
     if (!entry || this.allFinal(entry)) return false;
+    // While PBS does not answer, its word is awaited: an OpenPBS server that comes back
+    // requeues and runs again the jobs it had running, one that had ended too (docs/pbs-real.md).
+    if (this.poller.stats().consecutiveFailures > 0) return false;
     const u = endFromExitCodeFile(entry, readOutcome(this.workDir, id));
     if (!u) return false;
     this.applyToJobs(entry, u);
@@ -177,10 +180,18 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     return { changed: false, final: true };
   }
 
-  protected async queryStatus(ids: string[]): Promise<StatusReport<PbsJobRecord>> {
-    // The work directory exists once a job has been submitted or attached: from the first
-    // poll on, an exit-code file that appears is heard at once.
+  /** Listens for exit-code files once the work directory exists (a job submitted or attached). */
+  #watchEnds(): void {
     if (existsSync(this.workDir)) this.#ends.start(this.workDir);
+  }
+
+  override async submit(job: Job): Promise<void> {
+    await super.submit(job);
+    this.#watchEnds();
+  }
+
+  protected async queryStatus(ids: string[]): Promise<StatusReport<PbsJobRecord>> {
+    this.#watchEnds(); // an attach made the first entry, or the directory came late
     // Array elements are asked for through their array with -t: one operand for all of them.
     const operands = statusOperands(ids);
     const r = await runStatus(

@@ -106,10 +106,27 @@ describe("the agent on a real OpenPBS", () => {
       "CLEANUP",
       "COMPLETED",
     ]);
-    const [rec] = pbsJobsNamed(`${tag}-echo`);
-    assert.equal(rec.id, job.nativeId);
-    assert.equal(rec.state, "F");
-    assert.equal(rec.exitStatus, 0);
+    assert.equal(st.history.at(-1).evidence, "exit-code-file");
+    // The end came from the job's exit-code file, often before PBS's record of it: PBS then
+    // records the same end, and the agent adds what PBS recorded to the final entry.
+    let rec: PbsJobRecord | undefined;
+    await until("PBS to record the job as finished", () => {
+      [rec] = pbsJobsNamed(`${tag}-echo`);
+      return rec?.state === "F";
+    });
+    assert.equal(rec!.id, job.nativeId);
+    assert.equal(rec!.exitStatus, 0);
+    let last: { state: string; evidence: string; metadata?: Record<string, unknown> } | undefined;
+    await until("the agent to add PBS's record to the final entry", async () => {
+      last = (await json(["status", job.id])).history.at(-1);
+      return last?.metadata?.pbsState === "F";
+    });
+    assert.equal(last!.state, "COMPLETED");
+    assert.equal(last!.metadata?.exitStatus, 0);
+    assert.equal(
+      typeof (last!.metadata?.resourcesUsed as Record<string, string>)?.walltime,
+      "string",
+    );
   });
 
   it(
@@ -231,6 +248,11 @@ describe("the agent on a real OpenPBS", () => {
         return true;
       });
       mark("all final");
+      // A job's end may be the agent's (its exit-code file) before it is PBS's record.
+      await until(
+        "PBS to record every burst job as finished",
+        () => pbsJobsNamed(name).every((r) => r.state === "F"),
+      );
       agent.child.kill("SIGTERM");
       await exited(agent.child);
 

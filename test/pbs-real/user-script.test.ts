@@ -35,7 +35,13 @@ describe("a user's own batch script on a real OpenPBS", () => {
     assert.ok(await job.wait({ timeout: WAIT }), `job ${job.nativeId} did not end`);
     assert.equal(job.status.state, JobState.FAILED, job.status.message);
     assert.equal(job.status.exitCode, 5);
-    const rec = JSON.parse(qstatJson(job.nativeId!).stdout).Jobs[job.nativeId!];
+    // The end came from the exit-code file; PBS's record of it may come a moment later.
+    // deno-lint-ignore no-explicit-any
+    let rec: any;
+    await until("PBS to record the job's end", () => {
+      rec = JSON.parse(qstatJson(job.nativeId!).stdout).Jobs?.[job.nativeId!];
+      return rec?.job_state === "F";
+    });
     assert.equal(rec.Job_Name, "user_script");
     assert.equal(rec.Exit_status, 5, "PBS's record agrees with the file");
     assert.equal(rec.Resource_List.walltime, "00:04:00");

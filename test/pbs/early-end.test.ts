@@ -89,6 +89,22 @@ describe("PBS: a job's end from its exit-code file", () => {
     assert.notEqual(job.status.metadata?.pbsState, undefined, "the end came with PBS's record");
   });
 
+  it("while qstat fails, the file waits until PBS answers again", async () => {
+    const { clock, executor, workDir, faults } = rig();
+    const job = new Job({ executable: "/bin/sleep", name: "r120" });
+    await executor.submit(job);
+    while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+    faults.inject({ kind: "connect", commands: ["qstat"], count: 1_000 });
+    while (executor.pollerStats().consecutiveFailures === 0) await clock.advance(500);
+    writeExitCode(workDir, job.nativeId!, 0);
+    await settle(job, 500);
+    assert.equal(job.status.state, JobState.ACTIVE, "not ended while PBS does not answer");
+    faults.clear();
+    await untilFinal(clock, job, 60_000);
+    assert.equal(job.status.state, JobState.COMPLETED);
+    assert.equal(job.status.metadata?.evidence, "exit-code-file");
+  });
+
   it("a job the user asked to cancel is not ended on its file", async () => {
     const { clock, executor, workDir, faults } = rig();
     const job = new Job({ executable: "/bin/sleep", name: "r120" });

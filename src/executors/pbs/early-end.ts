@@ -10,9 +10,11 @@
  * the executor's final-facts listeners).
  *
  * Not decided early: a job the user asked to cancel (PBS's record and qdel's
- * reply decide, src/executors/pbs/cancel.ts), and a code of 128 or more (a
+ * reply decide, src/executors/pbs/cancel.ts), a code of 128 or more (a
  * signal: our TERM trap's 143 on a walltime kill or a qdel), where PBS's
- * record says why (walltime exceeded, deleted).
+ * record says why (walltime exceeded, deleted), and any job while the status
+ * command fails (the executor checks): an OpenPBS server that comes back
+ * requeues the jobs it had running, one that had ended too, and runs them again.
  * @module
  */
 
