@@ -106,6 +106,12 @@ export { customOptions } from "./batch/custom-attributes.ts";
 export type { CustomOption } from "./batch/custom-attributes.ts";
 /** `dependsOn` as `afterok:1:2,afterany:3` (qsub -W depend=, sbatch --dependency=). */
 export { dependencyValue } from "./batch/dependencies.ts";
+/**
+ * Hears `<native id>.ec` appear in the work directory (fs.watch), so a job's
+ * end can be taken from its exit-code file at once; a shortcut the status poll
+ * backs up where the directory cannot be watched.
+ */
+export { EndWatch } from "./batch/end-watch.ts";
 
 // --- the job script -------------------------------------------------------
 

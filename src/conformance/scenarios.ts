@@ -510,9 +510,17 @@ export const SCENARIOS: Scenario[] = [
       const job = await finish(ctx, await submit(ctx, { executable: "/bin/true" }));
       expectState(job, JobState.COMPLETED, 0);
       const id = job.nativeId!;
-      const left = existsSync(workDir)
-        ? readdirSync(workDir).filter((f) => f.startsWith(`${id}.`) || f.startsWith(`${job.id}.`))
-        : [];
+      const leftNow = () =>
+        existsSync(workDir)
+          ? readdirSync(workDir).filter((f) => f.startsWith(`${id}.`) || f.startsWith(`${job.id}.`))
+          : [];
+      // An executor may tidy a moment after the end it reported (the PBS executor ends a job on
+      // its exit-code file and tidies when PBS's record of the end comes).
+      let left = leftNow();
+      for (const end = Date.now() + ctx.timeoutMs; left.length && Date.now() < end;) {
+        await new Promise((r) => setTimeout(r, 100));
+        left = leftNow();
+      }
       check(left.length === 0, `left in ${workDir}: ${left.join(", ")}`);
     },
   },

@@ -11,6 +11,7 @@ import {
   type BatchDialect,
   BatchExecutor,
   DEFAULT_GRACE_MS,
+  EndWatch,
   filesShowRun,
   firstLines,
   InvalidJobException,
@@ -63,7 +64,6 @@ import {
 import { isFinishedLetter } from "./pbs/state.ts";
 import { StatusGate } from "./pbs/status-gate.ts";
 import { endFromExitCodeFile, RECORD_WAIT_MS, recordFacts } from "./pbs/early-end.ts";
-import { EndWatch } from "../batch/end-watch.ts";
 
 export type { PbsExecutorConfig } from "./pbs/config.ts";
 export { findByStamp } from "./pbs/stamp.ts";
@@ -95,8 +95,6 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
   #parseMs = 0;
   /** Hears `<id>.ec` appear: a job's end known at once (src/executors/pbs/early-end.ts). */
   readonly #ends = new EndWatch((id) => this.#endFromFile(id));
-  /** Jobs ended on their exit-code file whose PBS record is still to come, by native id. */
-  readonly #awaitingRecord = new Map<string, { jobs: Job[]; since: number }>();
 
   constructor(config: PbsExecutorConfig = {}) {
     super(config, pbsDialect(config));
@@ -146,8 +144,10 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
 
   /**
    * Ends a followed job on its exit-code file, when that file alone decides
-   * (endFromExitCodeFile); PBS's record of the job is then still asked for,
-   * to add what only it has. True when the job ended.
+   * (endFromExitCodeFile). The job stays followed until PBS's record of its
+   * end: what only the record has then goes to the final-facts listeners, and
+   * the job's files (PBS's own -o/-e too, delivered as it ends) are tidied.
+   * True when the job ended.
    */
   #endFromFile(id: string): boolean {
     const entry = this.entries.get(id);
@@ -158,26 +158,26 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     const u = endFromExitCodeFile(entry, readOutcome(this.workDir, id));
     if (!u) return false;
     this.applyToJobs(entry, u);
-    this.#awaitingRecord.set(id, { jobs: [...entry.jobs], since: this.clock.now() });
-    this.entries.finish(id);
+    entry.endedOnFileAt = this.clock.now();
     this.poller.track(id);
     return true;
   }
 
-  /** PBS's record of a job already ended on its file: its facts go to the final state. */
-  #recordArrived(id: string, rec: PbsJobRecord): { changed: boolean; final: boolean } {
-    const waiting = this.#awaitingRecord.get(id);
-    if (!waiting) return { changed: false, final: true };
-    if (!isFinishedLetter(rec.state)) {
-      if (this.clock.now() - waiting.since < RECORD_WAIT_MS) {
-        return { changed: false, final: false };
-      }
-    } else {
+  /**
+   * A job already final here (its exit-code file, the user's cancel): PBS's
+   * record of its end tidies it up, and adds its facts to an end taken from
+   * the file. One PBS has not ended long after is let go.
+   */
+  #afterFinal(id: string, entry: Entry, rec: PbsJobRecord): { changed: boolean; final: boolean } {
+    const finished = isFinishedLetter(rec.state);
+    if (finished && entry.endedOnFileAt !== undefined) {
       const facts = recordFacts(rec);
-      for (const job of waiting.jobs) this.reportFinalFacts(job, facts);
+      for (const job of entry.jobs) this.reportFinalFacts(job, facts);
     }
-    this.#awaitingRecord.delete(id);
-    return { changed: false, final: true };
+    const stale = entry.endedOnFileAt !== undefined &&
+      this.clock.now() - entry.endedOnFileAt > RECORD_WAIT_MS;
+    if (finished || stale) this.entries.finish(id);
+    return { changed: false, final: finished || stale };
   }
 
   /** Listens for exit-code files once the work directory exists (a job submitted or attached). */
@@ -355,14 +355,11 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
     attaching = false,
   ): { changed: boolean; final: boolean } {
     const entry = this.observe(id, rec);
-    if (!entry) return this.#recordArrived(id, rec);
+    if (!entry) return { changed: false, final: true };
     if (rec.variables[STAMP_VARIABLE]) entry.stamp ??= rec.variables[STAMP_VARIABLE];
     const finished = isFinishedLetter(rec.state);
-    if (!attaching && this.allFinal(entry)) {
-      // Final already (the user's cancel): wait for PBS to end it, then tidy up.
-      if (finished) this.entries.finish(id);
-      return { changed: false, final: finished };
-    }
+    // Final already (the user's cancel, its exit-code file): wait for PBS to end it.
+    if (!attaching && this.allFinal(entry)) return this.#afterFinal(id, entry, rec);
     if (finished && entry.qdelInFlight) {
       // PBS's record of the end (Exit_status 271, an .ec of 143) may be our own
       // qdel's doing, seen before its reply: the reply decides who ended it.
@@ -410,10 +407,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
 
   protected async probe(id: string): Promise<ProbeResult> {
     const entry = this.entries.get(id);
-    if (!entry) {
-      this.#awaitingRecord.delete(id); // PBS forgot it (or never kept history): nothing to add
-      return "final";
-    }
+    if (!entry) return "final";
     if (this.allFinal(entry)) {
       this.entries.finish(id);
       return "final";

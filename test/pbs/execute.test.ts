@@ -51,10 +51,18 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
   });
 
   it("scenario 2: /bin/false → FAILED, exit 1, and PBS's Exit_status says 1 too", async () => {
-    const job = await run({ executable: "/bin/false" });
+    const ex = executor();
+    const facts: Record<string, unknown>[] = [];
+    ex.addFinalFactsListener((_j, f) => facts.push(f));
+    const job = await run({ executable: "/bin/false" }, ex);
     assert.equal(job.status.state, JobState.FAILED);
     assert.equal(job.status.exitCode, 1);
-    assert.equal(job.status.metadata?.exitStatus, 1);
+    // The end came from the exit-code file, or with PBS's record: either way PBS's word arrives.
+    for (const end = Date.now() + 10_000; !facts.length && Date.now() < end;) {
+      if (job.status.metadata?.exitStatus !== undefined) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(job.status.metadata?.exitStatus ?? facts[0]?.exitStatus, 1);
   });
 
   it("scenario 3: a missing executable → FAILED, exit 127, a message naming it", async () => {
@@ -293,6 +301,11 @@ describe("PBS executor, execute mode (the script really runs)", { timeout: 60000
     const ex = executor();
     await run({ executable: "/bin/true" }, ex);
     await run({ executable: "/bin/false" }, ex);
+    // An end taken from the exit-code file is tidied when PBS's record of it comes (PBS
+    // delivers its own -o/-e as the job ends).
+    for (const end = Date.now() + 10_000; readdirSync(ex.workDir).length > 0 && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     assert.deepEqual(readdirSync(ex.workDir), []);
     const keeper = executor({ keepFiles: true });
     const job = await run({ executable: "/bin/true" }, keeper);

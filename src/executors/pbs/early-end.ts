@@ -9,7 +9,9 @@
  * added to the final state when the record arrives (`recordFacts`, through
  * the executor's final-facts listeners).
  *
- * Not decided early: a job the user asked to cancel (PBS's record and qdel's
+ * Not decided early: a user's own batch script (PBS delivers its -o/-e
+ * output as it ends, and the end must not come before the output), a job
+ * whose spec is not known here, a job the user asked to cancel (PBS's record and qdel's
  * reply decide, src/executors/pbs/cancel.ts), a code of 128 or more (a
  * signal: our TERM trap's 143 on a walltime kill or a qdel), where PBS's
  * record says why (walltime exceeded, deleted), and any job while the status
@@ -28,6 +30,12 @@ export const RECORD_WAIT_MS = 10 * 60_000;
 
 export function endFromExitCodeFile(entry: Entry, files: FileOutcome): StatusUpdate | undefined {
   if (entry.cancelRequested || entry.qdelInFlight || entry.userCanceled) return undefined;
+  // A user's own script writes its output where its #PBS -o/-e say, and PBS delivers those files
+  // as the job ends, before its record: COMPLETED must not come before the output does. So only a
+  // job whose spec is ours (known, and not a batch script) ends on its file.
+  if (!entry.jobs.some((j) => j.spec !== undefined && j.spec.batchScript === undefined)) {
+    return undefined;
+  }
   const ec = files.exitCode;
   if (ec === undefined || ec >= 128) return undefined;
   return exitCodeFileUpdate(files, undefined, {

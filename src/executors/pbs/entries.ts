@@ -1,7 +1,7 @@
 /**
  * What the PBS executor keeps per native job beyond the shared book
- * (src/batch/entries.ts): the state of a qdel, and the wait for the `.ec` of
- * a script that stopped early.
+ * (src/batch/entries.ts): the state of a qdel, the wait for the `.ec` of
+ * a script that stopped early, and an end taken from the `.ec` before PBS's record.
  * @module
  */
 
@@ -15,4 +15,6 @@ export interface Entry extends BatchEntry<PbsJobRecord> {
   qdelInFlight?: boolean;
   /** When PBS was first seen to end a script that stopped early: the wait for `.ec` starts. */
   stoppedEarlyAt?: number;
+  /** When its end was taken from its exit-code file, before PBS's record (pbs/early-end.ts). */
+  endedOnFileAt?: number;
 }
