@@ -182,7 +182,7 @@ export class PbsExecutor extends BatchExecutor<PbsJobRecord, Entry, PbsExecutorC
 
   /** Listens for exit-code files once the work directory exists (a job submitted or attached). */
   #watchEnds(): void {
-    if (existsSync(this.workDir)) this.#ends.start(this.workDir);
+    if (!this.#ends.watching && existsSync(this.workDir)) this.#ends.start(this.workDir);
   }
 
   override async submit(job: Job): Promise<void> {

@@ -11,6 +11,8 @@ import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Job } from "../../src/core/job.ts";
 import { JobState } from "../../src/core/job-state.ts";
+import type { VirtualClock } from "../../src/core/clock.ts";
+import type { PbsExecutor } from "../../src/executors/pbs.ts";
 import { advance, rig, untilFinal } from "./helpers.ts";
 
 function writeExitCode(workDir: string, nativeId: string, code: number): void {
@@ -29,6 +31,12 @@ async function settle(job: Job, ms = 3000): Promise<void> {
   clearTimeout(timer);
 }
 
+/** Submits the job and advances the rig's clock until PBS runs it. */
+async function untilActive(clock: VirtualClock, executor: PbsExecutor, job: Job): Promise<void> {
+  await executor.submit(job);
+  while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+}
+
 describe("PBS: a job's end from its exit-code file", () => {
   it("is heard at once while PBS still shows the job running; PBS's record adds its facts later", async () => {
     const { clock, executor, server, workDir } = rig();
@@ -37,8 +45,7 @@ describe("PBS: a job's end from its exit-code file", () => {
     executor.addFinalFactsListener((j, f) => {
       if (j === job) facts.push(f);
     });
-    await executor.submit(job);
-    while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+    await untilActive(clock, executor, job);
     writeExitCode(workDir, job.nativeId!, 0);
     await settle(job);
     assert.equal(job.status.state, JobState.COMPLETED);
@@ -57,8 +64,7 @@ describe("PBS: a job's end from its exit-code file", () => {
   it("a failing code ends it FAILED with that code", async () => {
     const { clock, executor, workDir } = rig();
     const job = new Job({ executable: "/bin/sleep", name: "r120" });
-    await executor.submit(job);
-    while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+    await untilActive(clock, executor, job);
     writeExitCode(workDir, job.nativeId!, 3);
     await settle(job);
     assert.equal(job.status.state, JobState.FAILED);
@@ -79,8 +85,7 @@ describe("PBS: a job's end from its exit-code file", () => {
   it("a code of 128 or more (a signal: a walltime kill, a qdel) waits for PBS's record", async () => {
     const { clock, executor, workDir } = rig();
     const job = new Job({ executable: "/bin/sleep", name: "r20" });
-    await executor.submit(job);
-    while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+    await untilActive(clock, executor, job);
     writeExitCode(workDir, job.nativeId!, 143);
     await settle(job, 500);
     await advance(clock, 5_000);
@@ -92,8 +97,7 @@ describe("PBS: a job's end from its exit-code file", () => {
   it("while qstat fails, the file waits until PBS answers again", async () => {
     const { clock, executor, workDir, faults } = rig();
     const job = new Job({ executable: "/bin/sleep", name: "r120" });
-    await executor.submit(job);
-    while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+    await untilActive(clock, executor, job);
     faults.inject({ kind: "connect", commands: ["qstat"], count: 1_000 });
     while (executor.pollerStats().consecutiveFailures === 0) await clock.advance(500);
     writeExitCode(workDir, job.nativeId!, 0);
@@ -108,8 +112,7 @@ describe("PBS: a job's end from its exit-code file", () => {
   it("a job the user asked to cancel is not ended on its file", async () => {
     const { clock, executor, workDir, faults } = rig();
     const job = new Job({ executable: "/bin/sleep", name: "r120" });
-    await executor.submit(job);
-    while (job.status.state !== JobState.ACTIVE) await clock.advance(500);
+    await untilActive(clock, executor, job);
     // The qdel acts, but its reply is late: the reply and PBS's record decide how the job ended.
     faults.inject({ kind: "hang", commands: ["qdel"], ms: 5_000, acts: true });
     const canceling = job.cancel().catch(() => {});
